@@ -1,0 +1,101 @@
+/**
+ * Byte helpers shared by the encoder, the decoder and the reports: integers
+ * read and written through a layout {@link Field} in an ABI's byte order, and
+ * hex conversion.
+ *
+ * @module
+ */
+import type { Endian, Field } from "./layout.ts";
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of the bytes, two digits each, no separator. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/**
+ * Parses hex (whitespace ignored) into bytes. Returns `undefined` when the
+ * text is not an even number of hex digits.
+ */
+export function fromHex(text: string): Uint8Array | undefined {
+  const clean = text.replace(/\s+/g, "");
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) return undefined;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Reads an unsigned integer of `size` bytes at `at`. */
+export function readUnsigned(buf: Uint8Array, at: number, size: number, endian: Endian): bigint {
+  let v = 0n;
+  for (let i = 0; i < size; i++) {
+    const b = buf[endian === "little" ? at + size - 1 - i : at + i]!;
+    v = (v << 8n) | BigInt(b);
+  }
+  return v;
+}
+
+/** Writes the low `size` bytes of `value` (two's complement for negatives) at `at`. */
+export function writeUnsigned(
+  buf: Uint8Array,
+  at: number,
+  size: number,
+  endian: Endian,
+  value: bigint,
+): void {
+  let v = BigInt.asUintN(size * 8, value);
+  for (let i = 0; i < size; i++) {
+    buf[endian === "little" ? at + i : at + size - 1 - i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/** Reinterprets an unsigned value of `bits` bits as signed. */
+export function toSigned(value: bigint, bits: number): bigint {
+  return BigInt.asIntN(bits, value);
+}
+
+/** Reads a field's integer value from a payload (signed for s16/s32), at `base` + field offset. */
+export function readField(buf: Uint8Array, f: Field, endian: Endian, base = 0): bigint {
+  const raw = readUnsigned(buf, base + f.offset, f.size, endian);
+  return f.type === "s16" || f.type === "s32" ? toSigned(raw, f.size * 8) : raw;
+}
+
+/** Writes a field's integer value into a payload at `base` + field offset. */
+export function writeField(
+  buf: Uint8Array,
+  f: Field,
+  endian: Endian,
+  value: bigint,
+  base = 0,
+): void {
+  writeUnsigned(buf, base + f.offset, f.size, endian, value);
+}
+
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** True when two byte arrays are equal. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Bytes of an ASCII/Latin-1 string, zero-padded (or cut) to `size`. */
+export function padded(text: string, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < Math.min(text.length, size); i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * `sys_checkpoint` as the seed implements it: task state and environment in,
+ * the bytes written and the raw return value out.
+ *
+ * @module
+ */
+import { concat } from "./bytes.ts";
+import { encodeInto } from "./codec.ts";
+import { ERRNO } from "./errors.ts";
+import {
+  CR_CTX_CKPT,
+  CR_VERSION,
+  LAYOUTS,
+  MAGIC_HEAD,
+  MAGIC_TAIL,
+  RECORD_TYPES,
+  TASK_COMM_LEN,
+} from "./layout.ts";
+import type { AbiLayout, RecordLayout } from "./layout.ts";
+import {
+  type CheckpointEnv,
+  type CheckpointResult,
+  type Decision,
+  type TaskState,
+  validateCheckpointEnv,
+  validateTaskState,
+} from "./types.ts";
+
+/** `TASK_DEAD` in the seed's kernel: checkpoint refuses such a task with -EAGAIN after HEAD. */
+export const TASK_DEAD = 64n;
+
+/** The scratch buffer's size: two pages (`CR_HBUF_ORDER` 1). */
+export const HBUF_SIZE = 8192;
+
+/** Encodes an 8-byte record header. */
+export function encodeHeader(l: AbiLayout, type: number, len: number, parent = 0n): Uint8Array {
+  const out = new Uint8Array(l.HDR.size);
+  encodeInto(l.HDR, l.abi.endian, { type: BigInt(type), len: BigInt(len), parent }, out);
+  return out;
+}
+
+/**
+ * Runs `sys_checkpoint(pid, fd, flags)` on the model.
+ *
+ * The image is HEAD, TASK, STRING (the 16 raw comm bytes) and TAIL. HEAD and
+ * TASK are built in the same scratch buffer, so on x86_64 the TASK padding
+ * holds the HEAD bytes at the same offsets (the high half of `time` and
+ * `version[52..56)`), exactly as the seed writes them.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState } from "./mod.ts";
+ * const r = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
+ * console.log(r.ret, r.image.length); // 1 432
+ * ```
+ *
+ * @throws {InputError} when the state or the environment is not valid for the ABI.
+ */
+export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResult {
+  validateCheckpointEnv(env);
+  validateTaskState(state, env.abi);
+  const counter = env.counter ?? 0;
+  const none = new Uint8Array(0);
+  const decide = (check: string, detail: string): Decision => ({
+    record: "syscall",
+    check,
+    offset: 0,
+    detail,
+  });
+
+  if ((env.flags ?? 0n) !== 0n) {
+    return { ret: -ERRNO.EINVAL, image: none, counter, decision: decide("flags", "flags != 0") };
+  }
+  if (env.file === "bad-fd") {
+    return { ret: -ERRNO.EBADF, image: none, counter, decision: decide("fd", "fget failed") };
+  }
+  const crid = counter + 1;
+  if (env.file === "read-only") {
+    return {
+      ret: -ERRNO.EBADF,
+      image: none,
+      counter: crid,
+      decision: decide("write", "vfs_write on a file not open for writing"),
+    };
+  }
+
+  const l = LAYOUTS[env.abi];
+  const endian = l.abi.endian;
+  // The scratch buffer: its never-written bytes are never output (HEAD fills
+  // [0, 224) before TASK reuses [0, size)), so their value does not matter.
+  const hbuf = new Uint8Array(HBUF_SIZE);
+  const record = (
+    layout: RecordLayout,
+    type: number,
+    values: Record<string, bigint | Uint8Array>,
+  ) => {
+    encodeInto(layout, endian, values, hbuf);
+    return concat([encodeHeader(l, type, layout.size), hbuf.slice(0, layout.size)]);
+  };
+
+  const head = record(l.HEAD, RECORD_TYPES.HEAD, {
+    magic: MAGIC_HEAD,
+    major: BigInt(env.kernel.major),
+    minor: BigInt(env.kernel.minor),
+    patch: BigInt(env.kernel.patch),
+    rev: BigInt(CR_VERSION),
+    time: env.time,
+    flags: CR_CTX_CKPT,
+    release: env.uts.release,
+    version: env.uts.version,
+    machine: env.uts.machine,
+  });
+  if (state.state === TASK_DEAD) {
+    return {
+      ret: -ERRNO.EAGAIN,
+      image: head,
+      counter: crid,
+      decision: {
+        record: "TASK",
+        check: "TASK.state",
+        offset: head.length,
+        detail: "task is TASK_DEAD",
+      },
+    };
+  }
+  const { comm, ...ints } = state;
+  const task = record(l.TASK, RECORD_TYPES.TASK, { ...ints, task_comm_len: BigInt(TASK_COMM_LEN) });
+  const string = concat([encodeHeader(l, RECORD_TYPES.STRING, TASK_COMM_LEN), comm]);
+  const tail = record(l.TAIL, RECORD_TYPES.TAIL, { magic: MAGIC_TAIL });
+  return {
+    ret: crid,
+    image: concat([head, task, string, tail]),
+    counter: crid,
+    decision: decide("ok", "checkpoint written"),
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Typed errors. Every error the model raises for bad input is an
+ * {@link InputError} naming the field, the byte offset (when there is one),
+ * what was expected and what was found.
+ *
+ * @module
+ */
+
+/** Bad input given to a public function: the message says where, what was expected, what was found. */
+export class InputError extends Error {
+  /** The field or argument at fault (e.g. `TASK.utime`, `env.abi`). */
+  readonly field: string;
+  /** Byte offset in the input, when the input is bytes. */
+  readonly offset: number | undefined;
+  /** What was expected. */
+  readonly expected: string;
+  /** What was found. */
+  readonly found: string;
+
+  /** Builds the error and its one-line message. */
+  constructor(field: string, expected: string, found: string, offset?: number) {
+    const at = offset === undefined ? "" : ` @0x${offset.toString(16).padStart(3, "0")}`;
+    super(`${field}${at}: expected ${expected}, found ${found}`);
+    this.name = "InputError";
+    this.field = field;
+    this.offset = offset;
+    this.expected = expected;
+    this.found = found;
+  }
+}
+
+/** Linux errno values the seed returns (x86, both ABIs). */
+export const ERRNO: Readonly<{ EBADF: 9; EAGAIN: 11; ENOMEM: 12; EINVAL: 22; EPIPE: 32 }> = Object
+  .freeze(
+    {
+      EBADF: 9,
+      EAGAIN: 11,
+      ENOMEM: 12,
+      EINVAL: 22,
+      EPIPE: 32,
+    } as const,
+  );
+
+/** Name of a negative return value when it is a known errno (`-22` → `-EINVAL`). */
+export function errnoName(ret: number): string | undefined {
+  for (const [name, v] of Object.entries(ERRNO)) if (ret === -v) return `-${name}`;
+  return undefined;
+}

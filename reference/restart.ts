@@ -1,0 +1,478 @@
+/**
+ * `sys_restart` as the seed implements it (profile `seed`), and as a careful
+ * implementation must (profile `hardened`), with per-byte definedness.
+ *
+ * ## The seed, step by step
+ * 1. `flags != 0` → -EINVAL; a bad fd → -EBADF; otherwise the global counter
+ *    is incremented (`crid` is ignored).
+ * 2. Each record is read by `cr_read_obj_type(buf, n, type)`: the 8-byte
+ *    header into a stack variable, `len < 0 || len > n` → -EINVAL, `len`
+ *    payload bytes into `buf`, `type` mismatch → -EINVAL, else the `parent`
+ *    is returned as an `int` — so a parent ≥ 0x80000000 comes back negative
+ *    and is returned by the syscall as if it were an error code.
+ * 3. HEAD (n 224, into the scratch buffer): parent 0; magic, rev, major,
+ *    minor, patch; `flags & ~1`.
+ * 4. TASK (n = struct size, into the scratch buffer): parent 0;
+ *    `task_comm_len` in 0..PAGE_SIZE; then STRING (n = task_comm_len) into an
+ *    unzeroed `kmalloc` buffer; when it returns 0, comm is zeroed and
+ *    `min(task_comm_len, 16)` bytes copied (no NUL forced). A positive STRING
+ *    parent leaves comm alone and restart goes on.
+ * 5. TAIL (n 8, into the scratch buffer): parent 0, magic. Bytes after it
+ *    are not read. Success returns 0.
+ *
+ * Reads stop at end of file and report success, leaving the rest of the
+ * destination as it was: a short record or a truncated image takes its
+ * missing bytes from the scratch buffer (earlier records: defined; never
+ * written: undefined), the stack (header) or `kmalloc` memory (STRING).
+ *
+ * ## The hardened profile: rules and errors
+ * Checks run in the seed's order; these are added or changed:
+ * - `H-EOF` — end of file inside a header or a payload → **-EPIPE** (32)
+ *   (checks `<REC>.hdr.eof`, `<REC>.payload.eof`).
+ * - `H-LEN` — a record's `len` must equal the size restart expects: HEAD 224,
+ *   TASK the ABI's struct size, TAIL 8, STRING `task_comm_len` → **-EINVAL**
+ *   (check `<REC>.hdr.len`), before any payload byte is read.
+ * - `H-PARENT` — every parent, STRING's included, must be 0 → **-EINVAL**;
+ *   a parent is never returned as the syscall's value (check `<REC>.hdr.parent`).
+ * - `H-COMMLEN` — `task_comm_len` must be 1..PAGE_SIZE (room for the NUL)
+ *   → **-EINVAL** (check `TASK.task_comm_len`).
+ * - `H-NUL` — comm is NUL-terminated: byte 15 is forced to 0 after the copy.
+ *
+ * Under these rules every outcome is defined. Bytes after TAIL are still not
+ * read, as in the seed.
+ *
+ * @module
+ */
+import { ERRNO, InputError } from "./errors.ts";
+import {
+  CR_CTX_CKPT,
+  CR_VERSION,
+  type Field,
+  field,
+  LAYOUTS,
+  MAGIC_HEAD,
+  MAGIC_TAIL,
+  RECORD_TYPES,
+  type RecordLayout,
+  type RecordName,
+  TASK_COMM_LEN,
+} from "./layout.ts";
+import { anyOf, ShadowMem, type Sym, type Tri } from "./shadow.ts";
+import {
+  type Decision,
+  type Maybe,
+  type Profile,
+  type RestartEnv,
+  type RestartOutcome,
+  type UndefinedSource,
+  validateProfile,
+  validateRestartEnv,
+} from "./types.ts";
+
+/** An outcome reached: thrown through the run and caught at the top. */
+class Done {
+  constructor(readonly outcome: RestartOutcome) {}
+}
+
+const defined = <T>(value: T): Maybe<T> => ({ defined: true, value });
+
+class Run {
+  readonly l;
+  readonly endian;
+  readonly hardened: boolean;
+  pos = 0;
+  /** The scratch buffer: only its first max-record-size bytes are ever touched. */
+  readonly hbuf: ShadowMem;
+  comm: ShadowMem;
+  /** Set once comm can no longer change. */
+  commFinal = false;
+  /** Set once no further read can happen. */
+  readsDone = false;
+  readonly counter: number;
+
+  constructor(readonly image: Uint8Array, readonly env: RestartEnv, profile: Profile) {
+    this.l = LAYOUTS[env.abi];
+    this.endian = this.l.abi.endian;
+    this.hardened = profile === "hardened";
+    this.hbuf = new ShadowMem(
+      Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size),
+      "page",
+    );
+    this.comm = new ShadowMem(TASK_COMM_LEN, "stack");
+    this.comm.write(0, env.comm);
+    this.counter = (env.counter ?? 0) + 1;
+  }
+
+  finish(ret: Maybe<number>, d: Decision, consumed: Maybe<number> = defined(this.pos)): never {
+    const commDefined: boolean[] = [];
+    const commSource: (UndefinedSource | undefined)[] = [];
+    for (let i = 0; i < TASK_COMM_LEN; i++) {
+      commSource.push(this.comm.sourceAt(i));
+      commDefined.push(this.comm.undef[i] === 0);
+    }
+    throw new Done({
+      ret,
+      consumed,
+      comm: this.comm.val.slice(),
+      commDefined,
+      commSource,
+      counter: this.counter,
+      decision: d,
+    });
+  }
+
+  fail(
+    errno: number,
+    record: RecordName,
+    check: string,
+    offset: number,
+    detail: string,
+    f?: Field,
+  ): never {
+    this.finish(defined(-errno), { record, check, offset, detail, field: f });
+  }
+
+  /** A check whose answer depends on undefined bytes: say what is still known. */
+  stuck(
+    record: RecordName,
+    check: string,
+    offset: number,
+    source: UndefinedSource,
+    f?: Field,
+  ): never {
+    const why = `${check} reads ${source} bytes never written`;
+    const atEof = this.pos === this.image.length;
+    const consumed: Maybe<number> = atEof || this.readsDone
+      ? defined(this.pos)
+      : { defined: false, source, why };
+    if (!this.commFinal) {
+      const c = new ShadowMem(TASK_COMM_LEN, source);
+      this.comm = c;
+    }
+    this.finish(
+      { defined: false, source, why },
+      { record, check, offset, detail: why, field: f },
+      consumed,
+    );
+  }
+
+  /** Decides a branch: true/false, or stops the run as undefined. */
+  decide(t: Tri, sym: Sym, record: RecordName, check: string, offset: number, f?: Field): boolean {
+    if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f);
+    return t;
+  }
+
+  /** `cr_kread`: copies up to `count` bytes; returns how many it got (EOF stops early). */
+  read(dst: ShadowMem, count: number): number {
+    const got = Math.min(count, this.image.length - this.pos);
+    dst.write(0, this.image.subarray(this.pos, this.pos + got));
+    this.pos += got;
+    return got;
+  }
+
+  /** `cr_read_obj_type`: returns the parent as a signed int Sym. */
+  readObj(rec: RecordName, dst: ShadowMem, n: number, type: number): Sym {
+    const H = this.l.HDR;
+    const start = this.pos;
+    const hdr = new ShadowMem(H.size, "stack");
+    const got = this.read(hdr, H.size);
+    if (this.hardened && got < H.size) {
+      this.fail(
+        ERRNO.EPIPE,
+        rec,
+        `${rec}.hdr.eof`,
+        this.pos,
+        `end of file after ${got} of ${H.size} header bytes`,
+      );
+    }
+    const fLen = field(H, "len");
+    const len = hdr.sym(fLen, this.endian);
+    const bad = len.outside(0n, BigInt(n));
+    if (this.decide(bad, len, rec, `${rec}.hdr.len`, start + fLen.offset, fLen)) {
+      this.fail(
+        ERRNO.EINVAL,
+        rec,
+        `${rec}.hdr.len`,
+        start + fLen.offset,
+        `len ${len.number} not in 0..${n}`,
+        fLen,
+      );
+    }
+    if (this.hardened && len.number !== n) {
+      this.fail(
+        ERRNO.EINVAL,
+        rec,
+        `${rec}.hdr.len`,
+        start + fLen.offset,
+        `len ${len.number} != ${n}`,
+        fLen,
+      );
+    }
+    const want = len.number;
+    const gotPayload = this.read(dst, want);
+    if (this.hardened && gotPayload < want) {
+      this.fail(
+        ERRNO.EPIPE,
+        rec,
+        `${rec}.payload.eof`,
+        this.pos,
+        `end of file after ${gotPayload} of ${want} payload bytes`,
+      );
+    }
+    if (rec === "TAIL") this.readsDone = true;
+    const fType = field(H, "type");
+    const t = hdr.sym(fType, this.endian);
+    if (this.decide(t.ne(BigInt(type)), t, rec, `${rec}.hdr.type`, start + fType.offset, fType)) {
+      this.fail(
+        ERRNO.EINVAL,
+        rec,
+        `${rec}.hdr.type`,
+        start + fType.offset,
+        `type ${t.number} != ${type}`,
+        fType,
+      );
+    }
+    return hdr.sym(field(H, "parent"), this.endian).asInt();
+  }
+
+  /** The parent discipline of HEAD, TASK and TAIL: negative → returned as is; non-zero → -EINVAL. */
+  parentZero(rec: RecordName, p: Sym, start: number): void {
+    const f = field(this.l.HDR, "parent");
+    const at = start + f.offset;
+    if (this.decide(p.negative(), p, rec, `${rec}.hdr.parent`, at, f)) {
+      if (this.hardened) {
+        this.fail(
+          ERRNO.EINVAL,
+          rec,
+          `${rec}.hdr.parent`,
+          at,
+          `parent 0x${p.value.toString(16)} != 0`,
+          f,
+        );
+      }
+      this.returnParent(rec, p, at, f);
+    }
+    if (this.decide(p.ne(0n), p, rec, `${rec}.hdr.parent`, at, f)) {
+      this.fail(ERRNO.EINVAL, rec, `${rec}.hdr.parent`, at, `parent ${p.number} != 0`, f);
+    }
+  }
+
+  /** The seed's quirk: a parent ≥ 0x80000000 is the syscall's return value. */
+  returnParent(rec: RecordName, p: Sym, at: number, f: Field): never {
+    const d: Decision = {
+      record: rec,
+      check: `${rec}.hdr.parent`,
+      offset: at,
+      detail: "parent >= 0x80000000 returned as the syscall's value",
+      field: f,
+    };
+    if (p.defined) this.finish(defined(p.number), d);
+    this.finish(
+      { defined: false, source: p.source ?? "stack", why: "parent bytes never written" },
+      d,
+    );
+  }
+
+  run(): never {
+    const env = this.env;
+    const syscall = (check: string, detail: string): Decision => ({
+      record: "syscall",
+      check,
+      offset: 0,
+      detail,
+    });
+    if ((env.flags ?? 0n) !== 0n) {
+      throw new Done({
+        ...this.unchanged(),
+        ret: defined(-ERRNO.EINVAL),
+        counter: env.counter ?? 0,
+        decision: syscall("flags", "flags != 0"),
+      });
+    }
+    if (env.file === "bad-fd") {
+      throw new Done({
+        ...this.unchanged(),
+        ret: defined(-ERRNO.EBADF),
+        counter: env.counter ?? 0,
+        decision: syscall("fd", "fget failed"),
+      });
+    }
+    this.head();
+    this.task();
+    this.tail();
+    this.finish(defined(0), {
+      record: "TAIL",
+      check: "ok",
+      offset: this.pos,
+      detail: "restart succeeded",
+    });
+  }
+
+  unchanged(): Omit<RestartOutcome, "ret" | "counter" | "decision"> {
+    return {
+      consumed: defined(0),
+      comm: this.env.comm.slice(),
+      commDefined: Array(TASK_COMM_LEN).fill(true),
+      commSource: Array(TASK_COMM_LEN).fill(undefined),
+    };
+  }
+
+  payloadCheck(
+    layout: RecordLayout,
+    base: number,
+    name: string,
+    test: (s: Sym) => Tri,
+  ): { t: Tri; s: Sym; f: Field; at: number } {
+    const f = field(layout, name);
+    const s = this.hbuf.sym(f, this.endian);
+    return { t: test(s), s, f, at: base + f.offset };
+  }
+
+  head(): void {
+    const H = this.l.HEAD;
+    const start = this.pos;
+    const p = this.readObj("HEAD", this.hbuf, H.size, RECORD_TYPES.HEAD);
+    this.parentZero("HEAD", p, start);
+    const base = start + this.l.HDR.size;
+    const k = this.env.kernel;
+    const checks = [
+      this.payloadCheck(H, base, "magic", (s) => s.ne(MAGIC_HEAD)),
+      this.payloadCheck(H, base, "rev", (s) => s.ne(BigInt(CR_VERSION))),
+      this.payloadCheck(H, base, "major", (s) => s.ne(BigInt(k.major))),
+      this.payloadCheck(H, base, "minor", (s) => s.ne(BigInt(k.minor))),
+      this.payloadCheck(H, base, "patch", (s) => s.ne(BigInt(k.patch))),
+    ];
+    const { verdict, first } = anyOf(checks.map((c) => c.t));
+    if (verdict === "unknown") {
+      const c = checks.find((c) => c.t === "unknown")!;
+      this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f);
+    }
+    if (verdict) {
+      const c = checks[first]!;
+      this.fail(
+        ERRNO.EINVAL,
+        "HEAD",
+        `HEAD.${c.f.name}`,
+        c.at,
+        `${c.f.name} 0x${c.s.value.toString(16)} does not match`,
+        c.f,
+      );
+    }
+    const fl = this.payloadCheck(H, base, "flags", (s) => s.anyBits(~CR_CTX_CKPT));
+    if (this.decide(fl.t, fl.s, "HEAD", "HEAD.flags", fl.at, fl.f)) {
+      this.fail(
+        ERRNO.EINVAL,
+        "HEAD",
+        "HEAD.flags",
+        fl.at,
+        `flags 0x${fl.s.value.toString(16)} has bits other than CR_CTX_CKPT`,
+        fl.f,
+      );
+    }
+  }
+
+  task(): void {
+    const T = this.l.TASK;
+    const start = this.pos;
+    const p = this.readObj("TASK", this.hbuf, T.size, RECORD_TYPES.TASK);
+    this.parentZero("TASK", p, start);
+    const page = BigInt(this.l.abi.pageSize);
+    const lo = this.hardened ? 1n : 0n;
+    const c = this.payloadCheck(
+      T,
+      start + this.l.HDR.size,
+      "task_comm_len",
+      (s) => s.outside(lo, page),
+    );
+    if (this.decide(c.t, c.s, "TASK", "TASK.task_comm_len", c.at, c.f)) {
+      this.fail(
+        ERRNO.EINVAL,
+        "TASK",
+        "TASK.task_comm_len",
+        c.at,
+        `task_comm_len ${c.s.number} not in ${lo}..${page}`,
+        c.f,
+      );
+    }
+    const tcl = c.s.number;
+    const buf = new ShadowMem(tcl, "kmalloc");
+    const sStart = this.pos;
+    const sp = this.readObj("STRING", buf, tcl, RECORD_TYPES.STRING);
+    const f = field(this.l.HDR, "parent");
+    const at = sStart + f.offset;
+    if (this.hardened) {
+      if (sp.ne(0n)) {
+        this.fail(ERRNO.EINVAL, "STRING", "STRING.hdr.parent", at, `parent ${sp.number} != 0`, f);
+      }
+    } else if (!this.decide(sp.eq(0n), sp, "STRING", "STRING.hdr.parent", at, f)) {
+      if (this.decide(sp.negative(), sp, "STRING", "STRING.hdr.parent", at, f)) {
+        this.returnParent("STRING", sp, at, f);
+      }
+      // A positive parent: comm is left alone and restart goes on.
+      this.commFinal = true;
+      return;
+    }
+    const comm = new ShadowMem(TASK_COMM_LEN, "stack");
+    comm.write(0, new Uint8Array(TASK_COMM_LEN));
+    const n = Math.min(tcl, TASK_COMM_LEN);
+    comm.val.set(buf.val.subarray(0, n));
+    comm.undef.set(buf.undef.subarray(0, n));
+    if (this.hardened) comm.write(TASK_COMM_LEN - 1, new Uint8Array(1));
+    this.comm = comm;
+    this.commFinal = true;
+  }
+
+  tail(): void {
+    const T = this.l.TAIL;
+    const start = this.pos;
+    const p = this.readObj("TAIL", this.hbuf, T.size, RECORD_TYPES.TAIL);
+    this.parentZero("TAIL", p, start);
+    const m = this.payloadCheck(T, start + this.l.HDR.size, "magic", (s) => s.ne(MAGIC_TAIL));
+    if (this.decide(m.t, m.s, "TAIL", "TAIL.magic", m.at, m.f)) {
+      this.fail(
+        ERRNO.EINVAL,
+        "TAIL",
+        "TAIL.magic",
+        m.at,
+        `magic 0x${m.s.value.toString(16)} != 0x${MAGIC_TAIL.toString(16)}`,
+        m.f,
+      );
+    }
+  }
+}
+
+/**
+ * Runs `sys_restart(crid, fd, flags)` on the model: reads `image` from file
+ * position 0 and says what the syscall returns, how many bytes it consumed,
+ * what comm is afterwards, and which record and check decided. Values that
+ * depend on memory the seed never wrote are reported as undefined, with
+ * their source, instead of guessed.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultRestartEnv, defaultTaskState, restart } from "./mod.ts";
+ * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("i386"));
+ * const out = restart(image, defaultRestartEnv("i386"), "seed");
+ * console.log(out.ret, out.consumed); // { defined: true, value: 0 } { defined: true, value: 424 }
+ * ```
+ *
+ * @throws {InputError} when the environment or the profile is not valid; never for any image bytes.
+ */
+export function restart(
+  image: Uint8Array,
+  env: RestartEnv,
+  profile: Profile = "seed",
+): RestartOutcome {
+  validateRestartEnv(env);
+  validateProfile(profile);
+  if (!(image instanceof Uint8Array)) {
+    throw new InputError("image", "a Uint8Array", typeof image);
+  }
+  try {
+    new Run(image, env, profile).run();
+  } catch (e) {
+    if (e instanceof Done) return e.outcome;
+    throw e;
+  }
+  throw new Error("unreachable: the run always ends with an outcome");
+}

@@ -1,0 +1,383 @@
+/**
+ * The model's inputs and outputs: task state, environments, profiles and
+ * outcomes, with their defaults and validation.
+ *
+ * Integers that can exceed 2^53 are `bigint`; byte strings (comm, utsname)
+ * are raw `Uint8Array`s, never text.
+ *
+ * @module
+ */
+import {
+  type AbiName,
+  ABIS,
+  type Field,
+  LAYOUTS,
+  type RecordName,
+  TASK_COMM_LEN,
+  UTS_LEN,
+} from "./layout.ts";
+import { padded } from "./bytes.ts";
+import { InputError } from "./errors.ts";
+
+/**
+ * A task as checkpoint sees it: each TASK field as the unsigned value stored
+ * in the image (a negative `long` on x86_64 is its two's complement; on i386
+ * a `long` is sign-extended from 32 bits and an `unsigned long` is below
+ * 2^32), and `comm` as the 16 raw bytes of `task_struct.comm`.
+ */
+export interface TaskState {
+  /** `state` (signed long). */
+  state: bigint;
+  /** `exit_state` (int, stored as u32). */
+  exit_state: bigint;
+  /** `exit_code` (int, stored as u32). */
+  exit_code: bigint;
+  /** `exit_signal` (int, stored as u32). */
+  exit_signal: bigint;
+  /** `utime`. */
+  utime: bigint;
+  /** `stime`. */
+  stime: bigint;
+  /** `utimescaled`. */
+  utimescaled: bigint;
+  /** `stimescaled`. */
+  stimescaled: bigint;
+  /** `gtime`. */
+  gtime: bigint;
+  /** `prev_utime`. */
+  prev_utime: bigint;
+  /** `prev_stime`. */
+  prev_stime: bigint;
+  /** `nvcsw`. */
+  nvcsw: bigint;
+  /** `nivcsw`. */
+  nivcsw: bigint;
+  /** `start_time.tv_sec`. */
+  start_time_sec: bigint;
+  /** `start_time.tv_nsec`. */
+  start_time_nsec: bigint;
+  /** `real_start_time.tv_sec`. */
+  real_start_time_sec: bigint;
+  /** `real_start_time.tv_nsec`. */
+  real_start_time_nsec: bigint;
+  /** `min_flt`. */
+  min_flt: bigint;
+  /** `maj_flt`. */
+  maj_flt: bigint;
+  /** The 16 raw bytes of `comm`, including whatever follows the NUL. */
+  comm: Uint8Array;
+}
+
+/** Names of the integer fields of {@link TaskState}, in image order. */
+export type TaskIntField = Exclude<keyof TaskState, "comm">;
+
+/** The kernel version bytes HEAD carries (`LINUX_VERSION_CODE` split, each & 0xff). */
+export interface KernelVersion {
+  /** `(LINUX_VERSION_CODE >> 16) & 0xff`. */
+  major: number;
+  /** `(LINUX_VERSION_CODE >> 8) & 0xff`. */
+  minor: number;
+  /** `LINUX_VERSION_CODE & 0xff`. */
+  patch: number;
+}
+
+/** The three utsname strings HEAD copies, 64 raw bytes each (no NUL required). */
+export interface Uts {
+  /** `utsname()->release`. */
+  release: Uint8Array;
+  /** `utsname()->version`. */
+  version: Uint8Array;
+  /** `utsname()->machine`. */
+  machine: Uint8Array;
+}
+
+/** What happens when the syscall looks up its file descriptor. */
+export type FileKind = "ok" | "bad-fd" | "read-only";
+
+/** Everything outside the task that `sys_checkpoint` reads. */
+export interface CheckpointEnv {
+  /** The ABI of the checkpointing kernel. */
+  abi: AbiName;
+  /** The checkpointing kernel's version. */
+  kernel: KernelVersion;
+  /** The checkpointing kernel's utsname. */
+  uts: Uts;
+  /** Wall-clock seconds at the checkpoint (`tv_sec`, a `long`). */
+  time: bigint;
+  /** The global context counter before the call. @default 0 */
+  counter?: number;
+  /** The syscall's `flags` argument. @default 0n */
+  flags?: bigint;
+  /** The syscall's `pid` argument, which the seed ignores. @default 0 */
+  pid?: number;
+  /** The file descriptor: valid and writable, not open, or open read-only. @default "ok" */
+  file?: FileKind;
+}
+
+/** Everything outside the image that `sys_restart` reads. */
+export interface RestartEnv {
+  /** The ABI of the restarting kernel. */
+  abi: AbiName;
+  /** The restarting kernel's version, which HEAD must match. */
+  kernel: KernelVersion;
+  /** The restarting task's 16 comm bytes before the call. */
+  comm: Uint8Array;
+  /** The global context counter before the call. @default 0 */
+  counter?: number;
+  /** The syscall's `flags` argument. @default 0n */
+  flags?: bigint;
+  /** The syscall's `crid` argument, which the seed ignores. @default 0 */
+  crid?: number;
+  /** The file descriptor: valid or not open. @default "ok" */
+  file?: Exclude<FileKind, "read-only">;
+}
+
+/**
+ * `seed`: exactly what the 2008 patch does. `hardened`: what a careful
+ * implementation must do where the seed is undefined or unsafe (see
+ * `reference/restart.ts` for each rule and its error).
+ */
+export type Profile = "seed" | "hardened";
+
+/** Every profile, in a stable order. */
+export const PROFILES: readonly Profile[] = Object.freeze(["seed", "hardened"]);
+
+/** Where an undefined value comes from in the seed kernel. */
+export type UndefinedSource = "stack" | "page" | "kmalloc";
+
+/** A value that is either defined, or undefined in the seed with the reason. */
+export type Maybe<T> =
+  | { readonly defined: true; readonly value: T }
+  | { readonly defined: false; readonly source: UndefinedSource; readonly why: string };
+
+/** Which record and which check decided an outcome. */
+export interface Decision {
+  /** The record being processed, or `syscall` for the argument checks. */
+  readonly record: RecordName | "syscall";
+  /** A stable check id, e.g. `HEAD.magic`, `TASK.hdr.len`, `ok`. */
+  readonly check: string;
+  /** File offset at which the deciding bytes start. */
+  readonly offset: number;
+  /** One line of explanation. */
+  readonly detail: string;
+  /** The layout field the check read, when there is one. */
+  readonly field?: Field;
+}
+
+/** What `sys_checkpoint` returns and writes. Every byte is defined. */
+export interface CheckpointResult {
+  /** The raw syscall return value (the crid on success, else a negative errno). */
+  readonly ret: number;
+  /** The bytes written to the file, in order. */
+  readonly image: Uint8Array;
+  /** The global context counter after the call. */
+  readonly counter: number;
+  /** What decided the return value. */
+  readonly decision: Decision;
+}
+
+/** What `sys_restart` returns and leaves behind. */
+export interface RestartOutcome {
+  /** The raw syscall return value (0, a negative errno, or a parent quirk value). */
+  readonly ret: Maybe<number>;
+  /** Bytes consumed: the file position afterwards, starting from 0. */
+  readonly consumed: Maybe<number>;
+  /** The 16 comm bytes afterwards (0 where undefined). */
+  readonly comm: Uint8Array;
+  /** Per comm byte: true when defined. */
+  readonly commDefined: readonly boolean[];
+  /** Where each undefined comm byte comes from (undefined entries for defined bytes). */
+  readonly commSource: readonly (UndefinedSource | undefined)[];
+  /** The global context counter after the call (always defined). */
+  readonly counter: number;
+  /** Which record and check decided (or where the outcome became undefined). */
+  readonly decision: Decision;
+}
+
+/** The kernel the suite's cases model by default: the seed's era. */
+export const DEFAULT_KERNEL: Readonly<KernelVersion> = Object.freeze({
+  major: 2,
+  minor: 6,
+  patch: 25,
+});
+
+/** A default utsname for an ABI (release `2.6.25`, machine `x86_64` or `i686`). */
+export function defaultUts(abi: AbiName): Uts {
+  return {
+    release: padded("2.6.25", UTS_LEN),
+    version: padded("#1 SMP Tue Apr 1 00:00:00 UTC 2008", UTS_LEN),
+    machine: padded(abi === "x86_64" ? "x86_64" : "i686", UTS_LEN),
+  };
+}
+
+/** A plain, valid checkpoint environment for an ABI. */
+export function defaultCheckpointEnv(abi: AbiName): CheckpointEnv {
+  return {
+    abi,
+    kernel: { ...DEFAULT_KERNEL },
+    uts: defaultUts(abi),
+    time: 1206000000n,
+    counter: 0,
+  };
+}
+
+/** A plain, valid restart environment for an ABI (comm before: `restarter`). */
+export function defaultRestartEnv(abi: AbiName): RestartEnv {
+  return {
+    abi,
+    kernel: { ...DEFAULT_KERNEL },
+    comm: padded("restarter", TASK_COMM_LEN),
+    counter: 0,
+  };
+}
+
+/** A plain running task (`state` 0, small counters, comm `init`). */
+export function defaultTaskState(): TaskState {
+  return {
+    state: 0n,
+    exit_state: 0n,
+    exit_code: 0n,
+    exit_signal: 17n,
+    utime: 3n,
+    stime: 5n,
+    utimescaled: 3n,
+    stimescaled: 5n,
+    gtime: 0n,
+    prev_utime: 0n,
+    prev_stime: 0n,
+    nvcsw: 2n,
+    nivcsw: 1n,
+    start_time_sec: 1n,
+    start_time_nsec: 500000000n,
+    real_start_time_sec: 1n,
+    real_start_time_nsec: 500000000n,
+    min_flt: 100n,
+    maj_flt: 0n,
+    comm: padded("init", TASK_COMM_LEN),
+  };
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function describe(v: unknown): string {
+  if (typeof v === "bigint") return `${v} (0x${v.toString(16)})`;
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * The values a kernel of this ABI can store into a field: the field's own
+ * range, narrowed on a 32-bit ABI for values that come from a C `long`
+ * (sign-extended) or `unsigned long` (zero-extended).
+ */
+export function fieldDomain(f: Field, abi: AbiName): { ok(v: bigint): boolean; text: string } {
+  const bits = BigInt(f.size * 8);
+  const max = (1n << bits) - 1n;
+  if (ABIS[abi].longBytes === 4 && f.size === 8) {
+    if (f.source === "ulong") {
+      return {
+        ok: (v) => v >= 0n && v <= 0xffffffffn,
+        text: "an unsigned long on i386: 0..0xffffffff",
+      };
+    }
+    if (f.source === "long") {
+      return {
+        ok: (v) => (v >= 0n && v <= 0x7fffffffn) || (v >= U64_MAX - 0x7fffffffn && v <= U64_MAX),
+        text:
+          "a long on i386 sign-extended: 0..0x7fffffff or 0xffffffff80000000..0xffffffffffffffff",
+      };
+    }
+  }
+  return { ok: (v) => v >= 0n && v <= max, text: `0..0x${max.toString(16)}` };
+}
+
+/** Validates a task state for an ABI; throws {@link InputError} naming the field. */
+export function validateTaskState(state: TaskState, abi: AbiName): void {
+  if (typeof state !== "object" || state === null) {
+    throw new InputError("state", "a task state object", describe(state));
+  }
+  for (const f of LAYOUTS[abi].TASK.fields) {
+    if (f.type === "pad" || f.name === "task_comm_len") continue;
+    const v = (state as unknown as Record<string, unknown>)[f.name];
+    const dom = fieldDomain(f, abi);
+    if (typeof v !== "bigint") {
+      throw new InputError(`TASK.${f.name}`, `a bigint in ${dom.text}`, describe(v));
+    }
+    if (!dom.ok(v)) throw new InputError(`TASK.${f.name}`, dom.text, describe(v));
+  }
+  checkBytes("state.comm", state.comm, TASK_COMM_LEN);
+}
+
+function checkBytes(name: string, v: unknown, size: number): void {
+  if (!(v instanceof Uint8Array) || v.length !== size) {
+    throw new InputError(name, `${size} raw bytes (Uint8Array)`, describe(v));
+  }
+}
+
+function checkAbi(abi: unknown): asserts abi is AbiName {
+  if (typeof abi !== "string" || !(abi in ABIS)) {
+    throw new InputError("env.abi", `one of ${Object.keys(ABIS).join(", ")}`, describe(abi));
+  }
+}
+
+function checkKernel(k: KernelVersion): void {
+  for (const part of ["major", "minor", "patch"] as const) {
+    const v = k?.[part];
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
+      throw new InputError(`env.kernel.${part}`, "an integer 0..255", describe(v));
+    }
+  }
+}
+
+function checkCommon(env: { counter?: number; flags?: bigint }): void {
+  const c = env.counter ?? 0;
+  if (!Number.isInteger(c) || c < 0 || c > 0x7fffffff) {
+    throw new InputError("env.counter", "an integer 0..0x7fffffff", describe(c));
+  }
+  const fl = env.flags ?? 0n;
+  if (typeof fl !== "bigint" || fl < 0n || fl > U64_MAX) {
+    throw new InputError("env.flags", "a bigint 0..2^64-1", describe(fl));
+  }
+}
+
+/** Validates a checkpoint environment; throws {@link InputError}. */
+export function validateCheckpointEnv(env: CheckpointEnv): void {
+  if (typeof env !== "object" || env === null) {
+    throw new InputError("env", "an environment object", describe(env));
+  }
+  checkAbi(env.abi);
+  checkKernel(env.kernel);
+  for (const part of ["release", "version", "machine"] as const) {
+    checkBytes(`env.uts.${part}`, env.uts?.[part], UTS_LEN);
+  }
+  const time = LAYOUTS[env.abi].HEAD.byName["time"]!;
+  const dom = fieldDomain(time, env.abi);
+  if (typeof env.time !== "bigint" || !dom.ok(env.time)) {
+    throw new InputError("env.time", dom.text, describe(env.time));
+  }
+  checkCommon(env);
+  if (env.file !== undefined && !["ok", "bad-fd", "read-only"].includes(env.file)) {
+    throw new InputError("env.file", "ok, bad-fd or read-only", describe(env.file));
+  }
+}
+
+/** Validates a restart environment; throws {@link InputError}. */
+export function validateRestartEnv(env: RestartEnv): void {
+  if (typeof env !== "object" || env === null) {
+    throw new InputError("env", "an environment object", describe(env));
+  }
+  checkAbi(env.abi);
+  checkKernel(env.kernel);
+  checkBytes("env.comm", env.comm, TASK_COMM_LEN);
+  checkCommon(env);
+  if (env.file !== undefined && !["ok", "bad-fd"].includes(env.file)) {
+    throw new InputError("env.file", "ok or bad-fd", describe(env.file));
+  }
+}
+
+/** Validates a profile name; throws {@link InputError}. */
+export function validateProfile(profile: unknown): asserts profile is Profile {
+  if (profile !== "seed" && profile !== "hardened") {
+    throw new InputError("profile", "seed or hardened", describe(profile));
+  }
+}

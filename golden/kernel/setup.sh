@@ -1,0 +1,39 @@
+#!/bin/sh
+# setup.sh — install the build/boot prerequisites and unpack linux-source-6.1
+# into the kernel cache (pristine copy, never modified).
+#
+# Usage: golden/kernel/setup.sh [CACHE_DIR]   (default: <repo>/.cache/kernel)
+# Prints, as its last line, "SOURCE_VERSION=<dpkg version of linux-source-6.1>".
+# Idempotent: does nothing expensive when everything is already in place.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${1:-$REPO/.cache/kernel}
+mkdir -p "$CACHE"
+
+PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils python3 qemu-system-x86 linux-source-6.1 gcc-multilib"
+MISSING=""
+for p in $PKGS; do
+  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$st" in *"install ok installed"*) ;; *) MISSING="$MISSING $p" ;; esac
+done
+if [ -n "$MISSING" ]; then
+  echo "setup: installing:$MISSING" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $MISSING >&2
+fi
+
+VER=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+TARBALL=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || ls /usr/src/linux-source-6.1*.tar.* | head -n1)
+PRISTINE="$CACHE/src-$VER/pristine"
+if [ ! -f "$PRISTINE/.unpacked" ]; then
+  echo "setup: unpacking $TARBALL -> $PRISTINE" >&2
+  rm -rf "$PRISTINE" "$PRISTINE.tmp"
+  mkdir -p "$PRISTINE.tmp"
+  tar -xf "$TARBALL" -C "$PRISTINE.tmp" --strip-components=1
+  touch "$PRISTINE.tmp/.unpacked"
+  mv "$PRISTINE.tmp" "$PRISTINE"
+fi
+echo "SOURCE_VERSION=$VER"

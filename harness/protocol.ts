@@ -1,0 +1,277 @@
+/**
+ * The testee protocol's payloads (see `PROTOCOL.md`): requests built from
+ * the model's own input types, responses parsed into typed answers with
+ * precise errors, and the 4-byte length-prefixed frames.
+ *
+ * @module
+ */
+import { fromHex, toHex } from "../reference/bytes.ts";
+import { TASK_STATE_FIELDS } from "../reference/layout.ts";
+import type { AbiName } from "../reference/layout.ts";
+import type { CheckpointEnv, Profile, RestartEnv, TaskState } from "../reference/types.ts";
+
+/** The protocol version this harness speaks. */
+export const PROTOCOL_VERSION = 1;
+/** Largest response frame accepted (1 MiB). */
+export const MAX_FRAME = 1 << 20;
+
+/** A checkpoint request. */
+export interface CheckpointRequest {
+  /** Operation. */
+  readonly op: "checkpoint";
+  /** Task state. */
+  readonly state: TaskState;
+  /** Environment. */
+  readonly env: CheckpointEnv;
+}
+
+/** A restart request. */
+export interface RestartRequest {
+  /** Operation. */
+  readonly op: "restart";
+  /** File content. */
+  readonly image: Uint8Array;
+  /** Environment. */
+  readonly env: RestartEnv;
+  /** Profile the answer must follow. */
+  readonly profile: Profile;
+}
+
+/** Any case request. */
+export type Request = CheckpointRequest | RestartRequest;
+
+/** A testee's answer to hello. */
+export interface Hello {
+  /** Protocol version it speaks. */
+  readonly protocol: number;
+  /** Its self-reported name. */
+  readonly name: string;
+  /** ABIs it supports. */
+  readonly abis: readonly AbiName[];
+  /** Profiles it supports. */
+  readonly profiles: readonly Profile[];
+}
+
+/** A checkpoint answer. */
+export interface CheckpointAnswer {
+  /** Kind. */
+  readonly kind: "checkpoint";
+  /** Raw return value. */
+  readonly ret: number;
+  /** Counter after. */
+  readonly counter: number;
+  /** Bytes written. */
+  readonly image: Uint8Array;
+}
+
+/** A restart answer. */
+export interface RestartAnswer {
+  /** Kind. */
+  readonly kind: "restart";
+  /** Raw return value. */
+  readonly ret: number;
+  /** Bytes consumed. */
+  readonly consumed: number;
+  /** Counter after. */
+  readonly counter: number;
+  /** Comm after (16 bytes). */
+  readonly comm: Uint8Array;
+}
+
+/** What a testee can answer to a case request. */
+export type Answer =
+  | CheckpointAnswer
+  | RestartAnswer
+  | { readonly kind: "unsupported"; readonly reason: string }
+  | { readonly kind: "error"; readonly message: string };
+
+/** A response the harness cannot accept (missing key, bad value, wrong id). */
+export class ProtocolError extends Error {
+  /** Builds the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The hello request payload. */
+export function helloPayload(): Uint8Array {
+  return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
+}
+
+/** Serializes a request (with its id) into a payload. */
+export function requestPayload(req: Request, id: number): Uint8Array {
+  const e = req.env;
+  let s = `op ${req.op}\nid ${id}\nabi ${e.abi}\n`;
+  s += `major ${e.kernel.major}\nminor ${e.kernel.minor}\npatch ${e.kernel.patch}\n`;
+  s += `counter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${e.file ?? "ok"}\n`;
+  if (req.op === "checkpoint") {
+    const ce = req.env;
+    s += `release ${toHex(ce.uts.release)}\nversion ${toHex(ce.uts.version)}\nmachine ${
+      toHex(ce.uts.machine)
+    }\n`;
+    s += `time ${ce.time}\npid ${ce.pid ?? 0}\n`;
+    const st = req.state as unknown as Record<string, bigint>;
+    for (const name of TASK_STATE_FIELDS) s += `${name} ${st[name]}\n`;
+    s += `comm ${toHex(req.state.comm)}\n`;
+  } else {
+    s += `profile ${req.profile}\ncrid ${req.env.crid ?? 0}\ncomm ${toHex(req.env.comm)}\nimage ${
+      toHex(req.image)
+    }\n`;
+  }
+  return enc.encode(s);
+}
+
+/** Parses `key value` lines; a repeated key or a line without a space is a protocol error. */
+export function parseLines(payload: Uint8Array): Map<string, string> {
+  const text = dec.decode(payload);
+  const out = new Map<string, string>();
+  let lineNo = 0;
+  for (const line of text.split("\n")) {
+    lineNo++;
+    if (line === "") continue;
+    const sp = line.indexOf(" ");
+    const key = sp < 0 ? line : line.slice(0, sp);
+    if (!/^[a-z_][a-z0-9_]*$/.test(key)) {
+      throw new ProtocolError(
+        `line ${lineNo}: expected "key value", found ${JSON.stringify(line.slice(0, 60))}`,
+      );
+    }
+    if (out.has(key)) throw new ProtocolError(`line ${lineNo}: key "${key}" repeated`);
+    out.set(key, sp < 0 ? "" : line.slice(sp + 1));
+  }
+  return out;
+}
+
+function need(m: Map<string, string>, key: string): string {
+  const v = m.get(key);
+  if (v === undefined) throw new ProtocolError(`missing key "${key}"`);
+  return v;
+}
+
+function int(m: Map<string, string>, key: string, min: number, max: number): number {
+  const v = need(m, key);
+  if (!/^-?[0-9]+$/.test(v)) {
+    throw new ProtocolError(
+      `"${key}": expected a decimal integer, found ${JSON.stringify(v.slice(0, 40))}`,
+    );
+  }
+  const n = Number(v);
+  if (n < min || n > max) throw new ProtocolError(`"${key}": expected ${min}..${max}, found ${v}`);
+  return n;
+}
+
+function hex(m: Map<string, string>, key: string, size?: number): Uint8Array {
+  const v = need(m, key);
+  const b = fromHex(v);
+  if (!b) {
+    throw new ProtocolError(
+      `"${key}": expected hex bytes, found ${JSON.stringify(v.slice(0, 40))}`,
+    );
+  }
+  if (size !== undefined && b.length !== size) {
+    throw new ProtocolError(`"${key}": expected ${size} bytes, found ${b.length}`);
+  }
+  return b;
+}
+
+/** Parses a hello response. */
+export function parseHello(payload: Uint8Array): Hello {
+  const m = parseLines(payload);
+  const protocol = int(m, "protocol", 0, 0x7fffffff);
+  const abis = need(m, "abis").split(/\s+/).filter(Boolean);
+  const profiles = need(m, "profiles").split(/\s+/).filter(Boolean);
+  for (const a of abis) {
+    if (a !== "x86_64" && a !== "i386") {
+      throw new ProtocolError(`"abis": unknown ABI ${JSON.stringify(a)}`);
+    }
+  }
+  for (const p of profiles) {
+    if (p !== "seed" && p !== "hardened") {
+      throw new ProtocolError(`"profiles": unknown profile ${JSON.stringify(p)}`);
+    }
+  }
+  return {
+    protocol,
+    name: need(m, "name"),
+    abis: abis as AbiName[],
+    profiles: profiles as Profile[],
+  };
+}
+
+/** Parses a response to request `id` of operation `op`. */
+export function parseAnswer(payload: Uint8Array, op: Request["op"], id: number): Answer {
+  const m = parseLines(payload);
+  const got = need(m, "id");
+  if (got !== String(id)) {
+    throw new ProtocolError(`"id": expected ${id}, found ${JSON.stringify(got.slice(0, 20))}`);
+  }
+  if (m.has("unsupported")) return { kind: "unsupported", reason: m.get("unsupported")! };
+  if (m.has("error")) return { kind: "error", message: m.get("error")! };
+  const ret = int(m, "ret", -0x80000000, 0x7fffffff);
+  const counter = int(m, "counter", 0, 0xffffffff);
+  if (op === "checkpoint") return { kind: "checkpoint", ret, counter, image: hex(m, "image") };
+  return {
+    kind: "restart",
+    ret,
+    counter,
+    consumed: int(m, "consumed", 0, Number.MAX_SAFE_INTEGER),
+    comm: hex(m, "comm", 16),
+  };
+}
+
+/** Prefixes a payload with its 4-byte little-endian length. */
+export function frame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer, out.byteOffset).setUint32(0, payload.length, true);
+  out.set(payload, 4);
+  return out;
+}
+
+/**
+ * Incremental frame reader: feed it chunks, take out whole payloads. A length
+ * over {@link MAX_FRAME} is a protocol error (the harness never buffers an
+ * unbounded response).
+ */
+export class FrameReader {
+  private buf = new Uint8Array(64 * 1024);
+  private start = 0;
+  private end = 0;
+
+  /** Appends a chunk. */
+  push(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.end - this.start;
+      const size = Math.max(this.buf.length, (live + chunk.length) * 2);
+      const next = size === this.buf.length ? this.buf : new Uint8Array(size);
+      next.set(this.buf.subarray(this.start, this.end), 0);
+      this.buf = next;
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  /** Bytes buffered and not yet taken. */
+  get pending(): number {
+    return this.end - this.start;
+  }
+
+  /** The next whole payload, or undefined when more bytes are needed. */
+  next(): Uint8Array | undefined {
+    if (this.end - this.start < 4) return undefined;
+    const len = new DataView(this.buf.buffer, this.start, 4).getUint32(0, true);
+    if (len > MAX_FRAME) {
+      throw new ProtocolError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
+    }
+    if (this.end - this.start < 4 + len) return undefined;
+    const out = this.buf.slice(this.start + 4, this.start + 4 + len);
+    this.start += 4 + len;
+    if (this.start === this.end) this.start = this.end = 0;
+    return out;
+  }
+}

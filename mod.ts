@@ -25,3 +25,6 @@ export { ERRNO, errnoName, InputError } from "./reference/errors.ts";
 export { checkpoint, TASK_DEAD } from "./reference/checkpoint.ts";
 export { restart } from "./reference/restart.ts";
 export { fromHex, toHex } from "./reference/bytes.ts";
+export { formatInspection, guessAbi, inspect, inspectionToJson } from "./reference/inspect.ts";
+export type { InspectedField, InspectedRecord, Inspection } from "./reference/inspect.ts";
+export type { FieldValue } from "./reference/codec.ts";

@@ -1,0 +1,590 @@
+/*
+ * crconform.c - an independent C implementation of the 2008 Linux
+ * checkpoint/restart image format (the "seed" patch), and a worked example
+ * of a crconform testee (see harness/PROTOCOL.md).
+ *
+ *   crconform              persistent mode: framed requests on stdin, framed
+ *                          answers on stdout, in order, until end of file
+ *   crconform OP           per-case mode: one unframed payload on stdin, one
+ *                          unframed answer on stdout (OP: hello, checkpoint,
+ *                          restart)
+ *
+ * Both ABIs (x86_64, i386) and both profiles (seed, hardened) are supported.
+ * Where the seed reads memory it never wrote (the kernel stack, a fresh page,
+ * kmalloc) this program reads zeros: the harness checks only defined bytes.
+ *
+ * Build: impls/c/build.sh OUTDIR [-DMUTANT=N]. MUTANT selects one of the
+ * single-fault variants listed in impls/mutants/mutants.tsv; each site is
+ * marked MUT(N) and is dead code in the real build (MUTANT 0).
+ *
+ * Plain C99, libc only.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef MUTANT
+#define MUTANT 0
+#endif
+#define MUT(n) (MUTANT == (n))
+
+/* ---- The format (see shared/notes/seed-semantics.md) ------------------- */
+
+enum { HEAD = 1, STRING = 2, TASK = 101, TAIL = 5001 };  /* record types */
+enum { EBADF_ = 9, EAGAIN_ = 11, EINVAL_ = 22, EPIPE_ = 32 };
+#define MAGIC_HEAD 0x00feed0cc0a2d200ull
+#define MAGIC_TAIL 0x002d2a0cc0deef00ull
+#define CR_VERSION 1
+#define CR_CTX_CKPT 1      /* the only flag HEAD.flags may carry */
+#define TASK_DEAD 64       /* checkpoint refuses such a task after HEAD */
+#define TASK_COMM_LEN 16
+#define UTS_LEN 64
+#define PAGE_SIZE 4096     /* the bound on task_comm_len */
+#define HDR_SIZE 8         /* record header: type s16 @0, len s16 @2, parent u32 @4 */
+#define HEAD_SIZE 224      /* same on both ABIs */
+#define TAIL_SIZE 8
+
+/* HEAD payload offsets: magic u64, major/minor/patch/rev u16, time u64,
+ * flags u64, then release/version/machine, 64 raw bytes each. */
+enum { H_MAGIC = 0, H_MAJOR = 8, H_MINOR = 10, H_PATCH = 12, H_REV = 14,
+       H_TIME = 16, H_FLAGS = 24, H_RELEASE = 32, H_VERSION = 96, H_MACHINE = 160 };
+
+/* The TASK payload is the one record whose layout depends on the ABI: state
+ * u64 @0, exit_state/exit_code/exit_signal u32 @8/12/16, then 15 u64
+ * counters and task_comm_len s32. A u64 aligns to 8 on x86_64 (4 bytes of
+ * padding at [20,24), and [148,152) from aligned(8)) but to 4 on i386. */
+struct abi {
+	const char *name;
+	int task_size;
+	int counters_at;  /* offset of utime, the first u64 counter */
+	int comm_len_at;  /* offset of task_comm_len */
+};
+static const struct abi ABIS[] = {
+	{"x86_64", 152, 24, 144},
+	{"i386", 144, 20, 140},
+};
+
+/* The 19 TASK fields in image order, as named in the protocol. */
+static const char *const TASK_FIELDS[19] = {
+	"state", "exit_state", "exit_code", "exit_signal", "utime", "stime",
+	"utimescaled", "stimescaled", "gtime", "prev_utime", "prev_stime", "nvcsw",
+	"nivcsw", "start_time_sec", "start_time_nsec", "real_start_time_sec",
+	"real_start_time_nsec", "min_flt", "maj_flt",
+};
+
+static void task_field(const struct abi *a, int i, int *at, int *size)
+{
+	static const int small[4] = {0, 8, 12, 16};
+	if (MUT(2))  /* mutant: the x86_64 offsets used for every ABI */
+		a = &ABIS[0];
+	*at = i < 4 ? small[i] : a->counters_at + 8 * (i - 4);
+	*size = i == 0 || i >= 4 ? 8 : 4;
+}
+
+/* Little-endian integers of 1..8 bytes (both ABIs are little-endian). */
+static void put(uint8_t *p, int size, uint64_t v)
+{
+	for (int i = 0; i < size; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get(const uint8_t *p, int size)
+{
+	uint64_t v = 0;
+	for (int i = size; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- Requests: "key value" lines ---------------------------------------- */
+
+#define MAX_KEYS 64
+#define MAX_IMAGE (1u << 20)
+static struct { const char *key, *val; } kv[MAX_KEYS];
+static int nkv;
+static const char *bad;  /* first key whose value was missing or malformed */
+
+/* Splits a NUL-terminated payload in place; unknown keys are kept and ignored. */
+static int parse_lines(char *p)
+{
+	nkv = 0;
+	bad = NULL;
+	while (*p) {
+		char *eol = strchr(p, '\n');
+		if (eol)
+			*eol = '\0';
+		if (*p) {
+			char *sp = strchr(p, ' ');
+			if (nkv == MAX_KEYS)
+				return -1;
+			if (sp)
+				*sp = '\0';
+			kv[nkv].key = p;
+			kv[nkv++].val = sp ? sp + 1 : "";
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static const char *str(const char *key)
+{
+	for (int i = 0; i < nkv; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			return kv[i].val;
+	if (!bad)
+		bad = key;
+	return NULL;
+}
+
+/* An unsigned decimal no larger than max; 0 and `bad` set when not. */
+static uint64_t num(const char *key, uint64_t max)
+{
+	const char *s = str(key);
+	uint64_t v = 0;
+	if (!s)
+		return 0;
+	for (const char *c = s; *c; c++) {
+		unsigned d = (unsigned)(*c - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			goto fail;
+		v = v * 10 + d;
+	}
+	if (*s && v <= max)
+		return v;
+fail:
+	if (!bad)
+		bad = key;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex bytes into out: exactly `want` bytes, or any count up to `cap` when want < 0. */
+static size_t hex(const char *key, uint8_t *out, long want, size_t cap)
+{
+	const char *s = str(key);
+	size_t n = s ? strlen(s) : 0;
+	if (!s)
+		return 0;
+	if (n % 2 || n / 2 > cap || (want >= 0 && n / 2 != (size_t)want))
+		goto fail;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			goto fail;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return n / 2;
+fail:
+	if (!bad)
+		bad = key;
+	return 0;
+}
+
+static const struct abi *abi_of(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof ABIS / sizeof ABIS[0]; i++)
+		if (strcmp(ABIS[i].name, name) == 0)
+			return &ABIS[i];
+	return NULL;
+}
+
+/* ---- Answers ---------------------------------------------------------- */
+
+static char out[8192];  /* one answer; the largest is a 432-byte image in hex */
+static size_t outlen;
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out + outlen, sizeof out - outlen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		outlen += (size_t)n < sizeof out - outlen ? (size_t)n : sizeof out - 1 - outlen;
+}
+
+static void say_hex(const char *key, const uint8_t *p, size_t n)
+{
+	say("%s ", key);
+	for (size_t i = 0; i < n; i++)
+		say("%02x", p[i]);
+	say("\n");
+}
+
+/* ---- sys_checkpoint ---------------------------------------------------- */
+
+static void append_hdr(uint8_t *img, size_t *len, int type, int size)
+{
+	put(img + *len, 2, (uint64_t)type);
+	put(img + *len + 2, 2, (uint64_t)size);
+	put(img + *len + 4, 4, 0);  /* parent */
+	*len += HDR_SIZE;
+}
+
+static void append(uint8_t *img, size_t *len, const uint8_t *p, int size)
+{
+	memcpy(img + *len, p, (size_t)size);
+	*len += (size_t)size;
+}
+
+static void checkpoint(const struct abi *a)
+{
+	uint64_t counter = num("counter", 0x7fffffff), flags = num("flags", UINT64_MAX);
+	uint64_t major = num("major", 255), minor = num("minor", 255), patch = num("patch", 255);
+	uint64_t time = num("time", UINT64_MAX), v[19];
+	uint8_t uts[3][UTS_LEN], comm[TASK_COMM_LEN];
+	const char *file = str("file");
+	hex("release", uts[0], UTS_LEN, UTS_LEN);
+	hex("version", uts[1], UTS_LEN, UTS_LEN);
+	hex("machine", uts[2], UTS_LEN, UTS_LEN);
+	hex("comm", comm, TASK_COMM_LEN, TASK_COMM_LEN);
+	for (int i = 0; i < 19; i++) {
+		int at, size;
+		task_field(&ABIS[0], i, &at, &size);
+		v[i] = num(TASK_FIELDS[i], size == 8 ? UINT64_MAX : UINT32_MAX);
+	}
+	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd") && strcmp(file, "read-only"))
+		bad = "file";
+	if (bad) {
+		say("error missing or malformed \"%s\"\n", bad);
+		return;
+	}
+
+	/* The syscall's checks, in the seed's order. Nothing is written unless
+	 * the context was allocated, which also advances the global counter. */
+	long long ret;
+	uint8_t img[512];
+	size_t len = 0;
+	if (flags != 0 && !MUT(13)) {          /* mutant 13: flags ignored */
+		ret = -EINVAL_;
+	} else if (strcmp(file, "bad-fd") == 0) {
+		ret = -EBADF_;
+	} else if (strcmp(file, "read-only") == 0) {
+		ret = -EBADF_;                 /* vfs_write fails on the first record */
+		counter += !MUT(12);           /* mutant 12: counter not advanced */
+	} else {
+		/* HEAD and TASK are built in the same scratch buffer (never zeroed):
+		 * TASK's padding on x86_64 keeps the HEAD bytes at those offsets. */
+		uint8_t hbuf[HEAD_SIZE] = {0};
+		counter++;
+		ret = MUT(14) ? (long long)counter - 1 : (long long)counter;  /* mutant 14: crid off by one */
+		put(hbuf + H_MAGIC, 8, MAGIC_HEAD);
+		put(hbuf + H_MAJOR, 2, major);
+		put(hbuf + H_MINOR, 2, minor);
+		put(hbuf + H_PATCH, 2, patch);
+		put(hbuf + H_REV, 2, MUT(8) ? 0 : CR_VERSION);           /* mutant 8: rev 0 */
+		put(hbuf + H_TIME, MUT(6) ? 4 : 8, time);                 /* mutant 6: 32-bit time */
+		put(hbuf + H_FLAGS, 8, MUT(7) ? 0 : CR_CTX_CKPT);        /* mutant 7: flags 0 */
+		for (int i = 0; i < 3; i++) {  /* a 64-byte memcpy, bytes after the NUL included */
+			uint8_t *dst = hbuf + H_RELEASE + UTS_LEN * i;
+			if (MUT(4))            /* mutant 4: strncpy-like, stops at the NUL */
+				strncpy((char *)dst, (const char *)uts[i], UTS_LEN);
+			else
+				memcpy(dst, uts[i], UTS_LEN);
+		}
+		append_hdr(img, &len, HEAD, HEAD_SIZE);
+		append(img, &len, hbuf, HEAD_SIZE);
+		if (v[0] == TASK_DEAD && !MUT(11)) {  /* mutant 11: dead task not refused */
+			ret = -EAGAIN_;
+		} else {
+			if (MUT(3))            /* mutant 3: TASK padding zeroed */
+				memset(hbuf, 0, HEAD_SIZE);
+			for (int i = 0; i < 19; i++) {
+				int at, size;
+				task_field(a, i, &at, &size);
+				if (MUT(1) && i == 4)  /* mutant 1: utime big-endian */
+					for (int b = 0; b < 8; b++)
+						hbuf[at + b] = (uint8_t)(v[i] >> (56 - 8 * b));
+				else
+					put(hbuf + at, size, v[i]);
+			}
+			if (MUT(10))           /* mutant 10: exit_signal stored as a sign-extended u64 */
+				put(hbuf + 16, 8, (uint64_t)(int64_t)(int32_t)v[3]);
+			put(hbuf + a->comm_len_at, 4, TASK_COMM_LEN);
+			append_hdr(img, &len, TASK, a->task_size);
+			append(img, &len, hbuf, a->task_size);
+			/* STRING: all 16 raw comm bytes (mutant 5: only 15). */
+			append_hdr(img, &len, STRING, MUT(5) ? 15 : TASK_COMM_LEN);
+			append(img, &len, comm, MUT(5) ? 15 : TASK_COMM_LEN);
+			put(hbuf, 8, MUT(9) ? MAGIC_HEAD : MAGIC_TAIL);  /* mutant 9: wrong magic */
+			append_hdr(img, &len, TAIL, TAIL_SIZE);
+			append(img, &len, hbuf, TAIL_SIZE);
+		}
+	}
+	say("ret %lld\ncounter %llu\n", ret, (unsigned long long)counter);
+	say_hex("image", img, len);
+}
+
+/* ---- sys_restart ------------------------------------------------------- */
+
+struct reader {
+	const uint8_t *img;
+	size_t size, pos;  /* pos: the file position */
+	int hardened;
+	const struct abi *a;
+	uint8_t hbuf[HEAD_SIZE];  /* scratch buffer: HEAD, TASK and TAIL all land at 0 */
+};
+
+/* cr_kread: copies up to n bytes; end of file just stops early. */
+static size_t kread(struct reader *r, uint8_t *dst, size_t n)
+{
+	size_t got = r->size - r->pos < n ? r->size - r->pos : n;
+	memcpy(dst, r->img + r->pos, got);
+	r->pos += got;
+	return got;
+}
+
+/* cr_read_obj_type: header, len check, payload, type check; then *parent.
+ * Returns 0 or a negative errno. */
+static int read_obj(struct reader *r, uint8_t *buf, int n, int type, int32_t *parent)
+{
+	uint8_t h[HDR_SIZE] = {0};  /* a stack variable: zero stands for "undefined" */
+	size_t got = kread(r, h, HDR_SIZE);
+	if (r->hardened && got < HDR_SIZE)
+		return -EPIPE_;
+	int len = (int16_t)get(h + 2, 2), t = (int16_t)get(h, 2);
+	if (MUT(29) && t != type)  /* mutant 29: type checked before the payload */
+		return -EINVAL_;
+	if (len < 0 || (MUT(15) ? len >= n : len > n))  /* mutant 15: >= */
+		return -EINVAL_;
+	if (r->hardened && len != n && !MUT(30))        /* mutant 30: len not exact */
+		return -EINVAL_;
+	got = kread(r, buf, (size_t)len);
+	if (got < (size_t)len && (MUT(25) ? !r->hardened : r->hardened && !MUT(26)))
+		return -EPIPE_;  /* mutant 25: seed errs at EOF; 26: hardened does not */
+	if (t != type)
+		return -EINVAL_;
+	*parent = (int32_t)get(h + 4, 4);  /* u32 to int: >= 0x80000000 turns negative */
+	return 0;
+}
+
+/* The parent of HEAD, TASK and TAIL: the seed returns a negative one as is. */
+static int parent_zero(const struct reader *r, int32_t p)
+{
+	if (MUT(16))  /* mutant 16: parent never checked */
+		return 0;
+	if (p < 0 && !r->hardened)
+		return MUT(17) ? -EINVAL_ : p;  /* mutant 17: not returned raw */
+	return p != 0 ? -EINVAL_ : 0;
+}
+
+static int do_restart(struct reader *r, uint8_t comm[TASK_COMM_LEN], int major, int minor,
+		      int patch)
+{
+	static uint8_t kbuf[PAGE_SIZE + 1];  /* kmalloc(task_comm_len) */
+	uint8_t *b = r->hbuf;
+	int32_t p;
+	int rc;
+
+	/* HEAD */
+	if ((rc = read_obj(r, b, HEAD_SIZE, HEAD, &p)) || (rc = parent_zero(r, p)))
+		return rc;
+	if ((get(b + H_MAGIC, 8) != MAGIC_HEAD && !MUT(35)) ||   /* mutant 35: magic unchecked */
+	    get(b + H_REV, 2) != CR_VERSION || get(b + H_MAJOR, 2) != (uint64_t)major ||
+	    (get(b + H_MINOR, 2) != (uint64_t)minor && !MUT(18)) ||  /* mutant 18: only major */
+	    (get(b + H_PATCH, 2) != (uint64_t)patch && !MUT(18)))
+		return -EINVAL_;
+	if (get(b + H_FLAGS, 8) & ~(uint64_t)CR_CTX_CKPT && !MUT(19))  /* mutant 19 */
+		return -EINVAL_;
+
+	/* TASK; only task_comm_len matters to restart */
+	if ((rc = read_obj(r, b, r->a->task_size, TASK, &p)) || (rc = parent_zero(r, p)))
+		return rc;
+	int32_t tcl = (int32_t)get(b + r->a->comm_len_at, 4);
+	int max = MUT(20) ? PAGE_SIZE - 1 : MUT(21) ? PAGE_SIZE + 1 : PAGE_SIZE;  /* mutants 20, 21 */
+	if (tcl < (r->hardened && !MUT(32) ? 1 : 0) || tcl > max)  /* mutant 32: 0 accepted */
+		return -EINVAL_;
+	if (MUT(22) && tcl > TASK_COMM_LEN)  /* mutant 22: long names refused, not truncated */
+		return -EINVAL_;
+
+	/* STRING, into the kmalloc buffer; a positive parent skips it (seed) */
+	memset(kbuf, 0, sizeof kbuf);
+	if ((rc = read_obj(r, kbuf, tcl, STRING, &p)))
+		return rc;
+	if (p != 0 && r->hardened && !MUT(33))  /* mutant 33: hardened lets it pass */
+		return -EINVAL_;
+	if (p < 0)
+		return p;
+	if (p > 0 && MUT(28))  /* mutant 28: positive parent refused */
+		return -EINVAL_;
+	if (p == 0) {
+		if (!MUT(34))  /* mutant 34: comm not cleared first */
+			memset(comm, 0, TASK_COMM_LEN);
+		memcpy(comm, kbuf, tcl < TASK_COMM_LEN ? (size_t)tcl : TASK_COMM_LEN);
+		if (r->hardened ? !MUT(31) : MUT(23))  /* mutants 31 (no NUL), 23 (NUL in seed) */
+			comm[TASK_COMM_LEN - 1] = 0;
+	}
+
+	/* TAIL */
+	if ((rc = read_obj(r, b, TAIL_SIZE, TAIL, &p)) || (rc = parent_zero(r, p)))
+		return rc;
+	if (get(b, 8) != MAGIC_TAIL)
+		return -EINVAL_;
+	if (MUT(24))  /* mutant 24: bytes after TAIL consumed */
+		r->pos = r->size;
+	return 0;
+}
+
+static uint8_t image[MAX_IMAGE];
+
+static void restart(const struct abi *a)
+{
+	uint64_t counter = num("counter", 0x7fffffff), flags = num("flags", UINT64_MAX);
+	uint64_t major = num("major", 255), minor = num("minor", 255), patch = num("patch", 255);
+	const char *profile = str("profile"), *file = str("file");
+	uint8_t comm[TASK_COMM_LEN];
+	struct reader r = {image, 0, 0, 0, a, {0}};
+	hex("comm", comm, TASK_COMM_LEN, TASK_COMM_LEN);
+	r.size = hex("image", image, -1, MAX_IMAGE);
+	if (!bad && strcmp(profile, "seed") && strcmp(profile, "hardened"))
+		bad = "profile";
+	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd"))
+		bad = "file";
+	if (bad) {
+		say("error missing or malformed \"%s\"\n", bad);
+		return;
+	}
+	r.hardened = strcmp(profile, "hardened") == 0;
+
+	int ret;
+	if (flags != 0 && !MUT(38)) {  /* mutant 38: flags ignored */
+		ret = -EINVAL_;
+	} else if (strcmp(file, "bad-fd") == 0) {
+		ret = -EBADF_;
+		counter += MUT(39);    /* mutant 39: counter advanced anyway */
+	} else {
+		counter += !MUT(27);   /* mutant 27: counter not advanced */
+		ret = do_restart(&r, comm, (int)major, (int)minor, (int)patch);
+	}
+	say("ret %d\nconsumed %zu\ncounter %llu\n", ret, r.pos, (unsigned long long)counter);
+	say_hex("comm", comm, TASK_COMM_LEN);
+}
+
+/* ---- One request ------------------------------------------------------- */
+
+/* Answers one NUL-terminated payload into out[]; op_arg overrides "op". */
+static void handle(char *payload, const char *op_arg)
+{
+	outlen = 0;
+	if (parse_lines(payload)) {
+		say("error more than %d keys\n", MAX_KEYS);
+		return;
+	}
+	const char *op = op_arg ? op_arg : str("op");
+	if (op && strcmp(op, "hello") == 0) {
+		say("protocol 1\nname crconform-c-1.0\nabis x86_64 i386\nprofiles seed hardened\n");
+		return;
+	}
+	uint64_t id = num("id", UINT64_MAX);
+	if (bad) {
+		say("error missing or malformed \"%s\"\n", bad);
+		return;
+	}
+	say("id %llu\n", (unsigned long long)id);
+	const struct abi *a = abi_of(str("abi"));
+	if (!a)
+		say("unsupported abi \"%s\"\n", bad ? "" : str("abi"));
+	else if (strcmp(op, "checkpoint") == 0)
+		checkpoint(a);
+	else if (strcmp(op, "restart") == 0)
+		restart(a);
+	else
+		say("unsupported op \"%.40s\"\n", op);
+}
+
+/* ---- Main: the two modes ----------------------------------------------- */
+
+#define MAX_REQ (3u << 20)  /* a 1 MiB image is 2 MiB of hex, plus the other keys */
+#define CHUNK (1u << 16)
+
+static void send_frame(void)
+{
+	uint8_t len[4];
+	put(len, 4, outlen);
+	fwrite(len, 1, 4, stdout);
+	fwrite(out, 1, outlen, stdout);
+}
+
+static int per_case(const char *op)
+{
+	char *buf = malloc(MAX_REQ + 1);
+	size_t n = 0, r;
+	if (!buf)
+		return 1;
+	while (n < MAX_REQ && (r = fread(buf + n, 1, MAX_REQ - n, stdin)) > 0)
+		n += r;
+	buf[n] = '\0';
+	handle(buf, op);
+	fwrite(out, 1, outlen, stdout);
+	free(buf);
+	return fflush(stdout) != 0;
+}
+
+static int persistent(void)
+{
+	size_t cap = MAX_REQ + 4 + CHUNK + 1, have = 0, skip = 0;
+	uint8_t *in = malloc(cap);
+	if (!in)
+		return 1;
+	for (;;) {
+		size_t start = 0;
+		/* Answer every complete frame already buffered, in order. */
+		while (have - start >= 4 && !skip) {
+			size_t n = (size_t)get(in + start, 4);
+			if (n > MAX_REQ) {  /* never buffered: answered and skipped */
+				outlen = 0;
+				say("error request frame of %zu bytes exceeds the limit\n", n);
+				send_frame();
+				skip = 4 + n;
+				break;
+			}
+			if (have - start - 4 < n)
+				break;
+			char *payload = (char *)in + start + 4;
+			char saved = payload[n];
+			payload[n] = '\0';
+			handle(payload, NULL);
+			payload[n] = saved;
+			send_frame();
+			start += 4 + n;
+		}
+		if (skip) {
+			size_t drop = have - start < skip ? have - start : skip;
+			start += drop;
+			skip -= drop;
+		}
+		memmove(in, in + start, have - start);
+		have -= start;
+		/* About to block on stdin: the harness may be waiting for these answers. */
+		if (fflush(stdout) != 0)
+			return 1;
+		ssize_t got = read(0, in + have, cap - 1 - have < CHUNK ? cap - 1 - have : CHUNK);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0;
+		have += (size_t)got;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	return argc > 1 ? per_case(argv[1]) : persistent();
+}

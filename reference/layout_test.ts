@@ -1,0 +1,47 @@
+// The computed layouts against the table in shared/notes/seed-semantics.md.
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { fieldAt, imageSize, LAYOUTS } from "./layout.ts";
+
+Deno.test("layouts: HEAD is 224 bytes without padding on both ABIs", () => {
+  for (const l of Object.values(LAYOUTS)) {
+    strictEqual(l.HEAD.size, 224);
+    deepStrictEqual(l.HEAD.fields.filter((f) => f.type === "pad"), []);
+    deepStrictEqual(
+      ["magic", "major", "minor", "patch", "rev", "time", "flags", "release", "version", "machine"]
+        .map((n) => l.HEAD.byName[n]!.offset),
+      [0, 8, 10, 12, 14, 16, 24, 32, 96, 160],
+    );
+  }
+});
+
+Deno.test("layouts: TASK is 152 bytes with padding on x86_64 and 144 without on i386", () => {
+  const x = LAYOUTS.x86_64.TASK;
+  const i = LAYOUTS.i386.TASK;
+  deepStrictEqual([x.size, x.byName.utime!.offset, x.byName.task_comm_len!.offset], [152, 24, 144]);
+  deepStrictEqual(x.fields.filter((f) => f.type === "pad").map((f) => [f.offset, f.size]), [
+    [20, 4],
+    [148, 4],
+  ]);
+  deepStrictEqual([i.size, i.byName.utime!.offset, i.byName.task_comm_len!.offset], [144, 20, 140]);
+  deepStrictEqual(i.fields.filter((f) => f.type === "pad"), []);
+});
+
+Deno.test("layouts: the fields of every record tile it exactly", () => {
+  for (const l of Object.values(LAYOUTS)) {
+    for (const r of [l.HDR, l.HEAD, l.TASK, l.TAIL]) {
+      let at = 0;
+      for (const f of r.fields) {
+        strictEqual(f.offset, at, `${r.name}.${f.name}`);
+        at += f.size;
+      }
+      strictEqual(at, r.size);
+    }
+  }
+});
+
+Deno.test("layouts: fieldAt() finds padding and fields; image sizes are 432 and 424", () => {
+  strictEqual(fieldAt(LAYOUTS.x86_64.TASK, 21)?.name, "pad@20");
+  strictEqual(fieldAt(LAYOUTS.i386.TASK, 21)?.name, "utime");
+  strictEqual(fieldAt(LAYOUTS.i386.TASK, 144), undefined);
+  deepStrictEqual([imageSize("x86_64"), imageSize("i386")], [432, 424]);
+});

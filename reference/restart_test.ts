@@ -1,0 +1,404 @@
+// One test per restart check, both ABIs, both profiles. Images are the
+// hand-written known answers patched at hand-computed offsets; expected
+// returns and positions are worked out by hand from the seed's code.
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { restart } from "./restart.ts";
+import { ascii, h, KNOWN_I386, KNOWN_X86_64 } from "./testdata.ts";
+import type { Profile, RestartEnv, RestartOutcome } from "./types.ts";
+
+const RESTARTER = h(ascii("restarter", 16));
+const INIT = h(ascii("init", 16));
+const renv = (abi: "x86_64" | "i386"): RestartEnv => ({
+  abi,
+  kernel: { major: 2, minor: 6, patch: 25 },
+  comm: RESTARTER,
+  counter: 0,
+});
+
+/** File offsets of the records, by hand: STRING header, TAIL header, end, task_comm_len. */
+const OFF = {
+  x86_64: {
+    S: 392,
+    T: 416,
+    END: 432,
+    TCL: 384,
+    TASK_LEN: "9800",
+    TASK_LEN_PLUS1: "9900",
+    TASK_SHORT: "9000",
+  },
+  i386: {
+    S: 384,
+    T: 408,
+    END: 424,
+    TCL: 380,
+    TASK_LEN: "9000",
+    TASK_LEN_PLUS1: "9100",
+    TASK_SHORT: "8800",
+  },
+};
+type Off = typeof OFF.x86_64;
+
+function patch(img: Uint8Array, at: number, hex: string): Uint8Array {
+  const out = img.slice();
+  out.set(h(hex), at);
+  return out;
+}
+
+type Want = { ret: number | "undefined"; consumed: number | "undefined"; comm?: Uint8Array };
+interface Case {
+  name: string;
+  image: (img: Uint8Array, o: Off) => Uint8Array;
+  seed: (o: Off) => Want;
+  hardened: (o: Off) => Want;
+}
+const same = (w: (o: Off) => Want) => ({ seed: w, hardened: w });
+
+const CASES: Case[] = [
+  {
+    name: "a valid image restores comm",
+    image: (i) => i,
+    ...same((o) => ({ ret: 0, consumed: o.END, comm: INIT })),
+  },
+  {
+    name: "HEAD.hdr.type 2",
+    image: (i) => patch(i, 0, "0200"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.hdr.len -1",
+    image: (i) => patch(i, 2, "ffff"),
+    ...same(() => ({ ret: -22, consumed: 8 })),
+  },
+  {
+    name: "HEAD.hdr.len 225",
+    image: (i) => patch(i, 2, "e100"),
+    ...same(() => ({ ret: -22, consumed: 8 })),
+  },
+  {
+    name: "HEAD.hdr.len 223 (short by one)",
+    image: (i) => patch(i, 2, "df00"),
+    // The TASK header is then read one byte early: type 0x6500, len 0x9800 < 0.
+    seed: () => ({ ret: -22, consumed: 239 }),
+    hardened: () => ({ ret: -22, consumed: 8 }),
+  },
+  {
+    name: "HEAD.hdr.parent 1",
+    image: (i) => patch(i, 4, "01000000"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.hdr.parent 0xfffffffe is returned as -2",
+    image: (i) => patch(i, 4, "feffffff"),
+    seed: () => ({ ret: -2, consumed: 232 }),
+    hardened: () => ({ ret: -22, consumed: 232 }),
+  },
+  {
+    name: "HEAD.magic",
+    image: (i) => patch(i, 8, "01"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.major",
+    image: (i) => patch(i, 16, "0300"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.minor",
+    image: (i) => patch(i, 18, "0700"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.patch",
+    image: (i) => patch(i, 20, "1a00"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.rev",
+    image: (i) => patch(i, 22, "0200"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.flags 2",
+    image: (i) => patch(i, 32, "02"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.flags high bit",
+    image: (i) => patch(i, 39, "80"),
+    ...same(() => ({ ret: -22, consumed: 232 })),
+  },
+  {
+    name: "HEAD.flags 0 is accepted",
+    image: (i) => patch(i, 32, "00"),
+    ...same((o) => ({ ret: 0, consumed: o.END, comm: INIT })),
+  },
+  {
+    name: "TASK.hdr.type 102",
+    image: (i) => patch(i, 232, "6600"),
+    ...same((o) => ({ ret: -22, consumed: o.S })),
+  },
+  {
+    name: "TASK.hdr.len -1",
+    image: (i) => patch(i, 234, "ffff"),
+    ...same(() => ({ ret: -22, consumed: 240 })),
+  },
+  {
+    name: "TASK.hdr.len one over the struct",
+    image: (i, o) => patch(i, 234, o.TASK_LEN_PLUS1),
+    ...same(() => ({ ret: -22, consumed: 240 })),
+  },
+  {
+    name: "TASK.hdr.len 8 short: the STRING header is read from the TASK tail",
+    image: (i, o) => patch(i, 234, o.TASK_SHORT),
+    seed: (o) => ({ ret: -22, consumed: o.S }),
+    hardened: () => ({ ret: -22, consumed: 240 }),
+  },
+  {
+    name: "TASK.hdr.parent 1",
+    image: (i) => patch(i, 236, "01"),
+    ...same((o) => ({ ret: -22, consumed: o.S })),
+  },
+  {
+    name: "TASK.hdr.parent 0x80000000 is returned as INT_MIN",
+    image: (i) => patch(i, 236, "00000080"),
+    seed: (o) => ({ ret: -2147483648, consumed: o.S }),
+    hardened: (o) => ({ ret: -22, consumed: o.S }),
+  },
+  {
+    name: "TASK.task_comm_len -1",
+    image: (i, o) => patch(i, o.TCL, "ffffffff"),
+    ...same((o) => ({ ret: -22, consumed: o.S })),
+  },
+  {
+    name: "TASK.task_comm_len 4097",
+    image: (i, o) => patch(i, o.TCL, "01100000"),
+    ...same((o) => ({ ret: -22, consumed: o.S })),
+  },
+  {
+    name: "TASK.task_comm_len 4096",
+    image: (i, o) => patch(i, o.TCL, "00100000"),
+    seed: (o) => ({ ret: 0, consumed: o.END, comm: INIT }),
+    hardened: (o) => ({ ret: -22, consumed: o.S + 8 }),
+  },
+  {
+    name: "TASK.task_comm_len 0",
+    image: (i, o) => patch(i, o.TCL, "00000000"),
+    seed: (o) => ({ ret: -22, consumed: o.S + 8 }),
+    hardened: (o) => ({ ret: -22, consumed: o.S }),
+  },
+  {
+    name: "TASK.task_comm_len 20",
+    image: (i, o) => patch(i, o.TCL, "14000000"),
+    seed: (o) => ({ ret: 0, consumed: o.END, comm: INIT }),
+    hardened: (o) => ({ ret: -22, consumed: o.S + 8 }),
+  },
+  {
+    name: "STRING.hdr.len 17",
+    image: (i, o) => patch(i, o.S + 2, "1100"),
+    ...same((o) => ({ ret: -22, consumed: o.S + 8 })),
+  },
+  {
+    name: "STRING.hdr.type 3",
+    image: (i, o) => patch(i, o.S, "0300"),
+    ...same((o) => ({ ret: -22, consumed: o.T })),
+  },
+  {
+    name: "STRING.hdr.parent 5 leaves comm and succeeds",
+    image: (i, o) => patch(i, o.S + 4, "05"),
+    seed: (o) => ({ ret: 0, consumed: o.END, comm: RESTARTER }),
+    hardened: (o) => ({ ret: -22, consumed: o.T }),
+  },
+  {
+    name: "STRING.hdr.parent 0xfffffff0 is returned as -16",
+    image: (i, o) => patch(i, o.S + 4, "f0ffffff"),
+    seed: (o) => ({ ret: -16, consumed: o.T, comm: RESTARTER }),
+    hardened: (o) => ({ ret: -22, consumed: o.T }),
+  },
+  {
+    name: "STRING.hdr.len 8: the TAIL header is read from comm's zeros",
+    image: (i, o) => patch(i, o.S + 2, "0800"),
+    seed: (o) => ({ ret: -22, consumed: o.T }),
+    hardened: (o) => ({ ret: -22, consumed: o.S + 8 }),
+  },
+  {
+    name: "TAIL.hdr.type",
+    image: (i, o) => patch(i, o.T, "8a13"),
+    ...same((o) => ({ ret: -22, consumed: o.END })),
+  },
+  {
+    name: "TAIL.hdr.len 9",
+    image: (i, o) => patch(i, o.T + 2, "0900"),
+    ...same((o) => ({ ret: -22, consumed: o.T + 8 })),
+  },
+  {
+    name: "TAIL.hdr.parent 1",
+    image: (i, o) => patch(i, o.T + 4, "01"),
+    ...same((o) => ({ ret: -22, consumed: o.END })),
+  },
+  {
+    name: "TAIL.magic",
+    image: (i, o) => patch(i, o.T + 8, "01"),
+    ...same((o) => ({ ret: -22, consumed: o.END })),
+  },
+  {
+    name: "bytes after TAIL are not read",
+    image: (i) => Uint8Array.from([...i, 0xde, 0xad, 0xbe, 0xef]),
+    ...same((o) => ({ ret: 0, consumed: o.END, comm: INIT })),
+  },
+  {
+    name: "an image missing its last byte is accepted: the stale byte from TASK.state matches",
+    image: (i) => i.slice(0, -1),
+    seed: (o) => ({ ret: 0, consumed: o.END - 1, comm: INIT }),
+    hardened: (o) => ({ ret: -32, consumed: o.END - 1 }),
+  },
+  {
+    name: "an empty file",
+    image: () => new Uint8Array(0),
+    seed: () => ({ ret: "undefined", consumed: 0 }),
+    hardened: () => ({ ret: -32, consumed: 0 }),
+  },
+  {
+    name: "HEAD.hdr.len 16: flags come from a never-written page",
+    image: (i) => patch(i, 2, "1000"),
+    seed: () => ({ ret: "undefined", consumed: "undefined" }),
+    hardened: () => ({ ret: -22, consumed: 8 }),
+  },
+  {
+    name: "end of file inside the TASK payload",
+    image: (i) => i.slice(0, 300),
+    seed: () => ({ ret: "undefined", consumed: 300 }),
+    hardened: () => ({ ret: -32, consumed: 300 }),
+  },
+];
+
+function check(out: RestartOutcome, want: Want): void {
+  const got = {
+    ret: out.ret.defined ? out.ret.value : "undefined",
+    consumed: out.consumed.defined ? out.consumed.value : "undefined",
+  };
+  deepStrictEqual(got, { ret: want.ret, consumed: want.consumed });
+  if (want.comm) {
+    deepStrictEqual(out.commDefined, Array(16).fill(true));
+    deepStrictEqual(out.comm, want.comm);
+  }
+  strictEqual(out.counter, 1);
+}
+
+for (const abi of ["x86_64", "i386"] as const) {
+  const base = abi === "x86_64" ? KNOWN_X86_64 : KNOWN_I386;
+  for (const profile of ["seed", "hardened"] as Profile[]) {
+    for (const c of CASES) {
+      Deno.test(`restart() ${abi} ${profile}: ${c.name}`, () => {
+        const o = OFF[abi];
+        check(restart(c.image(base, o), renv(abi), profile), c[profile](o));
+      });
+    }
+  }
+}
+
+Deno.test("restart() checks syscall flags and the fd before counting a context", () => {
+  for (const profile of ["seed", "hardened"] as const) {
+    const f = restart(KNOWN_X86_64, { ...renv("x86_64"), flags: 4n, counter: 5 }, profile);
+    deepStrictEqual([f.ret, f.consumed, f.counter, f.comm], [
+      { defined: true, value: -22 },
+      { defined: true, value: 0 },
+      5,
+      RESTARTER,
+    ]);
+    const b = restart(KNOWN_X86_64, { ...renv("x86_64"), file: "bad-fd", counter: 5 }, profile);
+    deepStrictEqual([b.ret.defined && b.ret.value, b.counter], [-9, 5]);
+    strictEqual(restart(KNOWN_X86_64, { ...renv("x86_64"), counter: 5 }, profile).counter, 6);
+  }
+});
+
+Deno.test("restart() rejects a HEAD of another kernel version", () => {
+  const out = restart(KNOWN_X86_64, {
+    ...renv("x86_64"),
+    kernel: { major: 6, minor: 1, patch: 25 },
+  });
+  deepStrictEqual([out.ret, out.decision.check], [{ defined: true, value: -22 }, "HEAD.major"]);
+});
+
+Deno.test("restart() of an x86_64 image on i386 fails at TASK.hdr.len", () => {
+  const out = restart(KNOWN_X86_64, renv("i386"), "seed");
+  deepStrictEqual([out.ret, out.consumed, out.decision.check], [
+    { defined: true, value: -22 },
+    { defined: true, value: 240 },
+    "TASK.hdr.len",
+  ]);
+});
+
+Deno.test("restart() names the deciding record, check and field offset", () => {
+  const out = restart(patch(KNOWN_I386, 20, "1a00"), renv("i386"));
+  strictEqual(out.decision.record, "HEAD");
+  strictEqual(out.decision.check, "HEAD.patch");
+  strictEqual(out.decision.offset, 20);
+  strictEqual(out.decision.field?.name, "patch");
+});
+
+Deno.test("definedness: a short STRING leaves comm's tail from kmalloc memory, undefined", () => {
+  const out = restart(patch(KNOWN_X86_64, 394, "0800"), renv("x86_64"), "seed");
+  deepStrictEqual(out.commDefined, [...Array(8).fill(true), ...Array(8).fill(false)]);
+  deepStrictEqual(out.comm.subarray(0, 8), h("696e697400000000"));
+  deepStrictEqual(out.commSource.slice(7, 9), [undefined, "kmalloc"]);
+});
+
+Deno.test("definedness: a short TASK takes task_comm_len from the HEAD bytes, defined", () => {
+  // TASK len 144 on x86_64: task_comm_len @144 is HEAD's version[48..52), here "0x73727170".
+  const version = Array.from({ length: 64 }, (_, i) => (0x40 + i).toString(16)).join("");
+  const img = patch(patch(KNOWN_X86_64, 8 + 96, version), 234, "9000");
+  const out = restart(img, renv("x86_64"), "seed");
+  deepStrictEqual([out.ret, out.consumed, out.decision.check], [
+    { defined: true, value: -22 },
+    { defined: true, value: 384 },
+    "TASK.task_comm_len",
+  ]);
+});
+
+Deno.test("definedness: a truncated header makes the checks that read it undefined, not the position", () => {
+  // The TASK header stops after its type byte 0x65: len's bytes come from the stack.
+  const out = restart(KNOWN_X86_64.slice(0, 233), renv("x86_64"), "seed");
+  strictEqual(out.ret.defined, false);
+  strictEqual(!out.ret.defined && out.ret.source, "stack");
+  deepStrictEqual(out.consumed, { defined: true, value: 233 });
+  deepStrictEqual(out.commDefined, Array(16).fill(false));
+  strictEqual(out.decision.check, "TASK.hdr.len");
+  // With type and len whole, the parent is what is missing.
+  strictEqual(
+    restart(KNOWN_X86_64.slice(0, 236), renv("x86_64"), "seed").decision.check,
+    "TASK.hdr.parent",
+  );
+});
+
+Deno.test("definedness: known bits decide a check although other bytes of the field are undefined", () => {
+  // HEAD len 28: flags' low half is read (24..28), its high half is page memory.
+  const short = patch(KNOWN_X86_64, 2, "1c00");
+  const set = restart(patch(short, 32, "02"), renv("x86_64"), "seed"); // bit 1 set: -EINVAL whatever the rest
+  deepStrictEqual([set.ret, set.consumed, set.decision.check], [
+    { defined: true, value: -22 },
+    { defined: true, value: 36 },
+    "HEAD.flags",
+  ]);
+  const clear = restart(short, renv("x86_64"), "seed"); // low half 1: the answer hangs on the page bytes
+  deepStrictEqual([clear.ret.defined, clear.consumed.defined, clear.decision.check], [
+    false,
+    false,
+    "HEAD.flags",
+  ]);
+  strictEqual(!clear.ret.defined && clear.ret.source, "page");
+});
+
+Deno.test("restart() rejects a bad environment or profile, never the image", () => {
+  throws(
+    () => restart(KNOWN_X86_64, { ...renv("x86_64"), comm: new Uint8Array(3) }),
+    /env\.comm: expected 16 raw bytes/,
+  );
+  throws(
+    () => restart(KNOWN_X86_64, renv("x86_64"), "lax" as Profile),
+    /profile: expected seed or hardened/,
+  );
+  throws(
+    () => restart("abc" as unknown as Uint8Array, renv("x86_64")),
+    /image: expected a Uint8Array/,
+  );
+});

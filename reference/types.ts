@@ -331,8 +331,8 @@ function checkKernel(k: KernelVersion): void {
 
 function checkCommon(env: { counter?: number; flags?: bigint }): void {
   const c = env.counter ?? 0;
-  if (!Number.isInteger(c) || c < 0 || c > 0x7fffffff) {
-    throw new InputError("env.counter", "an integer 0..0x7fffffff", describe(c));
+  if (!Number.isInteger(c) || c < 0 || c > 0x7ffffffe) {
+    throw new InputError("env.counter", "an integer 0..0x7ffffffe", describe(c));
   }
   const fl = env.flags ?? 0n;
   if (typeof fl !== "bigint" || fl < 0n || fl > U64_MAX) {

@@ -462,11 +462,11 @@ static void restart(const struct abi *a)
 	r.hardened = strcmp(profile, "hardened") == 0;
 
 	int ret;
-	if (flags != 0 && !MUT(38)) {  /* mutant 38: flags ignored */
+	if (flags != 0 && !MUT(36)) {  /* mutant 36: flags ignored */
 		ret = -EINVAL_;
 	} else if (strcmp(file, "bad-fd") == 0) {
 		ret = -EBADF_;
-		counter += MUT(39);    /* mutant 39: counter advanced anyway */
+		counter += MUT(37);    /* mutant 37: counter advanced anyway */
 	} else {
 		counter += !MUT(27);   /* mutant 27: counter not advanced */
 		ret = do_restart(&r, comm, (int)major, (int)minor, (int)patch);
@@ -496,9 +496,12 @@ static void handle(char *payload, const char *op_arg)
 		return;
 	}
 	say("id %llu\n", (unsigned long long)id);
-	const struct abi *a = abi_of(str("abi"));
-	if (!a)
-		say("unsupported abi \"%s\"\n", bad ? "" : str("abi"));
+	const char *abi = str("abi");
+	const struct abi *a = abi_of(abi);
+	if (!abi)
+		say("error missing \"abi\"\n");
+	else if (!a)
+		say("unsupported abi \"%.40s\"\n", abi);
 	else if (strcmp(op, "checkpoint") == 0)
 		checkpoint(a);
 	else if (strcmp(op, "restart") == 0)

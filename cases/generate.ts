@@ -1,0 +1,117 @@
+/**
+ * Seeded generation of task states and environments, biased to boundaries:
+ * 0, 1, 2^31-1, 2^31, 2^32-1, 2^63, 2^64-1 in every integer field (as far as
+ * the ABI's kernel can hold them), comm of 0..16 characters with and without
+ * NUL, bytes after the NUL, non-ASCII bytes, 64-byte utsname values, times
+ * beyond 2^32. The same seed gives the same states on every machine.
+ *
+ * @module
+ */
+import { type AbiName, LAYOUTS, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
+import { type CheckpointEnv, fieldDomain, type TaskState } from "../reference/types.ts";
+import { Prng } from "./prng.ts";
+
+/** The boundary values tried in every integer field. */
+export const BOUNDARIES: readonly bigint[] = Object.freeze([
+  0n,
+  1n,
+  (1n << 31n) - 1n,
+  1n << 31n,
+  (1n << 32n) - 1n,
+  1n << 63n,
+  (1n << 64n) - 1n,
+  (1n << 64n) - (1n << 31n), // a 32-bit LONG_MIN sign-extended
+]);
+
+function intFor(rng: Prng, f: Parameters<typeof fieldDomain>[0], abi: AbiName): bigint {
+  const dom = fieldDomain(f, abi);
+  const bits = BigInt(f.size * 8);
+  for (let tries = 0; tries < 8; tries++) {
+    const r = rng.int(10);
+    const v = r < 6
+      ? rng.pick(BOUNDARIES) & ((1n << bits) - 1n)
+      : r < 8
+      ? BigInt(rng.int(1000))
+      : BigInt.asUintN(Number(bits), rng.u64());
+    if (dom.ok(v)) return v;
+    // On i386, fold a 64-bit value into the 32-bit kernel type it came from.
+    const low = BigInt.asUintN(32, v);
+    const signExt = BigInt.asUintN(64, BigInt.asIntN(32, low));
+    if (dom.ok(low)) return low;
+    if (dom.ok(signExt)) return signExt;
+  }
+  return 0n;
+}
+
+/** A comm of 0..16 characters: with or without NUL, bytes after it, non-ASCII. */
+export function genComm(rng: Prng): Uint8Array {
+  const out = new Uint8Array(TASK_COMM_LEN);
+  const len = rng.int(TASK_COMM_LEN + 1);
+  const nonAscii = rng.int(4) === 0;
+  for (let i = 0; i < len; i++) {
+    out[i] = nonAscii && rng.int(3) === 0 ? 0x80 + rng.int(0x80) : 0x21 + rng.int(0x5e);
+  }
+  if (len < TASK_COMM_LEN - 1 && rng.int(3) === 0) {
+    // bytes after the NUL: invisible to /proc, copied raw by checkpoint
+    for (let i = len + 1; i < TASK_COMM_LEN; i++) out[i] = rng.int(256);
+  }
+  return out;
+}
+
+function genUts(rng: Prng, text: string): Uint8Array {
+  const out = new Uint8Array(UTS_LEN);
+  const r = rng.int(3);
+  if (r === 0) {
+    for (let i = 0; i < UTS_LEN; i++) out[i] = 0x20 + rng.int(0x5f); // exactly 64 bytes, no NUL
+  } else {
+    for (let i = 0; i < Math.min(text.length, UTS_LEN); i++) out[i] = text.charCodeAt(i);
+    if (r === 1) { for (let i = text.length + 1; i < UTS_LEN; i++) out[i] = rng.int(256); // junk after the NUL
+     }
+  }
+  return out;
+}
+
+/** A generated task state valid for the ABI. */
+export function genTaskState(rng: Prng, abi: AbiName): TaskState {
+  const s: Record<string, bigint | Uint8Array> = {};
+  for (const f of LAYOUTS[abi].TASK.fields) {
+    if (f.type === "pad" || f.name === "task_comm_len") continue;
+    s[f.name] = intFor(rng, f, abi);
+  }
+  // TASK_DEAD makes checkpoint stop after HEAD; the catalog covers it by name.
+  if (s.state === 64n) s.state = 0n;
+  s.comm = genComm(rng);
+  return s as unknown as TaskState;
+}
+
+/** A generated checkpoint environment for the ABI (kernel version, utsname, time, counter). */
+export function genCheckpointEnv(rng: Prng, abi: AbiName): CheckpointEnv {
+  const time = intFor(rng, LAYOUTS[abi].HEAD.byName["time"]!, abi);
+  return {
+    abi,
+    kernel: {
+      major: rng.pick([2, 3, 6, 255]),
+      minor: rng.int(256),
+      patch: rng.pick([0, 25, 255, rng.int(256)]),
+    },
+    uts: {
+      release: genUts(rng, "2.6.25-crconform"),
+      version: genUts(rng, "#1 SMP PREEMPT"),
+      machine: genUts(rng, abi === "x86_64" ? "x86_64" : "i686"),
+    },
+    time,
+    counter: rng.pick([0, 1, rng.int(1 << 20), 0x7ffffffe]),
+  };
+}
+
+/** The `index`-th generated state and environment of a seed: independent of how many others are made. */
+export function generated(
+  seed: number,
+  index: number,
+  abi: AbiName,
+): { state: TaskState; env: CheckpointEnv } {
+  const rng = new Prng(
+    (seed * 0x9e3779b1) ^ (index * 0x85ebca6b) ^ (abi === "x86_64" ? 0x64 : 0x32),
+  );
+  return { state: genTaskState(rng, abi), env: genCheckpointEnv(rng, abi) };
+}

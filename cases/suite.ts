@@ -1,0 +1,141 @@
+/**
+ * The whole suite: generated states, the named catalog, every truncation
+ * point and the shape cases, for each ABI; each case paired with its class
+ * under each profile, from the reference outcome.
+ *
+ * @module
+ */
+import { checkpoint } from "../reference/checkpoint.ts";
+import { ABI_NAMES, type AbiName } from "../reference/layout.ts";
+import { restart } from "../reference/restart.ts";
+import {
+  type CheckpointEnv,
+  defaultCheckpointEnv,
+  defaultRestartEnv,
+  defaultTaskState,
+  type KernelVersion,
+  PROFILES,
+  type RestartEnv,
+  type Uts,
+} from "../reference/types.ts";
+import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.ts";
+import { generated } from "./generate.ts";
+import { reshaped, truncations } from "./shape.ts";
+import type { Case, CaseClass, CaseRun } from "./types.ts";
+
+/** What to build. */
+export interface SuiteOptions {
+  /** Generator seed. @default 1 */
+  seed?: number;
+  /** Generated states per ABI. @default 64 */
+  cases?: number;
+  /** ABIs. @default both */
+  abis?: readonly AbiName[];
+  /**
+   * The kernel the named and shape cases are built for (version and utsname
+   * of both calls). Golden kernel captures use their own kernel's.
+   * @default the seed's era, 2.6.25
+   */
+  kernel?: { version: KernelVersion; uts?: Partial<Record<AbiName, Uts>> };
+}
+
+/** The catalog base for an ABI: the default task under the given (or default) kernel. */
+export function catalogBase(abi: AbiName, kernel?: SuiteOptions["kernel"]): CatalogBase {
+  const ckptEnv: CheckpointEnv = defaultCheckpointEnv(abi);
+  const rstEnv: RestartEnv = defaultRestartEnv(abi);
+  if (kernel) {
+    ckptEnv.kernel = { ...kernel.version };
+    rstEnv.kernel = { ...kernel.version };
+    const uts = kernel.uts?.[abi];
+    if (uts) ckptEnv.uts = uts;
+  }
+  return { abi, state: defaultTaskState(), ckptEnv, rstEnv };
+}
+
+/** The named, truncation and shape restart cases and the named checkpoint cases of one ABI. */
+export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[] {
+  const b = catalogBase(abi, kernel);
+  const other: AbiName = abi === "x86_64" ? "i386" : "x86_64";
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const ckpts = checkpointCatalog(b);
+  const max = ckpts.find((c) => c.id.endsWith("/max"))!;
+  const maxImage = checkpoint(max.state, max.env).image;
+  const maxEnv = { ...b.rstEnv, kernel: max.env.kernel };
+  const foreign = checkpoint(b.state, { ...catalogBase(other, kernel).ckptEnv }).image;
+  return [
+    ...ckpts,
+    ...restartCatalog(b),
+    ...truncations(abi, image, b.rstEnv),
+    ...truncations(abi, maxImage, maxEnv, "max/"),
+    ...reshaped(abi, image, b.rstEnv, foreign),
+  ];
+}
+
+/** Generated checkpoint cases and the restart of each image, for one ABI. */
+export function generatedCases(abi: AbiName, seed: number, count: number): Case[] {
+  const out: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const { state, env } = generated(seed, i, abi);
+    const tag = `s${seed}-${String(i).padStart(4, "0")}`;
+    const origin = { seed, index: i };
+    out.push({
+      id: `checkpoint/${abi}/gen/${tag}`,
+      op: "checkpoint",
+      abi,
+      reason: "generated task state",
+      state,
+      env,
+      origin,
+    });
+    const image = checkpoint(state, env).image;
+    out.push({
+      id: `restart/${abi}/gen/${tag}`,
+      op: "restart",
+      abi,
+      reason: "restart of a generated image",
+      image,
+      env: { abi, kernel: env.kernel, comm: defaultRestartEnv(abi).comm, counter: env.counter },
+      origin,
+    });
+  }
+  return out;
+}
+
+/** Every case of the suite, in a stable order. */
+export function buildCases(opts: SuiteOptions = {}): Case[] {
+  const seed = opts.seed ?? 1;
+  const count = opts.cases ?? 64;
+  const out: Case[] = [];
+  for (const abi of opts.abis ?? ABI_NAMES) {
+    out.push(...namedCases(abi, opts.kernel), ...generatedCases(abi, seed, count));
+  }
+  return out;
+}
+
+/** The class of a checkpoint return or a restart outcome. */
+function classOf(ret: { defined: boolean; value?: number }): CaseClass {
+  if (!ret.defined) return "undefined-in-seed";
+  return ret.value === 0 ? "must-accept" : "must-reject";
+}
+
+/** Expands cases into runs: a checkpoint case once, a restart case once per profile, with classes. */
+export function caseRuns(cases: readonly Case[]): CaseRun[] {
+  const out: CaseRun[] = [];
+  for (const c of cases) {
+    if (c.op === "checkpoint") {
+      const r = checkpoint(c.state, c.env);
+      out.push({ rid: c.id, case: c, class: r.ret > 0 ? "must-accept" : "must-reject" });
+      continue;
+    }
+    for (const profile of c.profiles ?? PROFILES) {
+      const o = restart(c.image, c.env, profile);
+      out.push({
+        rid: `${c.id}@${profile}`,
+        case: c,
+        profile,
+        class: classOf(o.ret.defined ? { defined: true, value: o.ret.value } : { defined: false }),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+/**
+ * Runs the suite against implementations: selects case runs (filter, ABI,
+ * profile, shard), sends them to each testee, compares every answer with
+ * the reference, and applies the known-failure list.
+ *
+ * @module
+ */
+import type { AbiName } from "../reference/layout.ts";
+import type { Profile } from "../reference/types.ts";
+import { caseRuns } from "../cases/suite.ts";
+import type { Case, CaseRun } from "../cases/types.ts";
+import { type CaseResult, compare, type Expected, expectedOf, requestOf } from "./compare.ts";
+import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
+import type { Hello } from "./protocol.ts";
+import type { Testee } from "./testee.ts";
+
+/** Which runs to keep. */
+export interface Selection {
+  /** Glob patterns on result ids; a run is kept if any matches. */
+  filters?: readonly string[];
+  /** ABIs to keep. */
+  abis?: readonly AbiName[];
+  /** Profiles to keep (restart runs). */
+  profiles?: readonly Profile[];
+  /** Shard `k` of `n` (1-based). */
+  shard?: { k: number; n: number };
+}
+
+/** FNV-1a of a string: a stable hash for sharding. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** True when a case belongs to shard k of n (by its id, so both profiles of a case go together). */
+export function inShard(caseId: string, k: number, n: number): boolean {
+  return fnv1a(caseId) % n === k - 1;
+}
+
+/** Selects cases, then expands them into runs with classes. */
+export function selectRuns(cases: readonly Case[], sel: Selection = {}): CaseRun[] {
+  const kept = cases.filter((c) =>
+    (!sel.abis || sel.abis.includes(c.abi)) &&
+    (!sel.shard || inShard(c.id, sel.shard.k, sel.shard.n))
+  );
+  return caseRuns(kept).filter((r) =>
+    (!r.profile || !sel.profiles || sel.profiles.includes(r.profile)) &&
+    (!sel.filters?.length || sel.filters.some((f) => matches(f, r.rid)))
+  );
+}
+
+/** One implementation's results. */
+export interface ImplReport {
+  /** Name. */
+  readonly name: string;
+  /** Its hello (undefined when it could not start). */
+  readonly hello?: Hello;
+  /** Setup failure, if any. */
+  readonly setupError?: string;
+  /** Results in run order. */
+  readonly results: CaseResult[];
+  /** Stale expectation entries. */
+  readonly stale: readonly Stale[];
+  /** Wall time, ms. */
+  readonly ms: number;
+}
+
+/** True when an implementation conforms: no failure, no unexpected pass, no stale entry. */
+export function conforms(r: ImplReport): boolean {
+  if (r.setupError || r.stale.length) return false;
+  return r.results.every((x) =>
+    x.status === "pass" || x.status === "xfail" || x.status === "unsupported"
+  );
+}
+
+/** Progress callback: implementation, done, total. */
+export type Progress = (impl: string, done: number, total: number) => void;
+
+/** Runs every run against one testee and compares. `expected` caches the reference's results. */
+export async function runImpl(
+  testee: Testee,
+  runs: readonly CaseRun[],
+  expected: Map<string, Expected>,
+  expectations: readonly Expectation[] = [],
+  progress?: Progress,
+): Promise<ImplReport> {
+  const t0 = performance.now();
+  let hello: Hello;
+  try {
+    hello = await testee.start();
+  } catch (e) {
+    await testee.close().catch(() => {});
+    return {
+      name: testee.name,
+      setupError: (e as Error).message,
+      results: [],
+      stale: [],
+      ms: performance.now() - t0,
+    };
+  }
+  const results: CaseResult[] = new Array(runs.length);
+  const sendIdx: number[] = [];
+  runs.forEach((r, i) => {
+    const unsupported = !hello.abis.includes(r.case.abi)
+      ? `ABI ${r.case.abi}`
+      : r.profile && !hello.profiles.includes(r.profile)
+      ? `profile ${r.profile}`
+      : "";
+    if (unsupported) {
+      results[i] = {
+        rid: r.rid,
+        run: r,
+        status: "unsupported",
+        differences: [],
+        undefinedNotes: [],
+        detail: `${unsupported} not supported`,
+      };
+    } else sendIdx.push(i);
+  });
+  const exp = (r: CaseRun) => {
+    let e = expected.get(r.rid);
+    if (!e) expected.set(r.rid, e = expectedOf(r));
+    return e;
+  };
+  let done = runs.length - sendIdx.length;
+  try {
+    await testee.run(sendIdx.map((i) => requestOf(runs[i]!)), (j, outcome) => {
+      const i = sendIdx[j]!;
+      results[i] = compare(runs[i]!, exp(runs[i]!), outcome);
+      done++;
+      if (progress && (done & 255) === 0) progress(testee.name, done, runs.length);
+    });
+  } finally {
+    await testee.close();
+  }
+  progress?.(testee.name, runs.length, runs.length);
+  const stale = applyExpectations(testee.name, results, expectations);
+  return { name: testee.name, hello, results, stale, ms: performance.now() - t0 };
+}

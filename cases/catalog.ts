@@ -18,7 +18,7 @@ import {
 import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts";
 import { fieldDomain } from "../reference/types.ts";
 import type { CheckpointCase, RestartCase } from "./types.ts";
-import { type ImageRecord, withField, withHeader } from "./image.ts";
+import { type ImageRecord, recordOffsets, resize, withField, withHeader } from "./image.ts";
 
 /** The inputs a catalog is built from: a task, and the environments of both calls. */
 export interface CatalogBase {
@@ -136,6 +136,22 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
     "TASK fields other than task_comm_len are not checked",
     withField(base, abi, "TASK", "state", 0x7fffffffn),
   );
+  for (const n of [1, 4, 15]) {
+    // A shorter name, consistently described: task_comm_len n, STRING len n, n name bytes.
+    const at = recordOffsets(abi).STRING + LAYOUTS[abi].HDR.size + n;
+    const img = withHeader(
+      withField(resize(base, at, n - 16), abi, "TASK", "task_comm_len", BigInt(n)),
+      abi,
+      "STRING",
+      "len",
+      BigInt(n),
+    );
+    add(
+      `string/short-name-${n}`,
+      `task_comm_len ${n} and a ${n}-byte STRING: comm is cleared, then ${n} bytes copied`,
+      img,
+    );
+  }
   add(
     "tail/magic",
     "TAIL magic off by one bit",

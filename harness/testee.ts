@@ -127,6 +127,9 @@ class Child {
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly frames = new FrameReader();
   private pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  private exited: Promise<"exited">;
+  /** The child process has exited (its descendants may live on). */
+  gone = false;
   eof = false;
 
   constructor(cmd: string, args: string[], cwd?: string) {
@@ -142,6 +145,7 @@ class Child {
     this.reader = this.proc.stdout.getReader();
     this.writer = this.proc.stdin.getWriter();
     this.writer.closed.catch(() => {});
+    this.exited = this.proc.status.then(() => "exited" as const);
   }
 
   /** Writes bytes; a dead child is reported on the next read, not here. */
@@ -149,17 +153,30 @@ class Child {
     this.writer.write(bytes).catch(() => {});
   }
 
-  /** The next frame, "eof", or "timeout" after `ms`. Throws ProtocolError for oversized frames. */
+  /**
+   * The next frame, "eof", or "timeout" after `ms`. When the child itself has
+   * exited, a descendant holding stdout open does not keep the harness
+   * waiting: after a short grace it is "eof" too. Throws ProtocolError for
+   * oversized frames.
+   */
   async nextFrame(ms: number): Promise<Uint8Array | "eof" | "timeout"> {
-    const deadline = Date.now() + ms;
+    let deadline = Date.now() + ms;
     for (;;) {
       const f = this.frames.next();
       if (f) return f;
       if (this.eof) return "eof";
       this.pending ??= this.reader.read();
       const left = deadline - Date.now();
-      const r = left <= 0 ? "timeout" : await Promise.race([this.pending, sleep(left)]);
-      if (r === "timeout") return "timeout";
+      const r = left <= 0
+        ? "timeout"
+        : await Promise.race([this.pending, sleep(left), this.exited]);
+      if (r === "exited") {
+        this.exited = new Promise(() => {}); // reported once; now drain what is left
+        deadline = Math.min(deadline, Date.now() + 100);
+        this.gone = true;
+        continue;
+      }
+      if (r === "timeout") return this.gone ? "eof" : "timeout";
       this.pending = undefined;
       if (r.done) this.eof = true;
       else this.frames.push(r.value);

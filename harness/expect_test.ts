@@ -1,0 +1,70 @@
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import type { CaseResult } from "./compare.ts";
+import { applyExpectations, matches, parseExpectations, updatedExpectations } from "./expect.ts";
+
+const result = (rid: string, status: CaseResult["status"]): CaseResult =>
+  ({
+    rid,
+    status,
+    differences: [],
+    undefinedNotes: [],
+    run: {} as CaseResult["run"],
+  }) as CaseResult;
+
+Deno.test("parseExpectations() reads patterns, reasons and implementation sections", () => {
+  const list = parseExpectations(
+    "# header\nrestart/*/truncate/*@seed  # EOF differs\n\n[c]\ncheckpoint/i386/* # no i386\n",
+  );
+  deepStrictEqual(list.map((e) => [e.impl, e.pattern, e.reason, e.line]), [
+    [undefined, "restart/*/truncate/*@seed", "EOF differs", 2],
+    ["c", "checkpoint/i386/*", "no i386", 5],
+  ]);
+  throws(() => parseExpectations("two patterns here\n"), /line 1: expected one pattern/);
+});
+
+Deno.test("matches(): * and ? wildcards; a pattern without @ covers both profiles", () => {
+  strictEqual(matches("restart/*/head/magic", "restart/x86_64/head/magic@seed"), true);
+  strictEqual(matches("restart/*/head/magic", "restart/x86_64/head/magic@hardened"), true);
+  strictEqual(matches("restart/*/head/magic@seed", "restart/x86_64/head/magic@hardened"), false);
+  strictEqual(matches("restart/i38?/*", "restart/i386/valid@seed"), true);
+  strictEqual(matches("restart/x86_64/head", "restart/x86_64/head/magic@seed"), false);
+  strictEqual(matches("checkpoint/x86_64/plain", "checkpoint/x86_64/plain"), true);
+});
+
+Deno.test("applyExpectations(): listed failures are xfail, listed passes are xpass, unused entries are stale", () => {
+  const results = [
+    result("restart/x86_64/head/magic@seed", "fail"),
+    result("restart/x86_64/head/rev@seed", "pass"),
+    result("restart/x86_64/head/major@seed", "crash"),
+  ];
+  const list = parseExpectations(
+    "restart/*/head/magic # known\nrestart/*/head/rev # fixed since\n[c]\nrestart/*/head/major\n[other]\nrestart/*/tail/*\ncheckpoint/gone\n",
+  );
+  const stale = applyExpectations("c", results, list);
+  deepStrictEqual(results.map((r) => r.status), ["xfail", "xpass", "xfail"]);
+  deepStrictEqual(stale.map((s) => s.entry.pattern), ["restart/*/head/rev"]);
+  const stale2 = applyExpectations(
+    "other",
+    [result("restart/x86_64/tail/magic@seed", "fail")],
+    list,
+  );
+  deepStrictEqual(stale2.map((s) => s.entry.pattern), [
+    "restart/*/head/magic",
+    "restart/*/head/rev",
+    "checkpoint/gone",
+  ]);
+});
+
+Deno.test("updatedExpectations() keeps matching entries, adds new failures, drops stale ones", () => {
+  const list = parseExpectations("restart/*/truncate/* # eof\nrestart/*/head/rev # old\n");
+  const text = updatedExpectations(
+    list,
+    new Map([["c", ["restart/x86_64/truncate/at-0001@seed", "restart/i386/tail/magic@seed"]]]),
+    new Map([["c", new Set(["restart/x86_64/head/rev@seed"])]]),
+  );
+  strictEqual(
+    text,
+    "# crconform known failures: `deno task conform --expect FILE --update-expect` rewrites this file.\n" +
+      "[c]\nrestart/*/truncate/*  # eof\nrestart/i386/tail/magic@seed  # TODO: reason\n",
+  );
+});

@@ -1,0 +1,110 @@
+/**
+ * A deliberately misbehaving testee for the harness's tests. It answers like
+ * the reference, except as its mode says:
+ *
+ * - `crash-on N`: exits (code 3) when asked request id N.
+ * - `hang-ignore-term N`: ignores SIGTERM and never answers request id N.
+ * - `grandchild N`: at request id N, starts a grandchild that keeps stdout open, then exits.
+ * - `flood`: after hello, writes an endless stream of bytes.
+ * - `garbage`: answers every case with a well-framed payload of junk.
+ * - `wrong-abi`: answers checkpoints with the other ABI's image.
+ * - `old-protocol`: answers hello with protocol 0.
+ *
+ * The last argument is a marker that tests use to find leftover processes.
+ *
+ * @module
+ */
+import { frame, FrameReader, parseLines } from "../protocol.ts";
+import { toHex } from "../../reference/bytes.ts";
+import { checkpoint } from "../../reference/checkpoint.ts";
+import { restart } from "../../reference/restart.ts";
+import { fromHex } from "../../reference/bytes.ts";
+import { defaultCheckpointEnv, defaultTaskState } from "../../reference/types.ts";
+import type { AbiName } from "../../reference/layout.ts";
+
+const [mode = "", arg = "-1"] = Deno.args;
+const target = Number(arg);
+const out = Deno.stdout;
+const enc = new TextEncoder();
+const send = (s: string) => out.writeSync(frame(enc.encode(s)));
+
+if (mode === "hang-ignore-term") Deno.addSignalListener("SIGTERM", () => {});
+
+function answer(m: Map<string, string>): string {
+  const id = m.get("id")!;
+  const abi = m.get("abi") as AbiName;
+  const kernel = {
+    major: Number(m.get("major")),
+    minor: Number(m.get("minor")),
+    patch: Number(m.get("patch")),
+  };
+  const counter = Number(m.get("counter"));
+  const flags = BigInt(m.get("flags")!);
+  if (m.get("op") === "checkpoint") {
+    const state = defaultTaskState() as unknown as Record<string, bigint | Uint8Array>;
+    for (const k of Object.keys(state)) if (k !== "comm") state[k] = BigInt(m.get(k)!);
+    state.comm = fromHex(m.get("comm")!)!;
+    const other: AbiName = abi === "x86_64" ? "i386" : "x86_64";
+    const env = {
+      ...defaultCheckpointEnv(mode === "wrong-abi" ? other : abi),
+      kernel,
+      counter,
+      flags,
+      time: BigInt(m.get("time")!),
+      file: m.get("file") as "ok",
+      uts: {
+        release: fromHex(m.get("release")!)!,
+        version: fromHex(m.get("version")!)!,
+        machine: fromHex(m.get("machine")!)!,
+      },
+    };
+    const r = checkpoint(state as never, env);
+    return `id ${id}\nret ${r.ret}\ncounter ${r.counter}\nimage ${toHex(r.image)}\n`;
+  }
+  const o = restart(fromHex(m.get("image")!)!, {
+    abi,
+    kernel,
+    counter,
+    flags,
+    comm: fromHex(m.get("comm")!)!,
+    file: m.get("file") as "ok",
+  }, m.get("profile") as "seed");
+  const v = (x: { defined: boolean; value?: number }) => (x.defined ? x.value : 0);
+  return `id ${id}\nret ${v(o.ret)}\nconsumed ${v(o.consumed)}\ncounter ${o.counter}\ncomm ${
+    toHex(o.comm)
+  }\n`;
+}
+
+const fr = new FrameReader();
+const buf = new Uint8Array(1 << 16);
+for (;;) {
+  const n = Deno.stdin.readSync(buf);
+  if (n === null) Deno.exit(0);
+  fr.push(buf.subarray(0, n));
+  for (let f = fr.next(); f; f = fr.next()) {
+    const m = parseLines(f);
+    if (m.get("op") === "hello") {
+      send(
+        `protocol ${
+          mode === "old-protocol" ? 0 : 1
+        }\nname hostile-${mode}\nabis x86_64 i386\nprofiles seed hardened\n`,
+      );
+      if (mode === "flood") { for (;;) out.writeSync(new Uint8Array(65536).fill(0x41)); }
+      continue;
+    }
+    const id = Number(m.get("id"));
+    if (mode === "crash-on" && id === target) Deno.exit(3);
+    if (mode === "hang-ignore-term" && id === target) {
+      for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+    if (mode === "grandchild" && id === target) {
+      new Deno.Command("sleep", { args: ["300"], stdout: "inherit", stdin: "null" }).spawn();
+      Deno.exit(0);
+    }
+    if (mode === "garbage") {
+      out.writeSync(frame(Uint8Array.from([0xde, 0xad, 0x0a, 0xbe, 0xef])));
+      continue;
+    }
+    send(answer(m));
+  }
+}

@@ -1,0 +1,101 @@
+// Hostile testees: each is reported correctly, the run completes, and no
+// process is left behind.
+import { deepStrictEqual, match, ok, rejects, strictEqual } from "node:assert/strict";
+import { buildCases } from "../cases/suite.ts";
+import type { Expected } from "./compare.ts";
+import { runImpl, selectRuns } from "./runner.ts";
+import { ProcessTestee, SetupError } from "./testee.ts";
+
+const HOSTILE = new URL("./testdata/hostile.ts", import.meta.url).pathname;
+const DENO = Deno.execPath();
+const RUNS = selectRuns(buildCases({ cases: 2, abis: ["x86_64"] }), {
+  filters: ["checkpoint/x86_64/plain", "checkpoint/x86_64/comm/*", "restart/x86_64/head/*@seed"],
+});
+
+function hostile(mode: string, arg = "-1") {
+  const marker = `crconform-hostile-${mode}-${crypto.randomUUID()}`;
+  const cmd = `exec ${DENO} run --allow-run ${HOSTILE} ${mode} ${arg} ${marker}`;
+  return { marker, cmd };
+}
+
+async function leftovers(marker: string): Promise<string> {
+  const out = await new Deno.Command("pgrep", { args: ["-af", marker], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+async function run(mode: string, arg = "-1", timeoutMs = 3000, runs = RUNS) {
+  const { marker, cmd } = hostile(mode, arg);
+  const t = new ProcessTestee(mode, cmd, { timeoutMs, window: 4, graceMs: 100 });
+  const rep = await runImpl(t, runs, new Map<string, Expected>());
+  await new Promise((r) => setTimeout(r, 50));
+  strictEqual(await leftovers(marker), "", `processes left behind by ${mode}`);
+  strictEqual(rep.results.length, runs.length);
+  return { rep, spawns: t.spawns };
+}
+
+const statuses = (rep: Awaited<ReturnType<typeof run>>["rep"]) => rep.results.map((r) => r.status);
+
+Deno.test("a testee that crashes on one case: that case is CRASH, the others pass after a respawn", async () => {
+  const { rep, spawns } = await run("crash-on", "3");
+  const st = statuses(rep);
+  strictEqual(st[3], "crash");
+  match(rep.results[3]!.detail!, /exited with 3/);
+  deepStrictEqual(st.filter((s, i) => i !== 3 && s !== "pass"), []);
+  strictEqual(spawns, 2);
+});
+
+Deno.test("a testee that hangs and ignores SIGTERM: TIMEOUT, its group is killed, the run goes on", async () => {
+  const { rep } = await run("hang-ignore-term", "2", 1500);
+  const st = statuses(rep);
+  strictEqual(st[2], "timeout");
+  deepStrictEqual(st.filter((s, i) => i !== 2 && s !== "pass"), []);
+});
+
+Deno.test("a testee whose grandchild keeps the pipe open: CRASH, and the grandchild is killed", async () => {
+  const { rep } = await run("grandchild", "1", 3000);
+  const st = statuses(rep);
+  strictEqual(st[1], "crash");
+  deepStrictEqual(st.filter((s, i) => i !== 1 && s !== "pass"), []);
+});
+
+Deno.test("a testee that floods stdout: PROTOCOL (bounded read), respawned each time", async () => {
+  const { rep } = await run("flood", "-1", 3000, RUNS.slice(0, 4));
+  ok(statuses(rep).every((s) => s === "protocol"));
+  match(rep.results[0]!.detail!, /exceeds the 1048576-byte limit/);
+});
+
+Deno.test("a testee that answers garbage frames: PROTOCOL with the parse error", async () => {
+  const { rep } = await run("garbage", "-1", 3000, RUNS.slice(0, 4));
+  ok(statuses(rep).every((s) => s === "protocol"));
+  match(rep.results[0]!.detail!, /expected "key value"|missing key "id"/);
+});
+
+Deno.test("a testee that answers with the wrong ABI: FAIL with the image length and TASK fields named", async () => {
+  const { rep } = await run("wrong-abi");
+  const plain = rep.results.find((r) => r.rid === "checkpoint/x86_64/plain")!;
+  strictEqual(plain.status, "fail");
+  deepStrictEqual(plain.differences[0], {
+    record: "image",
+    field: "length",
+    expected: "432",
+    actual: "424",
+  });
+  ok(plain.differences.some((d) => d.record === "TASK" && d.field === "hdr.len"));
+  ok(rep.results.filter((r) => r.run.case.op === "restart").every((r) => r.status === "pass"));
+});
+
+Deno.test("a testee of another protocol version is a setup error naming both versions", async () => {
+  const { marker, cmd } = hostile("old-protocol");
+  const t = new ProcessTestee("old", cmd, { timeoutMs: 3000 });
+  await rejects(
+    t.start(),
+    (e: unknown) => e instanceof SetupError && /protocol 0, this harness speaks 1/.test(e.message),
+  );
+  await t.close();
+  strictEqual(await leftovers(marker), "");
+});
+
+Deno.test("a command that does not exist is a setup error", async () => {
+  const t = new ProcessTestee("missing", "/nonexistent/testee", { timeoutMs: 2000 });
+  await rejects(t.start(), /missing: exited before answering hello/);
+});

@@ -136,11 +136,15 @@ Deno.test("encodeBundle: rejects comm prctl cannot set, duplicate ids", () => {
   assert(!prctlCanSet(new Uint8Array(16).fill(0x41)));
   assertThrows(() => encodeBundle([{ id: "a", commBefore: bad, image: new Uint8Array(0) }]));
   const ok = new Uint8Array(16);
-  assertThrows(() =>
-    encodeBundle([
-      { id: "a", commBefore: ok, image: new Uint8Array(0) },
-      { id: "a", commBefore: ok, image: new Uint8Array(0) },
-    ]), Error, "duplicate");
+  assertThrows(
+    () =>
+      encodeBundle([
+        { id: "a", commBefore: ok, image: new Uint8Array(0) },
+        { id: "a", commBefore: ok, image: new Uint8Array(0) },
+      ]),
+    Error,
+    "duplicate",
+  );
 });
 
 Deno.test("decodeCheckpointImage: round trip through the model, both ABIs", () => {

@@ -73,12 +73,18 @@ export type Expected = { kind: "checkpoint"; r: CheckpointResult } | {
   o: RestartOutcome;
 };
 
-/** The request a run sends. */
+const requests = new WeakMap<CaseRun, Request>();
+
+/** The request a run sends (one object per run, so its encoding is cached across testees). */
 export function requestOf(run: CaseRun): Request {
+  let r = requests.get(run);
+  if (r) return r;
   const c = run.case;
-  return c.op === "checkpoint"
+  r = c.op === "checkpoint"
     ? { op: "checkpoint", state: c.state, env: c.env }
     : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
+  requests.set(run, r);
+  return r;
 }
 
 /** The reference result for a run. */

@@ -102,10 +102,22 @@ export function helloPayload(): Uint8Array {
   return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
 }
 
-/** Serializes a request (with its id) into a payload. */
+const bodies = new WeakMap<Request, Uint8Array>();
+
+/** Serializes a request (with its id) into a payload; the body is cached per request object. */
 export function requestPayload(req: Request, id: number): Uint8Array {
+  let body = bodies.get(req);
+  if (!body) bodies.set(req, body = enc.encode(requestBody(req)));
+  const head = enc.encode(`op ${req.op}\nid ${id}\n`);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+function requestBody(req: Request): string {
   const e = req.env;
-  let s = `op ${req.op}\nid ${id}\nabi ${e.abi}\n`;
+  let s = `abi ${e.abi}\n`;
   s += `major ${e.kernel.major}\nminor ${e.kernel.minor}\npatch ${e.kernel.patch}\n`;
   s += `counter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${e.file ?? "ok"}\n`;
   if (req.op === "checkpoint") {
@@ -122,7 +134,7 @@ export function requestPayload(req: Request, id: number): Uint8Array {
       toHex(req.image)
     }\n`;
   }
-  return enc.encode(s);
+  return s;
 }
 
 /** Parses `key value` lines; a repeated key or a line without a space is a protocol error. */

@@ -118,7 +118,12 @@ export function referenceAnswer(r: Request): Outcome {
   };
 }
 
-const sleep = (ms: number) => new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms));
+/** `p`, or "timeout" after `ms`; the timer is cleared either way (no timer piles up per case). */
+function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), ms));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 /** A spawned child in its own process group, with a frame reader over its stdout. */
 class Child {
@@ -169,7 +174,7 @@ class Child {
       const left = deadline - Date.now();
       const r = left <= 0
         ? "timeout"
-        : await Promise.race([this.pending, sleep(left), this.exited]);
+        : await raceTimeout(Promise.race([this.pending, this.exited]), left);
       if (r === "exited") {
         this.exited = new Promise(() => {}); // reported once; now drain what is left
         deadline = Math.min(deadline, Date.now() + 100);
@@ -191,7 +196,7 @@ class Child {
     for (;;) {
       this.pending ??= this.reader.read();
       const left = deadline - Date.now();
-      const r = left <= 0 ? "timeout" : await Promise.race([this.pending, sleep(left)]);
+      const r = left <= 0 ? "timeout" : await raceTimeout(this.pending, left);
       if (r === "timeout") return "timeout";
       this.pending = undefined;
       if (r.done) break;
@@ -217,10 +222,7 @@ class Child {
       } catch { /* already gone */ }
     };
     signal("SIGTERM");
-    const exited = await Promise.race([
-      this.proc.status.then(() => true),
-      sleep(graceMs).then(() => false),
-    ]);
+    const exited = (await raceTimeout(this.proc.status, graceMs)) !== "timeout";
     signal("SIGKILL");
     if (!exited) await this.proc.status;
     this.reader.cancel().catch(() => {});
@@ -230,10 +232,7 @@ class Child {
   /** Closes stdin and waits up to `ms` for a clean exit, then kills the group. */
   async close(ms: number, graceMs: number): Promise<void> {
     await this.writer.close().catch(() => {});
-    const exited = await Promise.race([
-      this.proc.status.then(() => true),
-      sleep(ms).then(() => false),
-    ]);
+    const exited = (await raceTimeout(this.proc.status, ms)) !== "timeout";
     if (!exited) await this.kill(graceMs);
     else {
       try {
@@ -314,7 +313,7 @@ export class ProcessTestee implements Testee {
         sent = done;
       }
       const child = this.child;
-      if (sent < done + this.opts.window && sent < requests.length) {
+      if (sent - done <= this.opts.window >> 1 && sent < requests.length) {
         const end = Math.min(requests.length, done + this.opts.window);
         let size = 0;
         for (let i = sent; i < end; i++) size += payloads[i]!.length;
@@ -330,7 +329,7 @@ export class ProcessTestee implements Testee {
       try {
         const f = await child.nextFrame(this.opts.timeoutMs);
         if (f === "eof") {
-          const st = await Promise.race([child.proc.status, sleep(this.opts.graceMs)]);
+          const st = await raceTimeout(child.proc.status, this.opts.graceMs);
           const how = st === "timeout"
             ? "closed its stdout"
             : st.signal
@@ -402,7 +401,7 @@ export class PerCaseTestee implements Testee {
         }
         : { status: "protocol", detail: `answer exceeds ${MAX_FRAME} bytes` };
     }
-    const st = await Promise.race([child.proc.status, sleep(this.opts.timeoutMs)]);
+    const st = await raceTimeout(child.proc.status, this.opts.timeoutMs);
     if (st === "timeout") {
       await child.kill(this.opts.graceMs);
       return { status: "timeout", detail: "did not exit after answering" };

@@ -16,15 +16,28 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE["0123456789abcdef".charCodeAt(i)] = i;
+  NIBBLE["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
 /**
  * Parses hex (whitespace ignored) into bytes. Returns `undefined` when the
  * text is not an even number of hex digits.
  */
 export function fromHex(text: string): Uint8Array | undefined {
-  const clean = text.replace(/\s+/g, "");
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) return undefined;
+  const clean = /\s/.test(text) ? text.replace(/\s+/g, "") : text;
+  if (clean.length % 2 !== 0) return undefined;
   const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const a = clean.charCodeAt(2 * i);
+    const b = clean.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? NIBBLE[a]! : -1;
+    const lo = b < 128 ? NIBBLE[b]! : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 

@@ -45,3 +45,13 @@ Deno.test("layouts: fieldAt() finds padding and fields; image sizes are 432 and 
   strictEqual(fieldAt(LAYOUTS.i386.TASK, 144), undefined);
   deepStrictEqual([imageSize("x86_64"), imageSize("i386")], [432, 424]);
 });
+
+Deno.test("docs/LAYOUTS.md is generated from the layout tables and up to date", async () => {
+  const { layoutMarkdown } = await import("./layout_doc.ts");
+  const committed = await Deno.readTextFile(new URL("../docs/LAYOUTS.md", import.meta.url));
+  strictEqual(
+    committed,
+    layoutMarkdown(),
+    "run: deno run reference/layout_doc.ts > docs/LAYOUTS.md",
+  );
+});

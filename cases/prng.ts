@@ -17,24 +17,19 @@ export class Prng {
     this.a = 0x9e3779b9;
     this.b = 0x243f6a88;
     this.c = 0xb7e15162;
-    this.d = seed >>> 0;
+    this.d = seed | 0;
     for (let i = 0; i < 12; i++) this.u32();
   }
 
   /** Next uniformly distributed unsigned 32-bit integer. */
   u32(): number {
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    this.d >>>= 0;
-    const t = (this.a + this.b) | 0;
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
     this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    const r = (t + this.d) | 0;
-    this.c = (this.c + r) | 0;
-    return r >>> 0;
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
   }
 
   /** Integer in [0, n). */

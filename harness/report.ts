@@ -54,8 +54,9 @@ export function formatFailure(r: CaseResult, rerun: string, color = false): stri
   ];
   if (r.decidedBy) lines.push(`  reference decided by ${r.decidedBy}`);
   for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
-  if (r.context?.actual) lines.push(`  expected ${r.context.expected}`, `  actual   ${r.context.actual}`);
-  else if (r.context) lines.push(`  image    ${r.context.expected}`);
+  if (r.context?.actual) {
+    lines.push(`  expected ${r.context.expected}`, `  actual   ${r.context.actual}`);
+  } else if (r.context) lines.push(`  image    ${r.context.expected}`);
   if (r.detail) lines.push(`  ${r.detail}`);
   for (const n of r.undefinedNotes) lines.push(p.dim(`  note: ${n}`));
   lines.push(p.dim(`  re-run: ${rerun}`));

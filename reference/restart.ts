@@ -69,6 +69,41 @@ import {
   validateRestartEnv,
 } from "./types.ts";
 
+/** A check a restart decision can name, and the profiles in which it exists. */
+export interface RestartCheck {
+  /** The id used in {@link Decision.check}. */
+  readonly id: string;
+  /** Profiles where the check runs. */
+  readonly profiles: readonly Profile[];
+}
+
+const BOTH: readonly Profile[] = ["seed", "hardened"];
+const HARDENED: readonly Profile[] = ["hardened"];
+
+/** Every check restart makes, in the order it makes them (`ok` is success). */
+export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
+  { id: "flags", profiles: BOTH },
+  { id: "fd", profiles: BOTH },
+  ...(["HEAD", "TASK", "STRING", "TAIL"] as const).flatMap((rec) => [
+    { id: `${rec}.hdr.eof`, profiles: HARDENED },
+    { id: `${rec}.hdr.len`, profiles: BOTH },
+    { id: `${rec}.payload.eof`, profiles: HARDENED },
+    { id: `${rec}.hdr.type`, profiles: BOTH },
+    { id: `${rec}.hdr.parent`, profiles: BOTH },
+    ...(rec === "HEAD"
+      ? ["magic", "rev", "major", "minor", "patch", "flags"].map((f) => ({
+        id: `HEAD.${f}`,
+        profiles: BOTH,
+      }))
+      : rec === "TASK"
+      ? [{ id: "TASK.task_comm_len", profiles: BOTH }]
+      : rec === "TAIL"
+      ? [{ id: "TAIL.magic", profiles: BOTH }]
+      : []),
+  ]),
+  { id: "ok", profiles: BOTH },
+]);
+
 /** An outcome reached: thrown through the run and caught at the top. */
 class Done {
   constructor(readonly outcome: RestartOutcome) {}

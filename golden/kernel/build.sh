@@ -1,16 +1,17 @@
 #!/bin/sh
-# build.sh ABI PRISTINE OUT — build the patched kernel and the init for one ABI.
+# build.sh ABI PRISTINE OUT — build the patched kernel for one ABI.
 #   ABI       x86_64 | i386
 #   PRISTINE  unpacked linux-source-6.1 (never modified; copied to OUT/src)
-#   OUT       output directory; on success holds bzImage, init, gen_init_cpio,
-#             kernelrelease, config, and the marker file DONE.
+#   OUT       output directory; on success holds bzImage, gen_init_cpio,
+#             kernelrelease, config, the patched tree src/ (kept for
+#             build-init.sh and incremental work) and the marker file DONE.
 # Reproducible: fixed KBUILD_BUILD_TIMESTAMP/USER/HOST.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ABI=$1 PRISTINE=$2 OUT=$3
 case "$ABI" in
-  x86_64) KARCH=x86_64 M= ;;
-  i386) KARCH=i386 M=-m32 ;;
+  x86_64) KARCH=x86_64 ;;
+  i386) KARCH=i386 ;;
   *) echo "build: unknown ABI $ABI" >&2; exit 2 ;;
 esac
 export KBUILD_BUILD_TIMESTAMP="Tue Apr  1 00:00:00 UTC 2008"
@@ -34,7 +35,9 @@ make -s ARCH=$KARCH olddefconfig
 while IFS= read -r l; do
   case "$l" in
     CONFIG_*) grep -qx "$l" .config || { echo "build: config lost: $l" >&2; exit 1; } ;;
-    "# CONFIG_"*" is not set") grep -qx "$l" .config || ! grep -q "^${l#\# }" .config || { echo "build: config lost: $l" >&2; exit 1; } ;;
+    "# CONFIG_"*" is not set")
+      n=$(echo "$l" | sed 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/')
+      if grep -q "^$n=" .config; then echo "build: config lost: $l" >&2; exit 1; fi ;;
   esac
 done < "$FRAG"
 make ARCH=$KARCH -j"$JOBS" bzImage > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log" >&2; exit 1; }
@@ -42,10 +45,4 @@ cp arch/x86/boot/bzImage "$OUT/bzImage"
 cp .config "$OUT/config"
 make -s ARCH=$KARCH kernelrelease > "$OUT/kernelrelease"
 gcc -O2 -o "$OUT/gen_init_cpio" usr/gen_init_cpio.c
-gcc $M -static -nostdlib -Os -fno-asynchronous-unwind-tables -fno-ident -fno-tree-loop-distribute-patterns \
-  -include tools/include/nolibc/nolibc.h -Itools/include/nolibc \
-  -o "$OUT/init" "$HERE/init.c" -lgcc
-strip "$OUT/init"
-
-
 touch "$OUT/DONE"

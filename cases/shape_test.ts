@@ -1,0 +1,45 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { h, KNOWN_I386, KNOWN_X86_64 } from "../reference/testdata.ts";
+import { defaultRestartEnv } from "../reference/types.ts";
+import { recordOffsets, withHeader } from "./image.ts";
+import { reshaped, truncations } from "./shape.ts";
+
+Deno.test("recordOffsets() matches the hand-computed record positions", () => {
+  deepStrictEqual(recordOffsets("x86_64"), {
+    HEAD: 0,
+    TASK: 232,
+    STRING: 392,
+    TAIL: 416,
+    END: 432,
+  });
+  deepStrictEqual(recordOffsets("i386"), { HEAD: 0, TASK: 232, STRING: 384, TAIL: 408, END: 424 });
+});
+
+Deno.test("truncations() makes every prefix 0..N-1 with a stable id", () => {
+  const t = truncations("i386", KNOWN_I386, defaultRestartEnv("i386"));
+  strictEqual(t.length, 424);
+  deepStrictEqual([t[0]!.id, t[151]!.id, t[423]!.image.length], [
+    "restart/i386/truncate/at-0000",
+    "restart/i386/truncate/at-0151",
+    423,
+  ]);
+});
+
+Deno.test("reshaped() shortens and lengthens each record by one byte, with len to match", () => {
+  const env = defaultRestartEnv("x86_64");
+  const cases = new Map(
+    reshaped("x86_64", KNOWN_X86_64, env, KNOWN_I386).map((c) => [c.id.split("/").pop()!, c.image]),
+  );
+  const taskShort = cases.get("task-short-1")!;
+  strictEqual(taskShort.length, 431);
+  deepStrictEqual(taskShort.subarray(232, 240), h("6500 9700 00000000")); // len 151
+  deepStrictEqual(taskShort.subarray(391, 399), h("0200 1000 00000000")); // STRING header moved up one byte
+  const tailLong = cases.get("tail-long-1")!;
+  deepStrictEqual([tailLong.length, tailLong[418], tailLong[432]], [433, 9, 0]);
+  deepStrictEqual(
+    cases.get("string-len-plus-1"),
+    withHeader(KNOWN_X86_64, "x86_64", "STRING", "len", 17n),
+  );
+  deepStrictEqual(cases.get("other-abi"), KNOWN_I386);
+  strictEqual(cases.get("trailing-page")!.length, 432 + 4096);
+});

@@ -13,7 +13,7 @@ import { buildCases } from "../cases/suite.ts";
 import { shrink } from "../cases/shrink.ts";
 import { generated } from "../cases/generate.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
-import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
+import { type CaseResult, compare, expectedOf, formatDifference, requestOf } from "./compare.ts";
 import {
   type Expectation,
   ExpectError,
@@ -318,14 +318,13 @@ async function shrinkFirst(t: Testee, rep: ImplReport, fresh?: () => Testee): Pr
   await testee.close();
   const run = runOf(result.minimal);
   let diff = "";
-  await (fresh ? fresh() : t).start().catch(() => {});
   const again = fresh ? fresh() : t;
-  await again.start().catch(() => {});
-  await again.run([requestOf(run)], (_, outcome) => {
-    diff = compare(run, expectedOf(run), outcome).differences.map((d) =>
-      `${d.record}.${d.field}: expected ${d.expected} got ${d.actual}`
-    )[0] ?? "";
-  }).catch(() => {});
+  try {
+    await again.start();
+    await again.run([requestOf(run)], (_, outcome) => {
+      diff = compare(run, expectedOf(run), outcome).differences.map(formatDifference)[0] ?? "";
+    });
+  } catch { /* the shrink summary is best effort */ }
   await again.close();
   return [
     `shrunk ${first.rid} in ${result.tries} tries: still fails with only ${

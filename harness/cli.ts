@@ -334,4 +334,14 @@ async function shrinkFirst(t: Testee, rep: ImplReport, fresh?: () => Testee): Pr
   ];
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    // A setup problem we did not foresee (an unwritable --json path, say): one line, exit 2.
+    console.error(`conform: ${(e as Error).message}`);
+    code = 2;
+  }
+  Deno.exit(code);
+}

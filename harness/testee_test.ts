@@ -99,3 +99,32 @@ Deno.test("a command that does not exist is a setup error", async () => {
   const t = new ProcessTestee("missing", "/nonexistent/testee", { timeoutMs: 2000 });
   await rejects(t.start(), /missing: exited before answering hello/);
 });
+
+Deno.test("per-case mode: the C testee passes; exit status, hang and flood are CRASH, TIMEOUT, PROTOCOL", async () => {
+  const { buildC } = await import("./build.ts");
+  const { PerCaseTestee } = await import("./testee.ts");
+  const few = RUNS.slice(0, 6);
+  const c = await runImpl(new PerCaseTestee("c", await buildC()), few, new Map());
+  deepStrictEqual(c.results.map((r) => r.status), few.map(() => "pass"));
+  strictEqual(c.hello?.name, "crconform-c-1.0");
+  // A program that answers hello but fails every case in a different way.
+  const script = (body: string) =>
+    `f() { if [ "$1" = hello ]; then printf 'protocol 1\\nname sh\\nabis x86_64\\nprofiles seed\\n'; else ${body}; fi; }; f`;
+  const statusOf = async (body: string) => {
+    const rep = await runImpl(
+      new PerCaseTestee("sh", script(body), { timeoutMs: 500, graceMs: 50 }),
+      few.slice(0, 1),
+      new Map(),
+    );
+    return [rep.results[0]!.status, rep.results[0]!.detail];
+  };
+  deepStrictEqual(await statusOf("cat >/dev/null; exit 3"), ["crash", "exited with 3"]);
+  deepStrictEqual(await statusOf("sleep 5"), [
+    "timeout",
+    "no answer within 500 ms; process group killed",
+  ]);
+  deepStrictEqual(await statusOf("cat >/dev/null; yes"), [
+    "protocol",
+    "answer exceeds 1048576 bytes",
+  ]);
+});

@@ -162,6 +162,15 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
     flags: 1n,
   });
   add("syscall/bad-fd", "restart on a bad fd: -EBADF", base, { ...b.rstEnv, file: "bad-fd" });
+  add(
+    "syscall/write-only",
+    "restart on a write-only fd: the first read fails, -EBADF, counter advanced",
+    base,
+    {
+      ...b.rstEnv,
+      file: "write-only",
+    },
+  );
   add("syscall/counter", "the context counter is advanced by restart", base, {
     ...b.rstEnv,
     counter: 41,

@@ -1,5 +1,6 @@
 /**
  * Shape cases derived from any valid image: every truncation point, every
+ * byte inverted, every
  * record shortened and lengthened by one byte (with and without moving the
  * bytes), trailing bytes after TAIL, and the other ABI's image.
  *
@@ -27,6 +28,55 @@ export function truncations(
       image: image.slice(0, n),
       env,
     });
+  }
+  return out;
+}
+
+/** Every byte of `image` inverted (xor 0xff), one at a time, as `restart/<abi>/flip/at-NNNN`. */
+export function flips(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
+  const out: RestartCase[] = [];
+  for (let n = 0; n < image.length; n++) {
+    const img = image.slice();
+    img[n]! ^= 0xff;
+    out.push({
+      id: `restart/${abi}/flip/at-${String(n).padStart(4, "0")}`,
+      op: "restart",
+      abi,
+      reason: `byte ${n} of ${image.length} inverted`,
+      image: img,
+      env,
+    });
+  }
+  return out;
+}
+
+/** Header values swept in {@link sweeps}: lengths around every struct size, parents, types. */
+export const SWEEP = Object.freeze({
+  len: [-1, 0, 1, 7, 8, 15, 16, 17, 143, 144, 151, 152, 153, 223, 224, 225, 0x7fff],
+  parent: [1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffean, 0xffffffffn],
+  type: [0, 1, 2, 101, 102, 5001, -1],
+});
+
+/** Every record's header `len`, `parent` and `type` set to each {@link SWEEP} value. */
+export function sweeps(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
+  const out: RestartCase[] = [];
+  const add = (id: string, reason: string, img: Uint8Array) =>
+    out.push({ id: `restart/${abi}/sweep/${id}`, op: "restart", abi, reason, image: img, env });
+  for (const rec of IMAGE_RECORDS) {
+    const r = rec.toLowerCase();
+    for (const v of SWEEP.len) {
+      add(`${r}-len-${v}`, `${rec} len ${v}`, withHeader(image, abi, rec, "len", BigInt(v)));
+    }
+    for (const v of SWEEP.parent) {
+      add(
+        `${r}-parent-${v.toString(16)}`,
+        `${rec} parent 0x${v.toString(16)}`,
+        withHeader(image, abi, rec, "parent", v),
+      );
+    }
+    for (const v of SWEEP.type) {
+      add(`${r}-type-${v}`, `${rec} type ${v}`, withHeader(image, abi, rec, "type", BigInt(v)));
+    }
   }
   return out;
 }

@@ -20,7 +20,7 @@ import {
 } from "../reference/types.ts";
 import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.ts";
 import { generated } from "./generate.ts";
-import { reshaped, truncations } from "./shape.ts";
+import { flips, reshaped, sweeps, truncations } from "./shape.ts";
 import type { Case, CaseClass, CaseRun } from "./types.ts";
 
 /** What to build. */
@@ -67,6 +67,8 @@ export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[
     ...restartCatalog(b),
     ...truncations(abi, image, b.rstEnv),
     ...truncations(abi, maxImage, maxEnv, "max/"),
+    ...flips(abi, image, b.rstEnv),
+    ...sweeps(abi, image, b.rstEnv),
     ...reshaped(abi, image, b.rstEnv, foreign),
   ];
 }

@@ -184,6 +184,10 @@ export async function ensureKernel(
     await run("sh", [`${RECIPE}build.sh`, abi, `${cache}/src-${sourceVersion}/pristine`, dir]);
     log(`kernel: ${abi} built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
+  const again = await buildKeys(sourceVersion, abi);
+  if (again.key !== keys.key) {
+    throw new Error("ensureKernel: recipe files changed during the build; run again");
+  }
   const initBin = `${dir}/init-${keys.init}`;
   if (!(await exists(initBin))) {
     await run("sh", [`${RECIPE}build-init.sh`, abi, `${dir}/src`, initBin]);
@@ -911,7 +915,8 @@ export function verifyCheckpoint(abi: AbiName, obs: CheckpointObservation): Chec
     return {
       name: obs.name,
       problems,
-      portDivergence: "kernel_write() refuses /dev/null (f_op->write): -EINVAL; the seed returns the crid",
+      portDivergence:
+        "kernel_write() refuses /dev/null (f_op->write): -EINVAL; the seed returns the crid",
     };
   }
   if (fail || obs.ret < 0) {

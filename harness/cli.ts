@@ -221,12 +221,11 @@ export async function main(args: string[]): Promise<number> {
       );
     }
     : undefined;
-  const expected = new Map();
   const reports: ImplReport[] = [];
   const extra = new Map<string, string[]>();
   const t0 = performance.now();
   for (const t of testees) {
-    const rep = await runImpl(t, runs, expected, expectations, progress);
+    const rep = await runImpl(t, runs, expectations, progress);
     reports.push(rep);
     if (!o["no-shrink"]) {
       const lines = await shrinkFirst(

@@ -87,12 +87,18 @@ export function requestOf(run: CaseRun): Request {
   return r;
 }
 
-/** The reference result for a run. */
+const expectations = new WeakMap<CaseRun, Expected>();
+
+/** The reference result for a run, computed once per run object (shared by every testee). */
 export function expectedOf(run: CaseRun): Expected {
+  let e = expectations.get(run);
+  if (e) return e;
   const c = run.case;
-  return c.op === "checkpoint"
+  e = c.op === "checkpoint"
     ? { kind: "checkpoint", r: checkpoint(c.state, c.env) }
     : { kind: "restart", o: restart(c.image, c.env, run.profile!) };
+  expectations.set(run, e);
+  return e;
 }
 
 const fieldMaps = new Map<AbiName, { record: string; field: string; start: number }[]>();

@@ -10,7 +10,6 @@
 import { buildCases } from "../cases/suite.ts";
 import type { CaseRun } from "../cases/types.ts";
 import { buildC } from "./build.ts";
-import type { Expected } from "./compare.ts";
 import { isFailure } from "./expect.ts";
 import { bundledTestees } from "./bundled.ts";
 import { conforms, runImpl, selectRuns } from "./runner.ts";
@@ -58,10 +57,9 @@ export async function mutationRun(
   opts: { cases?: number; seed?: number } = {},
 ): Promise<MutationReport> {
   const runs: CaseRun[] = selectRuns(buildCases({ cases: opts.cases ?? 64, seed: opts.seed ?? 1 }));
-  const expected = new Map<string, Expected>();
   const correct = [];
   for (const t of await bundledTestees()) {
-    const rep = await runImpl(t, runs, expected);
+    const rep = await runImpl(t, runs);
     correct.push({
       name: t.name,
       failing: rep.results.filter((r) => isFailure(r.status)).length,
@@ -72,7 +70,7 @@ export async function mutationRun(
   const bins = await Promise.all(mutants.map((m) => buildC([`-DMUTANT=${m.id}`])));
   const out: MutantResult[] = [];
   for (const [i, m] of mutants.entries()) {
-    const rep = await runImpl(new ProcessTestee(m.id, bins[i]!, { window: 32 }), runs, expected);
+    const rep = await runImpl(new ProcessTestee(m.id, bins[i]!, { window: 32 }), runs);
     const bad = rep.results.filter((r) => isFailure(r.status));
     out.push({ ...m, failing: bad.length, first: bad[0]?.rid });
   }

@@ -9,7 +9,7 @@ import type { AbiName } from "../reference/layout.ts";
 import type { Profile } from "../reference/types.ts";
 import { caseRuns } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
-import { type CaseResult, compare, type Expected, expectedOf, requestOf } from "./compare.ts";
+import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
 import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
 import type { Hello } from "./protocol.ts";
 import type { Testee } from "./testee.ts";
@@ -80,11 +80,10 @@ export function conforms(r: ImplReport): boolean {
 /** Progress callback: implementation, done, total. */
 export type Progress = (impl: string, done: number, total: number) => void;
 
-/** Runs every run against one testee and compares. `expected` caches the reference's results. */
+/** Runs every run against one testee and compares each answer with the reference. */
 export async function runImpl(
   testee: Testee,
   runs: readonly CaseRun[],
-  expected: Map<string, Expected>,
   expectations: readonly Expectation[] = [],
   progress?: Progress,
 ): Promise<ImplReport> {
@@ -121,16 +120,11 @@ export async function runImpl(
       };
     } else sendIdx.push(i);
   });
-  const exp = (r: CaseRun) => {
-    let e = expected.get(r.rid);
-    if (!e) expected.set(r.rid, e = expectedOf(r));
-    return e;
-  };
   let done = runs.length - sendIdx.length;
   try {
     await testee.run(sendIdx.map((i) => requestOf(runs[i]!)), (j, outcome) => {
       const i = sendIdx[j]!;
-      results[i] = compare(runs[i]!, exp(runs[i]!), outcome);
+      results[i] = compare(runs[i]!, expectedOf(runs[i]!), outcome);
       done++;
       if (progress && (done & 255) === 0) progress(testee.name, done, runs.length);
     });

@@ -39,7 +39,7 @@ Deno.test("selectRuns() filters by glob, ABI and profile", () => {
 
 Deno.test("the reference passes every run of the suite against itself", async () => {
   const runs = selectRuns(CASES);
-  const rep = await runImpl(new ReferenceTestee(), runs, new Map());
+  const rep = await runImpl(new ReferenceTestee(), runs);
   deepStrictEqual(rep.results.filter((r) => r.status !== "pass"), []);
   ok(
     runs.some((r) => r.class === "undefined-in-seed") &&

@@ -2,7 +2,6 @@
 // process is left behind.
 import { deepStrictEqual, match, ok, rejects, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
-import type { Expected } from "./compare.ts";
 import { runImpl, selectRuns } from "./runner.ts";
 import { ProcessTestee, SetupError } from "./testee.ts";
 
@@ -26,7 +25,7 @@ async function leftovers(marker: string): Promise<string> {
 async function run(mode: string, arg = "-1", timeoutMs = 3000, runs = RUNS) {
   const { marker, cmd } = hostile(mode, arg);
   const t = new ProcessTestee(mode, cmd, { timeoutMs, window: 4, graceMs: 100 });
-  const rep = await runImpl(t, runs, new Map<string, Expected>());
+  const rep = await runImpl(t, runs);
   await new Promise((r) => setTimeout(r, 50));
   strictEqual(await leftovers(marker), "", `processes left behind by ${mode}`);
   strictEqual(rep.results.length, runs.length);
@@ -104,7 +103,7 @@ Deno.test("per-case mode: the C testee passes; exit status, hang and flood are C
   const { buildC } = await import("./build.ts");
   const { PerCaseTestee } = await import("./testee.ts");
   const few = RUNS.slice(0, 6);
-  const c = await runImpl(new PerCaseTestee("c", await buildC()), few, new Map());
+  const c = await runImpl(new PerCaseTestee("c", await buildC()), few);
   deepStrictEqual(c.results.map((r) => r.status), few.map(() => "pass"));
   strictEqual(c.hello?.name, "crconform-c-1.0");
   // A program that answers hello but fails every case in a different way.
@@ -114,7 +113,6 @@ Deno.test("per-case mode: the C testee passes; exit status, hang and flood are C
     const rep = await runImpl(
       new PerCaseTestee("sh", script(body), { timeoutMs: 500, graceMs: 50 }),
       few.slice(0, 1),
-      new Map(),
     );
     return [rep.results[0]!.status, rep.results[0]!.detail];
   };

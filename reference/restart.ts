@@ -4,7 +4,8 @@
  *
  * ## The seed, step by step
  * 1. `flags != 0` → -EINVAL; a bad fd → -EBADF; otherwise the global counter
- *    is incremented (`crid` is ignored).
+ *    is incremented (`crid` is ignored); a file not open for reading makes
+ *    the first read fail with -EBADF.
  * 2. Each record is read by `cr_read_obj_type(buf, n, type)`: the 8-byte
  *    header into a stack variable, `len < 0 || len > n` → -EINVAL, `len`
  *    payload bytes into `buf`, `type` mismatch → -EINVAL, else the `parent`
@@ -84,6 +85,7 @@ const HARDENED: readonly Profile[] = ["hardened"];
 export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
   { id: "flags", profiles: BOTH },
   { id: "fd", profiles: BOTH },
+  { id: "read", profiles: BOTH },
   ...(["HEAD", "TASK", "STRING", "TAIL"] as const).flatMap((rec) => [
     { id: `${rec}.hdr.eof`, profiles: HARDENED },
     { id: `${rec}.hdr.len`, profiles: BOTH },
@@ -330,6 +332,14 @@ class Run {
         ret: defined(-ERRNO.EBADF),
         counter: env.counter ?? 0,
         decision: syscall("fd", "fget failed"),
+      });
+    }
+    if (env.file === "write-only") {
+      throw new Done({
+        ...this.unchanged(),
+        ret: defined(-ERRNO.EBADF),
+        counter: this.counter,
+        decision: syscall("read", "vfs_read on a file not open for reading"),
       });
     }
     this.head();

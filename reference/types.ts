@@ -128,8 +128,8 @@ export interface RestartEnv {
   flags?: bigint;
   /** The syscall's `crid` argument, which the seed ignores. @default 0 */
   crid?: number;
-  /** The file descriptor: valid or not open. @default "ok" */
-  file?: Exclude<FileKind, "read-only">;
+  /** The file descriptor: valid, not open, or open write-only (reads fail). @default "ok" */
+  file?: "ok" | "bad-fd" | "write-only";
 }
 
 /**
@@ -370,8 +370,8 @@ export function validateRestartEnv(env: RestartEnv): void {
   checkKernel(env.kernel);
   checkBytes("env.comm", env.comm, TASK_COMM_LEN);
   checkCommon(env);
-  if (env.file !== undefined && !["ok", "bad-fd"].includes(env.file)) {
-    throw new InputError("env.file", "ok or bad-fd", describe(env.file));
+  if (env.file !== undefined && !["ok", "bad-fd", "write-only"].includes(env.file)) {
+    throw new InputError("env.file", "ok, bad-fd or write-only", describe(env.file));
   }
 }
 

@@ -453,7 +453,7 @@ static void restart(const struct abi *a)
 	r.size = hex("image", image, -1, MAX_IMAGE);
 	if (!bad && strcmp(profile, "seed") && strcmp(profile, "hardened"))
 		bad = "profile";
-	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd"))
+	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd") && strcmp(file, "write-only"))
 		bad = "file";
 	if (bad) {
 		say("error missing or malformed \"%s\"\n", bad);
@@ -467,6 +467,9 @@ static void restart(const struct abi *a)
 	} else if (strcmp(file, "bad-fd") == 0) {
 		ret = -EBADF_;
 		counter += MUT(37);    /* mutant 37: counter advanced anyway */
+	} else if (strcmp(file, "write-only") == 0) {
+		ret = -EBADF_;         /* the context exists; its first read fails */
+		counter += 1;
 	} else {
 		counter += !MUT(27);   /* mutant 27: counter not advanced */
 		ret = do_restart(&r, comm, (int)major, (int)minor, (int)patch);

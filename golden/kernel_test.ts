@@ -10,7 +10,6 @@ import {
   decodeCheckpointImage,
   encodeBundle,
   interpretRecords,
-  modelRestartCases,
   parseFrames,
   parseProcStat,
   parseRecords,
@@ -19,6 +18,7 @@ import {
   versionFromRelease,
 } from "./kernel.ts";
 import { checkpoint, defaultCheckpointEnv, defaultTaskState, fromHex, toHex } from "../mod.ts";
+import { bundleCases, goldenCases } from "./golden.ts";
 
 const enc = new TextEncoder();
 
@@ -173,22 +173,22 @@ Deno.test("parseProcStat: comm with spaces and parentheses", () => {
   assertEquals(s?.starttime, 17n);
 });
 
-Deno.test("modelRestartCases: ids unique and encodable", () => {
+Deno.test("goldenCases: the catalog for a 6.1 kernel, ids unique, every comm prctl-settable, encodable", () => {
   for (const abi of ["x86_64", "i386"] as const) {
-    const cs = modelRestartCases(abi, { major: 6, minor: 1, patch: 192 });
-    assert(cs.length > 900);
-    encodeBundle(cs);
+    const cs = goldenCases(abi, { major: 6, minor: 1, patch: 192 });
+    assert(cs.length > 1000);
+    assert(cs.every((c) => prctlCanSet(c.env.comm) && c.env.kernel.patch === 192));
+    assert(
+      cs.some((c) => c.id === `restart/${abi}/head/patch`) &&
+        !cs.some((c) => c.id.endsWith("/kernel-mismatch")),
+    );
+    encodeBundle(bundleCases(cs));
   }
 });
 
 Deno.test("recorded serial stream from a real boot parses and verifies", async () => {
   const path = new URL("./data/kernel-x86_64/zeroed.data.log", import.meta.url);
-  let log: string;
-  try {
-    log = await Deno.readTextFile(path);
-  } catch {
-    return; // no capture recorded yet
-  }
+  const log = await Deno.readTextFile(path);
   const f = parseFrames(log);
   const recs = parseRecords(f.data);
   assertEquals(recs[0]!.tag, "U");

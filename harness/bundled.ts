@@ -1,16 +1,67 @@
 /**
  * The implementations bundled in the repository, run by default: the
  * reference model in process, the C implementation (built with gcc on first
- * use), and the golden kernel captures when present.
+ * use), and the golden kernel captures (`golden-x86_64`, `golden-i386`) over
+ * the cases a real kernel can run. On request (`--kernel`), the live kernels.
  *
  * @module
  */
+import type { AbiName } from "../reference/layout.ts";
+import type { Case } from "../cases/types.ts";
+import {
+  GOLDEN_ABIS,
+  goldenCases,
+  GoldenTestee,
+  LiveKernelTestee,
+  readManifest,
+  staleness,
+} from "../golden/golden.ts";
 import { buildC, haveCSources } from "./build.ts";
-import { type ProcessOptions, ProcessTestee, ReferenceTestee, type Testee } from "./testee.ts";
+import {
+  type ProcessOptions,
+  ProcessTestee,
+  ReferenceTestee,
+  SetupError,
+  type Testee,
+} from "./testee.ts";
 
-/** The bundled testees. Throws when a bundled implementation fails to build. */
-export async function bundledTestees(opts: ProcessOptions = {}): Promise<Testee[]> {
-  const out: Testee[] = [new ReferenceTestee()];
-  if (haveCSources()) out.push(new ProcessTestee("c", await buildC(), opts));
+/** A testee and, when it runs its own cases, how to build them. */
+export interface Entry {
+  /** The implementation. */
+  readonly testee: Testee;
+  /** Its cases, when not the default suite's (the golden kernel's version differs). */
+  readonly cases?: () => Case[];
+}
+
+/** The bundled implementations. Throws a SetupError when one cannot be built or its capture is stale. */
+export async function bundledTestees(
+  opts: ProcessOptions = {},
+  include: { kernel?: boolean } = {},
+): Promise<Entry[]> {
+  const out: Entry[] = [{ testee: new ReferenceTestee() }];
+  if (haveCSources()) out.push({ testee: new ProcessTestee("c", await buildC(), opts) });
+  const manifest = await readManifest();
+  if (manifest) {
+    const stale = await staleness(manifest);
+    if (stale.length) {
+      throw new SetupError(
+        `the golden captures are stale: ${stale.join("; ")}. Recapture with: deno task capture`,
+      );
+    }
+    for (const abi of GOLDEN_ABIS) {
+      const cases = () => goldenCases(abi, manifest.kernel);
+      out.push({ testee: new GoldenTestee(abi), cases });
+      if (include.kernel) {
+        out.push({ testee: new LiveKernelTestee(abi as "x86_64" | "i386"), cases });
+      }
+    }
+  }
   return out;
+}
+
+/** The ABIs an entry's cases cover (all when it runs the default suite). */
+export function entryAbis(e: Entry): readonly AbiName[] | undefined {
+  return e.testee instanceof GoldenTestee || e.testee instanceof LiveKernelTestee
+    ? [e.testee.abi]
+    : undefined;
 }

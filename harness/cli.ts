@@ -23,7 +23,7 @@ import {
 } from "./expect.ts";
 import { consoleReport, jsonReport, junitReport } from "./report.ts";
 import { conforms, type ImplReport, runImpl, selectRuns } from "./runner.ts";
-import { bundledTestees } from "./bundled.ts";
+import { bundledTestees, type Entry } from "./bundled.ts";
 import { PerCaseTestee, ProcessTestee, type Testee } from "./testee.ts";
 import type { CaseRun } from "../cases/types.ts";
 
@@ -51,6 +51,8 @@ conforming) or 2 (usage or setup error).
   --window N             requests in flight per testee (default 16)
   --max-failures N       failures printed in full per implementation (default 10)
   --no-shrink            do not shrink failing generated cases
+  --kernel               also run the live patched kernels in QEMU (builds them
+                         on first use: about 15 minutes cold, then seconds)
   --list                 print the selected result ids and exit
   -h, --help             this text`;
 
@@ -77,6 +79,7 @@ function parse(args: string[]) {
       window: { type: "string" },
       "max-failures": { type: "string" },
       "no-shrink": { type: "boolean" },
+      kernel: { type: "boolean" },
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -166,35 +169,36 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const cases = buildCases({ seed: o.seed, cases: o.cases, abis: o.abi as AbiName[] | undefined });
-  const runs = selectRuns(cases, {
+  const sel = {
     filters: o.filter,
     abis: o.abi as AbiName[],
     profiles: o.profile as Profile[],
     shard: o.shard,
-  });
+  };
+  const runs = selectRuns(cases, sel);
   if (o.list) {
     for (const r of runs) console.log(`${r.rid}\t${r.class}\t${r.case.reason}`);
     return 0;
   }
   const popts = { timeoutMs: o.timeout, window: o.window };
-  let testees: Testee[] = [];
+  let entries: Entry[] = [];
   const specs = new Map<string, string>();
   try {
-    if (!o["no-bundled"]) testees.push(...await bundledTestees(popts));
+    if (!o["no-bundled"]) entries.push(...await bundledTestees(popts, { kernel: o.kernel }));
     for (const i of o.impls) {
       specs.set(i.name, `${i.name}=${i.percase ? "percase:" : ""}${i.cmd}`);
-      testees.push(
-        i.percase
+      entries.push({
+        testee: i.percase
           ? new PerCaseTestee(i.name, i.cmd, popts)
           : new ProcessTestee(i.name, i.cmd, popts),
-      );
+      });
     }
   } catch (e) {
     console.error(`setup: ${(e as Error).message}`);
     return 2;
   }
-  if (o.only?.length) testees = testees.filter((t) => o.only!.includes(t.name));
-  if (!testees.length) {
+  if (o.only?.length) entries = entries.filter((e) => o.only!.includes(e.testee.name));
+  if (!entries.length) {
     console.error("no implementation to run (check --only and --impl)");
     return 2;
   }
@@ -224,8 +228,11 @@ export async function main(args: string[]): Promise<number> {
   const reports: ImplReport[] = [];
   const extra = new Map<string, string[]>();
   const t0 = performance.now();
-  for (const t of testees) {
-    const rep = await runImpl(t, runs, expectations, progress);
+  let total = 0;
+  for (const { testee: t, cases: own } of entries) {
+    const mine = own ? selectRuns(own(), sel) : runs;
+    total += mine.length;
+    const rep = await runImpl(t, mine, expectations, progress);
     reports.push(rep);
     if (!o["no-shrink"]) {
       const lines = await shrinkFirst(
@@ -238,12 +245,8 @@ export async function main(args: string[]): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra }));
-  console.log(
-    `${runs.length} case runs per implementation, ${reports.length} implementations, ${
-      seconds.toFixed(2)
-    } s`,
-  );
-  const meta = { seed: o.seed, cases: o.cases, shard: o.shard ?? null, runs: runs.length, seconds };
+  console.log(`${total} case runs, ${reports.length} implementations, ${seconds.toFixed(2)} s`);
+  const meta = { seed: o.seed, cases: o.cases, shard: o.shard ?? null, runs: total, seconds };
   if (o.json) await Deno.writeTextFile(o.json, JSON.stringify(jsonReport(reports, meta), null, 1));
   if (o.junit) await Deno.writeTextFile(o.junit, junitReport(reports, rerun));
   if (o["update-expect"] && o.expect) {

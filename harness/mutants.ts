@@ -58,10 +58,10 @@ export async function mutationRun(
 ): Promise<MutationReport> {
   const runs: CaseRun[] = selectRuns(buildCases({ cases: opts.cases ?? 64, seed: opts.seed ?? 1 }));
   const correct = [];
-  for (const t of await bundledTestees()) {
-    const rep = await runImpl(t, runs);
+  for (const { testee, cases } of await bundledTestees()) {
+    const rep = await runImpl(testee, cases ? selectRuns(cases()) : runs);
     correct.push({
-      name: t.name,
+      name: testee.name,
       failing: rep.results.filter((r) => isFailure(r.status)).length,
       conforms: conforms(rep),
     });

@@ -115,7 +115,8 @@ export function requestPayload(req: Request, id: number): Uint8Array {
   return out;
 }
 
-function requestBody(req: Request): string {
+/** The request body without `op` and `id`: what identifies a request's content. */
+export function requestBody(req: Request): string {
   const e = req.env;
   let s = `abi ${e.abi}\n`;
   s += `major ${e.kernel.major}\nminor ${e.kernel.minor}\npatch ${e.kernel.patch}\n`;

@@ -1,0 +1,301 @@
+/**
+ * The golden kernel captures as an implementation: which cases a real kernel
+ * can run, how its results are stored and keyed, the manifest that ties
+ * them to the inputs that produced them, and two testees — the recorded
+ * results (`golden-<abi>`, run by default) and the live kernel in QEMU
+ * (`kernel-<abi>`, on request).
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { fromHex, toHex } from "../reference/bytes.ts";
+import type { AbiName } from "../reference/layout.ts";
+import type { KernelVersion } from "../reference/types.ts";
+import { namedCases } from "../cases/suite.ts";
+import type { RestartCase } from "../cases/types.ts";
+import { type Hello, PROTOCOL_VERSION, type Request, requestBody } from "../harness/protocol.ts";
+import { type Outcome, SetupError, type Testee } from "../harness/testee.ts";
+import {
+  buildKeys,
+  type BundleCase,
+  encodeBundle,
+  ensureKernel,
+  type KernelRestartResult,
+  prctlCanSet,
+  runKernel,
+  versionFromRelease,
+} from "./kernel.ts";
+
+/** Where the captures live. */
+export const GOLDEN_DATA: string = new URL("./data/", import.meta.url).pathname;
+/** The manifest's path. */
+export const MANIFEST_PATH: string = new URL("./MANIFEST.json", import.meta.url).pathname;
+/** The ABIs captured. */
+export const GOLDEN_ABIS: readonly AbiName[] = ["x86_64", "i386"];
+
+/** What a capture was made from. CI recomputes every hash and fails when one changed. */
+export interface Manifest {
+  /** When the capture ran (ISO date). */
+  readonly capturedAt: string;
+  /** dpkg version of `linux-source-6.1` built. */
+  readonly sourceVersion: string;
+  /** `make kernelrelease`. */
+  readonly kernelRelease: string;
+  /** HEAD's version bytes for that kernel. */
+  readonly kernel: KernelVersion;
+  /** `qemu-system-x86_64 --version`, first line. */
+  readonly qemu: string;
+  /** Per ABI: recipe keys (port, config, scripts; init) and the bundle's SHA-256. */
+  readonly abis: Readonly<
+    Record<string, { kernelKey: string; initKey: string; bundle: string; cases: number }>
+  >;
+}
+
+/** One case's kernel result in one boot: ret, consumed, comm (hex), counter delta. */
+export type StoredResult = [ret: number, consumed: number, comm: string, counterDelta: number];
+
+/** `restarts.json`: results of both boots, keyed by {@link requestKey}. */
+export interface StoredRestarts {
+  /** ABI. */
+  readonly abi: AbiName;
+  /** Kernel version the cases were built for. */
+  readonly kernel: KernelVersion;
+  /** Results by request key. */
+  readonly results: Readonly<
+    Record<string, { id: string; zeroed: StoredResult; poisoned: StoredResult }>
+  >;
+}
+
+/** True when a kernel can take on the environment: its own version, a comm prctl can set. */
+function runnable(env: RestartCase["env"], kernel: KernelVersion): boolean {
+  const k = env.kernel;
+  return k.major === kernel.major && k.minor === kernel.minor && k.patch === kernel.patch &&
+    prctlCanSet(env.comm);
+}
+
+/**
+ * The restart cases a real kernel of this version can run: the named,
+ * truncation, flip, sweep and shape cases built for that kernel, minus
+ * those whose environment a kernel cannot take on (another kernel version,
+ * a comm prctl cannot set). The kernel is the seed: they run under the seed
+ * profile only.
+ */
+export function goldenCases(abi: AbiName, kernel: KernelVersion): RestartCase[] {
+  return namedCases(abi, { version: kernel })
+    .filter((c): c is RestartCase => c.op === "restart" && runnable(c.env, kernel))
+    .map((c) => ({ ...c, profiles: ["seed"] }));
+}
+
+/** The bundle entries of restart cases (see `golden/kernel/BUNDLE.md`). */
+export function bundleCases(
+  cases: readonly { id: string; image: Uint8Array; env: RestartCase["env"] }[],
+): BundleCase[] {
+  return cases.map((c) => ({
+    id: c.id,
+    commBefore: c.env.comm,
+    image: c.image,
+    fd: c.env.file ?? "ok",
+    flags: c.env.flags ?? 0n,
+  }));
+}
+
+/** SHA-256 (16 hex digits) of a restart request's content under the seed profile. */
+export function requestKey(c: { image: Uint8Array; env: RestartCase["env"] }): string {
+  const body = requestBody({ op: "restart", image: c.image, env: c.env, profile: "seed" });
+  return createHash("sha256").update(body).digest("hex").slice(0, 16);
+}
+
+/** SHA-256 of the bundle a capture of these cases boots with. */
+export function bundleHash(cases: readonly RestartCase[]): string {
+  return createHash("sha256").update(encodeBundle(bundleCases(cases))).digest("hex");
+}
+
+/** Reads the manifest, or undefined when there is no capture. */
+export async function readManifest(path = MANIFEST_PATH): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as Manifest;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Reads `restarts.json` of an ABI. */
+export async function readRestarts(abi: AbiName): Promise<StoredRestarts> {
+  return JSON.parse(
+    await Deno.readTextFile(`${GOLDEN_DATA}kernel-${abi}/restarts.json`),
+  ) as StoredRestarts;
+}
+
+/**
+ * What makes the committed capture stale: every recipe key and bundle hash
+ * recomputed from the current files and cases and compared with the
+ * manifest. Empty when the capture matches the current inputs.
+ */
+export async function staleness(m: Manifest): Promise<string[]> {
+  const out: string[] = [];
+  for (const abi of GOLDEN_ABIS) {
+    const rec = m.abis[abi];
+    if (!rec) {
+      out.push(`${abi}: not captured`);
+      continue;
+    }
+    const keys = await buildKeys(m.sourceVersion, abi as "x86_64" | "i386");
+    if (keys.kernel !== rec.kernelKey) {
+      out.push(
+        `${abi}: the kernel port, config or build scripts changed (key ${rec.kernelKey} → ${keys.kernel})`,
+      );
+    }
+    if (keys.init !== rec.initKey) {
+      out.push(`${abi}: the capture init changed (key ${rec.initKey} → ${keys.init})`);
+    }
+    const cases = goldenCases(abi, m.kernel);
+    const hash = bundleHash(cases);
+    if (hash !== rec.bundle) {
+      out.push(
+        `${abi}: the restart cases changed (${rec.cases} captured, ${cases.length} now; bundle ${
+          rec.bundle.slice(0, 12)
+        } → ${hash.slice(0, 12)})`,
+      );
+    }
+  }
+  return out;
+}
+
+const seedHello = (name: string, abi: AbiName): Hello => ({
+  protocol: PROTOCOL_VERSION,
+  name,
+  abis: [abi],
+  profiles: ["seed"],
+});
+
+function answer(
+  r: Request & { op: "restart" },
+  k: { ret: number; consumed: number; comm: Uint8Array; counterDelta: number },
+): Outcome {
+  return {
+    status: "answer",
+    answer: {
+      kind: "restart",
+      ret: k.ret,
+      consumed: k.consumed,
+      counter: (r.env.counter ?? 0) + k.counterDelta,
+      comm: k.comm,
+    },
+  };
+}
+
+const notACheckpoint: Outcome = {
+  status: "unsupported",
+  detail: "a kernel checkpoints itself, not a given task state (see golden/ checkpoint scenarios)",
+};
+
+/** The committed captures of one ABI, answering as the kernel did (the "zeroed" boot by default). */
+export class GoldenTestee implements Testee {
+  /** `golden-<abi>`, or `golden-<abi>-poisoned`. */
+  readonly name: string;
+  private results = new Map<string, KernelRestartResult>();
+
+  /** Reads the captures of `abi` from `boot`. */
+  constructor(readonly abi: AbiName, readonly boot: "zeroed" | "poisoned" = "zeroed") {
+    this.name = boot === "zeroed" ? `golden-${abi}` : `golden-${abi}-${boot}`;
+  }
+
+  /** Loads the captured results. */
+  async start(): Promise<Hello> {
+    let stored: StoredRestarts;
+    try {
+      stored = await readRestarts(this.abi);
+    } catch (e) {
+      throw new SetupError(
+        `${this.name}: cannot read the capture (${(e as Error).message}); run deno task capture`,
+      );
+    }
+    for (const [key, v] of Object.entries(stored.results)) {
+      const [ret, consumed, comm, counterDelta] = v[this.boot];
+      this.results.set(key, { ret, consumed, comm: fromHex(comm)!, counterDelta });
+    }
+    return seedHello(this.name, this.abi);
+  }
+
+  /** Answers each request from the capture; a request the kernel never saw is unsupported. */
+  run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void> {
+    requests.forEach((r, i) => {
+      if (r.op !== "restart") return onOutcome(i, notACheckpoint);
+      const k = this.results.get(requestKey(r));
+      onOutcome(i, k ? answer(r, k) : { status: "unsupported", detail: "not in the capture" });
+    });
+    return Promise.resolve();
+  }
+
+  /** Nothing to stop. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The patched kernel itself, booted in QEMU for each batch (built and cached on first use). */
+export class LiveKernelTestee implements Testee {
+  /** `kernel-<abi>`. */
+  readonly name: string;
+  private kernel: KernelVersion | undefined;
+
+  /** A live kernel of `abi`. */
+  constructor(readonly abi: "x86_64" | "i386") {
+    this.name = `kernel-${abi}`;
+  }
+
+  /** Builds (or finds) the kernel. */
+  async start(): Promise<Hello> {
+    try {
+      const b = await ensureKernel(this.abi);
+      this.kernel = versionFromRelease(b.kernelRelease);
+    } catch (e) {
+      throw new SetupError(`${this.name}: ${(e as Error).message}`);
+    }
+    return seedHello(this.name, this.abi);
+  }
+
+  /** Boots once with every runnable request in the bundle; the rest are unsupported. */
+  async run(
+    requests: readonly Request[],
+    onOutcome: (index: number, o: Outcome) => void,
+  ): Promise<void> {
+    const batch: { i: number; r: Request & { op: "restart" } }[] = [];
+    requests.forEach((r, i) => {
+      if (r.op !== "restart") onOutcome(i, notACheckpoint);
+      else if (!runnable(r.env, this.kernel!)) {
+        onOutcome(i, {
+          status: "unsupported",
+          detail: "environment a kernel cannot take on (version or comm)",
+        });
+      } else batch.push({ i, r });
+    });
+    if (!batch.length) return;
+    const cases = batch.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
+    const run = await runKernel(this.abi, {
+      restartCases: bundleCases(cases),
+      bootArgs: "init_on_alloc=1",
+    });
+    for (const { i, r } of batch) {
+      const k = run.restarts.get(String(i));
+      onOutcome(
+        i,
+        k ? answer(r, k) : {
+          status: "crash",
+          detail: run.timedOut ? "the VM timed out" : "no result from the VM",
+        },
+      );
+    }
+  }
+
+  /** Nothing stays running between batches. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Encodes a kernel result for `restarts.json`. */
+export function storeResult(k: KernelRestartResult): StoredResult {
+  return [k.ret, k.consumed, toHex(k.comm), k.counterDelta];
+}

@@ -86,20 +86,22 @@ for (const abi of GOLDEN_ABIS) {
     ok(d.undefinedCommBytesChanged > 0 && d.undefinedCommBytesChanged < d.undefinedCommBytes);
   });
 
-  Deno.test(`golden ${abi}: every checkpoint scenario is reproduced by the reference, padding included`, async () => {
-    const run = await parsed(abi, "zeroed");
-    ok(run.checkpoints.length >= 20, `${run.checkpoints.length} scenarios`);
-    const checks = run.checkpoints.map((o) =>
-      verifyCheckpoint(abi, o as KernelRun["checkpoints"][number])
-    );
-    deepStrictEqual(
-      checks.filter((c) => c.problems.length).map((c) => `${c.name}: ${c.problems.join("; ")}`),
-      [],
-    );
-    deepStrictEqual(checks.filter((c) => c.portDivergence).map((c) => c.name), ["dev-null"]);
-    const ok1 = run.checkpoints.filter((o) => o.ret > 0);
-    ok(ok1.length >= 15 && ok1.every((o) => o.image.length === (abi === "x86_64" ? 432 : 424)));
-  });
+  for (const boot of ["zeroed", "poisoned"] as const) {
+    Deno.test(`golden ${abi} ${boot}: every checkpoint scenario is reproduced by the reference, padding included`, async () => {
+      const run = await parsed(abi, boot);
+      ok(run.checkpoints.length >= 20, `${run.checkpoints.length} scenarios`);
+      const checks = run.checkpoints.map((o) =>
+        verifyCheckpoint(abi, o as KernelRun["checkpoints"][number])
+      );
+      deepStrictEqual(
+        checks.filter((c) => c.problems.length).map((c) => `${c.name}: ${c.problems.join("; ")}`),
+        [],
+      );
+      deepStrictEqual(checks.filter((c) => c.portDivergence).map((c) => c.name), ["dev-null"]);
+      const ok1 = run.checkpoints.filter((o) => o.ret > 0);
+      ok(ok1.length >= 15 && ok1.every((o) => o.image.length === (abi === "x86_64" ? 432 : 424)));
+    });
+  }
 
   Deno.test(`golden ${abi}: the findings are recorded (leaked file reference, EAGAIN spin)`, async () => {
     const summary = JSON.parse(await Deno.readTextFile(`${GOLDEN_DATA}kernel-${abi}/summary.json`));

@@ -2,14 +2,14 @@
  * `deno task bench`: harness throughput, reported as cases per second with
  * the machine it ran on. Rows: the reference in process; the persistent
  * protocol against the minimal C testee and the C implementation, window 1
- * and pipelined; one process per case.
+ * and pipelined (64 and 256 requests in flight); one process per case.
  *
  * @module
  */
 import { buildCases } from "../cases/suite.ts";
 import { buildC } from "./build.ts";
 import { requestOf } from "./compare.ts";
-import type { Request } from "./protocol.ts";
+import { encodeFrames, type Request } from "./protocol.ts";
 import { selectRuns } from "./runner.ts";
 import { PerCaseTestee, ProcessTestee, ReferenceTestee, type Testee } from "./testee.ts";
 
@@ -49,10 +49,32 @@ export async function throughput(
 }
 
 async function machine(): Promise<string> {
-  const cpu =
-    (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(/model name\s*:\s*(.*)/)
-      ?.[1] ?? "unknown CPU";
-  return `${navigator.hardwareConcurrency} cores, ${cpu}, Deno ${Deno.version.deno}`;
+  // /proc files report size 0, so read cpuinfo through a command.
+  const out = await new Deno.Command("sh", {
+    args: ["-c", "grep -m1 'model name' /proc/cpuinfo"],
+    stdout: "piped",
+  })
+    .output().catch(() => undefined);
+  const cpu = out ? new TextDecoder().decode(out.stdout).split(":")[1]?.trim() : undefined;
+  return `${navigator.hardwareConcurrency} cores, ${
+    cpu || "unknown CPU"
+  }, Deno ${Deno.version.deno}`;
+}
+
+/** The C testee alone: framed requests from a file, answers to /dev/null; cases per second. */
+async function alone(bin: string, reqs: readonly Request[], rounds: number): Promise<number> {
+  const file = await Deno.makeTempFile({ suffix: ".frames" });
+  const one = encodeFrames(reqs, 0, reqs.length);
+  const f = await Deno.open(file, { write: true });
+  for (let i = 0; i < rounds; i++) await f.write(one);
+  f.close();
+  const t0 = performance.now();
+  const r = await new Deno.Command("sh", { args: ["-c", `"$0" < "$1" > /dev/null`, bin, file] })
+    .output();
+  const s = (performance.now() - t0) / 1000;
+  await Deno.remove(file);
+  if (!r.success) throw new Error(`${bin} failed on the request file`);
+  return (reqs.length * rounds) / s;
 }
 
 if (import.meta.main) {
@@ -67,22 +89,25 @@ if (import.meta.main) {
     rows.push([name, await throughput(t, reqs, rounds)]);
   };
   await row("reference, in process (all ops)", new ReferenceTestee(), all, 5);
+  for (
+    const [name, bin, reqs] of [["minimal C testee", minimal, restarts], [
+      "impls/c",
+      c,
+      all,
+    ]] as const
+  ) {
+    for (const window of [1, 64, 256]) {
+      await row(
+        `${name}, persistent, window ${window}`,
+        new ProcessTestee(name, bin, { window }),
+        reqs,
+        window === 1 ? 2 : 10,
+      );
+    }
+  }
+  rows.push(["impls/c alone: requests from a file, answers to /dev/null", await alone(c, all, 20)]);
   await row(
-    "minimal C testee, persistent, window 1",
-    new ProcessTestee("minimal", minimal, { window: 1 }),
-    restarts,
-    3,
-  );
-  await row(
-    "minimal C testee, persistent, window 64",
-    new ProcessTestee("minimal", minimal, { window: 64 }),
-    restarts,
-    10,
-  );
-  await row("impls/c, persistent, window 1", new ProcessTestee("c", c, { window: 1 }), all, 3);
-  await row("impls/c, persistent, window 64", new ProcessTestee("c", c, { window: 64 }), all, 10);
-  await row(
-    "impls/c, one process per case",
+    "impls/c, one process per case, 2 at a time",
     new PerCaseTestee("c", c, { window: 2 }),
     all.slice(0, 400),
     1,

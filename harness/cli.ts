@@ -48,7 +48,7 @@ conforming) or 2 (usage or setup error).
   --json FILE            write every result as JSON
   --junit FILE           write JUnit XML
   --timeout MS           per-case timeout (default 5000)
-  --window N             requests in flight per testee (default 16)
+  --window N             requests in flight per testee (default 64)
   --max-failures N       failures printed in full per implementation (default 10)
   --no-shrink            do not shrink failing generated cases
   --kernel               also run the live patched kernels in QEMU (builds them
@@ -132,7 +132,7 @@ function parse(args: string[]) {
     seed: int("seed", values.seed, 1, 0),
     cases: int("cases", values.cases, 64, 0),
     timeout: int("timeout", values.timeout, 5000, 1),
-    window: int("window", values.window, 16, 1),
+    window: int("window", values.window, 64, 1),
     maxFailures: int("max-failures", values["max-failures"], 10, 0),
   };
 }

@@ -102,16 +102,47 @@ export function helloPayload(): Uint8Array {
   return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
 }
 
-const bodies = new WeakMap<Request, Uint8Array>();
+const cachedBodies = new WeakMap<Request, Uint8Array>();
 
 /** Serializes a request (with its id) into a payload; the body is cached per request object. */
 export function requestPayload(req: Request, id: number): Uint8Array {
-  let body = bodies.get(req);
-  if (!body) bodies.set(req, body = enc.encode(requestBody(req)));
+  let body = cachedBodies.get(req);
+  if (!body) cachedBodies.set(req, body = enc.encode(requestBody(req)));
   const head = enc.encode(`op ${req.op}\nid ${id}\n`);
   const out = new Uint8Array(head.length + body.length);
   out.set(head);
   out.set(body, head.length);
+  return out;
+}
+
+/**
+ * Frames requests `from`..`to` (their ids are their indices) into one
+ * buffer, ready to write: length prefix, `op` and `id` lines, cached body.
+ */
+export function encodeFrames(reqs: readonly Request[], from: number, to: number): Uint8Array {
+  const heads: Uint8Array[] = [];
+  const bodies: Uint8Array[] = [];
+  let size = 0;
+  for (let i = from; i < to; i++) {
+    const req = reqs[i]!;
+    let body = cachedBodies.get(req);
+    if (!body) cachedBodies.set(req, body = enc.encode(requestBody(req)));
+    const head = enc.encode(`op ${req.op}\nid ${i}\n`);
+    heads.push(head);
+    bodies.push(body);
+    size += 4 + head.length + body.length;
+  }
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (let k = 0; k < heads.length; k++) {
+    const head = heads[k]!;
+    const body = bodies[k]!;
+    view.setUint32(at, head.length + body.length, true);
+    out.set(head, at + 4);
+    out.set(body, at + 4 + head.length);
+    at += 4 + head.length + body.length;
+  }
   return out;
 }
 

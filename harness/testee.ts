@@ -14,6 +14,7 @@ import { PROFILES } from "../reference/types.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   type Answer,
+  encodeFrames,
   frame,
   FrameReader,
   type Hello,
@@ -61,7 +62,7 @@ export class SetupError extends Error {
 export interface ProcessOptions {
   /** Per-case timeout in ms. @default 5000 */
   timeoutMs?: number;
-  /** Requests kept in flight. @default 16 */
+  /** Requests kept in flight. @default 64 */
   window?: number;
   /** Grace between SIGTERM and SIGKILL, ms. @default 200 */
   graceMs?: number;
@@ -312,7 +313,7 @@ export class ProcessTestee implements Testee {
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
     this.name = name;
     this.cmd = cmd;
-    this.opts = { timeoutMs: 5000, window: 16, graceMs: 200, ...opts };
+    this.opts = { timeoutMs: 5000, window: 64, graceMs: 200, ...opts };
   }
 
   private async spawn(): Promise<Child> {
@@ -351,7 +352,6 @@ export class ProcessTestee implements Testee {
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
-    const payloads = requests.map((r, i) => frame(requestPayload(r, i)));
     let sent = 0;
     let done = 0;
     while (done < requests.length) {
@@ -369,14 +369,8 @@ export class ProcessTestee implements Testee {
       const child = this.child;
       if (sent - done <= this.opts.window >> 1 && sent < requests.length) {
         const end = Math.min(requests.length, done + this.opts.window);
-        let size = 0;
-        for (let i = sent; i < end; i++) size += payloads[i]!.length;
-        const batch = new Uint8Array(size);
-        for (let at = 0; sent < end; sent++) {
-          batch.set(payloads[sent]!, at);
-          at += payloads[sent]!.length;
-        }
-        child.write(batch);
+        child.write(encodeFrames(requests, sent, end));
+        sent = end;
       }
       let outcome: Outcome;
       let restartChild = false;

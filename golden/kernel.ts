@@ -30,7 +30,7 @@ import {
   toHex,
 } from "../mod.ts";
 import { decodeFrom } from "../reference/codec.ts";
-import { readField } from "../reference/bytes.ts";
+import { concat, readField } from "../reference/bytes.ts";
 
 /** The two ABIs the capture kernel is built for. */
 export type KernelAbi = "x86_64" | "i386";
@@ -277,13 +277,7 @@ export function encodeBundle(cases: readonly BundleCase[]): Uint8Array {
     f.set(c.commBefore, 2);
     parts.push(f.subarray(0, 2), id, f.subarray(2), c.image);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 // ---------------------------------------------------------------- serial stream
@@ -398,12 +392,7 @@ export function parseFrames(
   if (cur && !opts.allowTruncatedTail) {
     throw new SerialStreamError(`frame ${cur.seq} (from line ${cur.line}) never ended`);
   }
-  const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    data.set(c, at);
-    at += c.length;
-  }
+  const data = concat(chunks);
   return { data, frames: chunks.length, truncatedTail: cur !== undefined };
 }
 

@@ -73,33 +73,30 @@ export type Expected = { kind: "checkpoint"; r: CheckpointResult } | {
   o: RestartOutcome;
 };
 
-const requests = new WeakMap<CaseRun, Request>();
+/** Memoizes a function of a run on the run object (shared by every testee that runs it). */
+function perRun<T>(f: (run: CaseRun) => T): (run: CaseRun) => T {
+  const cache = new WeakMap<CaseRun, T>();
+  return (run) => {
+    if (!cache.has(run)) cache.set(run, f(run));
+    return cache.get(run)!;
+  };
+}
 
 /** The request a run sends (one object per run, so its encoding is cached across testees). */
-export function requestOf(run: CaseRun): Request {
-  let r = requests.get(run);
-  if (r) return r;
+export const requestOf: (run: CaseRun) => Request = perRun((run) => {
   const c = run.case;
-  r = c.op === "checkpoint"
+  return c.op === "checkpoint"
     ? { op: "checkpoint", state: c.state, env: c.env }
     : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
-  requests.set(run, r);
-  return r;
-}
+});
 
-const expectations = new WeakMap<CaseRun, Expected>();
-
-/** The reference result for a run, computed once per run object (shared by every testee). */
-export function expectedOf(run: CaseRun): Expected {
-  let e = expectations.get(run);
-  if (e) return e;
+/** The reference result for a run, computed once per run object. */
+export const expectedOf: (run: CaseRun) => Expected = perRun((run) => {
   const c = run.case;
-  e = c.op === "checkpoint"
+  return c.op === "checkpoint"
     ? { kind: "checkpoint", r: checkpoint(c.state, c.env) }
     : { kind: "restart", o: restart(c.image, c.env, run.profile!) };
-  expectations.set(run, e);
-  return e;
-}
+});
 
 const fieldMaps = new Map<AbiName, { record: string; field: string; start: number }[]>();
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { concat } from "../reference/bytes.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { ABI_NAMES } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
@@ -264,13 +265,7 @@ class Child {
       await this.wait(left);
     }
     if (this.size > limit) return "oversize";
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const p of this.chunks ?? []) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concat(this.chunks ?? []);
   }
 
   private signal(s: Deno.Signal): void {

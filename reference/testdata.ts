@@ -80,13 +80,13 @@ export const TAIL = "8913 0800 00000000" + "00efdec00c2a2d00"; // type 5001, len
 export const KNOWN_X86_64: Uint8Array = h(
   HEAD_HDR,
   headPayload("0807060504030201"),
-  "6500 9800 00000000",
-  "0100000000000000",
-  "02000000 03000000 11000000",
-  "04030201",
+  "6500 9800 00000000", // TASK type 101, len 152
+  "0100000000000000", // state
+  "02000000 03000000 11000000", // exit_state, exit_code, exit_signal
+  "04030201", // padding [20,24) = HEAD bytes [20,24): the high half of time
   TASK_FIELDS_FROM_UTIME,
-  "10000000",
-  "00000000",
+  "10000000", // task_comm_len 16
+  "00000000", // padding [148,152) = HEAD bytes [148,152): version[52..56)
   STRING_HDR,
   ascii("init", 16),
   TAIL,
@@ -96,9 +96,9 @@ export const KNOWN_X86_64: Uint8Array = h(
 export const KNOWN_I386: Uint8Array = h(
   HEAD_HDR,
   headPayload("0807060500000000"),
-  "6500 9000 00000000",
-  "0100000000000000",
-  "02000000 03000000 11000000",
+  "6500 9000 00000000", // TASK type 101, len 144
+  "0100000000000000", // state
+  "02000000 03000000 11000000", // exit_state, exit_code, exit_signal; no padding: utime at 20
   TASK_FIELDS_FROM_UTIME,
   "10000000",
   STRING_HDR,

@@ -315,13 +315,15 @@ export class ProcessTestee implements Testee {
     const child = new Child(this.cmd, [], this.opts.cwd);
     this.spawns++;
     child.write(frame(helloPayload()));
-    const f = await child.nextFrame(this.opts.timeoutMs).catch((e) => e as Error);
+    // Starting up may be slow (a JIT, a VM): hello gets at least 30 s.
+    const helloMs = Math.max(this.opts.timeoutMs, 30_000);
+    const f = await child.nextFrame(helloMs).catch((e) => e as Error);
     const fail = async (why: string) => {
       await child.kill(this.opts.graceMs);
       throw new SetupError(`${this.name}: ${why} (command: ${this.cmd})`);
     };
     if (f === "eof") return fail("exited before answering hello");
-    if (f === "timeout") return fail(`no hello answer within ${this.opts.timeoutMs} ms`);
+    if (f === "timeout") return fail(`no hello answer within ${helloMs} ms`);
     if (f instanceof Error) return fail(`bad hello answer: ${f.message}`);
     let hello: Hello;
     try {

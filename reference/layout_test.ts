@@ -55,3 +55,25 @@ Deno.test("docs/LAYOUTS.md is generated from the layout tables and up to date", 
     "run: deno run reference/layout_doc.ts > docs/LAYOUTS.md",
   );
 });
+
+Deno.test("layouts: a big-endian ABI is a table entry; the codec follows its byte order", async () => {
+  const { computeLayout, STRUCTS } = await import("./layout.ts");
+  const { encodeInto, decodeFrom } = await import("./codec.ts");
+  const be = {
+    name: "x86_64" as const,
+    endian: "big" as const,
+    u64Align: 8,
+    longBytes: 8 as const,
+    pageSize: 4096,
+  };
+  const task = computeLayout(be, "TASK", STRUCTS.TASK);
+  deepStrictEqual(
+    task.fields.map((f) => [f.name, f.offset]),
+    LAYOUTS.x86_64.TASK.fields.map((f) => [f.name, f.offset]),
+  );
+  const buf = new Uint8Array(task.size);
+  encodeInto(task, "big", { state: 0x0102030405060708n, task_comm_len: 16n }, buf);
+  deepStrictEqual([...buf.subarray(0, 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
+  deepStrictEqual([...buf.subarray(144, 148)], [0, 0, 0, 16]);
+  strictEqual(decodeFrom(task, "big", buf).state, 0x0102030405060708n);
+});

@@ -28,24 +28,6 @@ export function payloadSize(abi: AbiName, rec: ImageRecord): number {
   return rec === "STRING" ? TASK_COMM_LEN : LAYOUTS[abi][rec].size;
 }
 
-/** File offset of a header field (`type`, `len`, `parent`) of a record. */
-export function headerFieldOffset(
-  abi: AbiName,
-  rec: ImageRecord,
-  name: "type" | "len" | "parent",
-): number {
-  return recordOffsets(abi)[rec] + field(LAYOUTS[abi].HDR, name).offset;
-}
-
-/** File offset of a payload field of HEAD, TASK or TAIL. */
-export function payloadFieldOffset(
-  abi: AbiName,
-  rec: Exclude<ImageRecord, "STRING">,
-  name: string,
-): number {
-  return recordOffsets(abi)[rec] + LAYOUTS[abi].HDR.size + field(LAYOUTS[abi][rec], name).offset;
-}
-
 /** A copy of the image with a header field set. */
 export function withHeader(
   img: Uint8Array,

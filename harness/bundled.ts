@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { AbiName } from "../reference/layout.ts";
 import type { Case } from "../cases/types.ts";
 import {
   GOLDEN_ABIS,
@@ -57,11 +56,4 @@ export async function bundledTestees(
     }
   }
   return out;
-}
-
-/** The ABIs an entry's cases cover (all when it runs the default suite). */
-export function entryAbis(e: Entry): readonly AbiName[] | undefined {
-  return e.testee instanceof GoldenTestee || e.testee instanceof LiveKernelTestee
-    ? [e.testee.abi]
-    : undefined;
 }

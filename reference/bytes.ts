@@ -99,13 +99,6 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** True when two byte arrays are equal. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Bytes of an ASCII/Latin-1 string, zero-padded (or cut) to `size`. */
 export function padded(text: string, size: number): Uint8Array {
   const out = new Uint8Array(size);

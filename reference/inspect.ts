@@ -213,7 +213,7 @@ export function formatInspection(ins: Inspection): string {
     const shown = hex.length > 32 ? `${hex.slice(0, 32)}…` : hex;
     return `0x${f.offset.toString(16).padStart(4, "0")}  ${
       `${f.field.record}.${f.field.name}`.padEnd(28)
-    } ${formatValue(f.value).padEnd(34)} ${shown}`;
+    } ${formatValue(f.value).padEnd(38)} ${shown}`;
   };
   for (const r of ins.records) {
     const exp = r.expectedLen !== undefined && r.expectedLen !== r.len

@@ -304,7 +304,7 @@ export class ProcessTestee implements Testee {
   /** How many times the testee was (re)started. */
   spawns = 0;
 
-  /** Describes a testee started as `sh -c CMD`. */
+  /** Describes a testee started as `sh -c CMD` (a plain path with arguments is run directly). */
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
     this.name = name;
     this.cmd = cmd;

@@ -124,8 +124,13 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
   add("task/comm-len-0", "task_comm_len 0: allowed, then STRING len 16 > 0", tcl(0));
   add("task/comm-len-15", "task_comm_len 15: STRING len 16 > 15", tcl(15));
   add("task/comm-len-17", "task_comm_len 17: allowed, comm truncated to 16", tcl(17));
-  add("task/comm-len-4096", "task_comm_len 4096 = PAGE_SIZE: allowed", tcl(4096));
-  add("task/comm-len-4097", "task_comm_len 4097: > PAGE_SIZE rejected", tcl(4097));
+  const page = LAYOUTS[abi].abi.pageSize;
+  add(`task/comm-len-${page}`, `task_comm_len ${page} = PAGE_SIZE: allowed`, tcl(page));
+  add(
+    `task/comm-len-${page + 1}`,
+    `task_comm_len ${page + 1}: > PAGE_SIZE rejected`,
+    tcl(page + 1),
+  );
   add(
     "task/comm-len-intmax",
     "task_comm_len 0x7fffffff: rejected, nothing allocated",

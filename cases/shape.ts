@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { AbiName } from "../reference/layout.ts";
+import { ABI_NAMES, type AbiName, LAYOUTS, RECORD_TYPES } from "../reference/layout.ts";
 import type { RestartEnv } from "../reference/types.ts";
 import { IMAGE_RECORDS, payloadSize, recordOffsets, resize, withHeader } from "./image.ts";
 import type { RestartCase } from "./types.ts";
@@ -50,12 +50,25 @@ export function flips(abi: AbiName, image: Uint8Array, env: RestartEnv): Restart
   return out;
 }
 
-/** Header values swept in {@link sweeps}: lengths around every struct size, parents, types. */
-export const SWEEP = Object.freeze({
-  len: [-1, 0, 1, 7, 8, 15, 16, 17, 143, 144, 151, 152, 153, 223, 224, 225, 0x7fff],
-  parent: [1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffean, 0xffffffffn],
-  type: [0, 1, 2, 101, 102, 5001, -1],
-});
+/** Every payload size a record can have on any ABI (TAIL, STRING, both TASKs, HEAD). */
+const SIZES = [...new Set(ABI_NAMES.flatMap((a) => IMAGE_RECORDS.map((r) => payloadSize(a, r))))]
+  .sort((x, y) => x - y);
+
+/**
+ * Header values swept in {@link sweeps}: lengths around every payload size
+ * of every ABI (from the layout tables), parents around the sign bit, every
+ * record type code.
+ */
+export const SWEEP: Readonly<
+  { len: readonly number[]; parent: readonly bigint[]; type: readonly number[] }
+> = Object
+  .freeze({
+    len: [-1, 0, 1, ...SIZES.flatMap((s) => [s - 1, s, s + 1]), 0x7fff].filter((v, i, a) =>
+      a.indexOf(v) === i
+    ),
+    parent: [1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffean, 0xffffffffn],
+    type: [0, ...Object.values(RECORD_TYPES), -1],
+  });
 
 /** Every record's header `len`, `parent` and `type` set to each {@link SWEEP} value. */
 export function sweeps(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
@@ -126,8 +139,8 @@ export function reshaped(
   add("trailing-1", "one byte after TAIL: not read", Uint8Array.from([...image, 0xa5]));
   add(
     "trailing-page",
-    "4096 bytes after TAIL: not read",
-    Uint8Array.from([...image, ...new Uint8Array(4096).fill(0x5a)]),
+    "a page of bytes after TAIL: not read",
+    Uint8Array.from([...image, ...new Uint8Array(LAYOUTS[abi].abi.pageSize).fill(0x5a)]),
   );
   add(
     "twice",

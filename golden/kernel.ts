@@ -28,6 +28,7 @@ import {
   TASK_COMM_LEN,
   type TaskState,
   toHex,
+  UTS_LEN,
 } from "../mod.ts";
 import { decodeFrom } from "../reference/codec.ts";
 import { concat, readField } from "../reference/bytes.ts";
@@ -779,7 +780,7 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     throw new SerialStreamError(`init reports ABI ${recs.abiName}, booted ${abi}`);
   }
   const u = recs.uname;
-  const cut = (b: Uint8Array | undefined) => (b ?? new Uint8Array(65)).slice(0, 64);
+  const cut = (b: Uint8Array | undefined) => (b ?? new Uint8Array(UTS_LEN + 1)).slice(0, UTS_LEN);
   return {
     abi,
     sourceVersion: build.sourceVersion,
@@ -939,7 +940,7 @@ export function verifyCheckpoint(abi: AbiName, obs: CheckpointObservation): Chec
     problems.push(`HEAD.time ${t} outside [${obs.time.before.sec}, ${obs.time.after.sec}]`);
   }
   for (const k of ["release", "version", "machine"] as const) {
-    if (toHex(d.env.uts[k]) !== toHex(obs.uname[k].slice(0, 64))) {
+    if (toHex(d.env.uts[k]) !== toHex(obs.uname[k].slice(0, UTS_LEN))) {
       problems.push(`HEAD.${k} != uname ${k}`);
     }
   }
@@ -975,7 +976,7 @@ export function verifyCheckpoint(abi: AbiName, obs: CheckpointObservation): Chec
 }
 
 function decodeFallbackEnv(abi: AbiName): CheckpointEnv {
-  const z = new Uint8Array(64);
+  const z = new Uint8Array(UTS_LEN);
   return {
     abi,
     kernel: { major: 6, minor: 1, patch: 0 },

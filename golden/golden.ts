@@ -86,7 +86,7 @@ export function goldenCases(abi: AbiName, kernel: KernelVersion): RestartCase[] 
     .map((c) => ({ ...c, profiles: ["seed"] }));
 }
 
-/** The bundle entries of restart cases (see `golden/kernel/BUNDLE.md`). */
+/** The bundle entries of restart cases (see `golden/recipe/BUNDLE.md`). */
 export function bundleCases(
   cases: readonly { id: string; image: Uint8Array; env: RestartCase["env"] }[],
 ): BundleCase[] {

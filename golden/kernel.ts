@@ -1,6 +1,6 @@
 /**
  * The patched-kernel capture pipeline: build Linux 6.1 with crconform's port
- * of the 2008 checkpoint/restart seed (`golden/kernel/`), boot it under QEMU
+ * of the 2008 checkpoint/restart seed (`golden/recipe/`), boot it under QEMU
  * TCG with a capture init, and read back what the real syscalls did.
  *
  * - {@link ensureKernel}: install prerequisites, build (cached by content hash).
@@ -37,7 +37,7 @@ import { concat, readField } from "../reference/bytes.ts";
 export type KernelAbi = "x86_64" | "i386";
 
 const HERE = new URL(".", import.meta.url).pathname;
-const RECIPE = `${HERE}kernel/`;
+const RECIPE = `${HERE}recipe/`;
 const REPO = new URL("../", import.meta.url).pathname;
 /** Default cache directory for source trees, builds and boot runs (gitignored). */
 export const DEFAULT_CACHE: string = `${REPO}.cache/kernel`;
@@ -56,7 +56,7 @@ export interface KernelBuild {
   abi: KernelAbi;
   /** Path of the kernel image. */
   bzImage: string;
-  /** Path of the static capture init (`golden/kernel/init.c`). */
+  /** Path of the static capture init (`golden/recipe/init.c`). */
   initBin: string;
   /** Path of the tree's `usr/gen_init_cpio`, built for the host. */
   genInitCpio: string;
@@ -93,7 +93,7 @@ async function run(
   return dec.decode(out.stdout);
 }
 
-/** Recipe files (relative to `golden/kernel/`) that key the kernel build. */
+/** Recipe files (relative to `golden/recipe/`) that key the kernel build. */
 export async function recipeFiles(): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
@@ -153,9 +153,9 @@ async function exists(p: string): Promise<boolean> {
 /**
  * Makes sure a capture kernel for `abi` is built and returns its paths.
  *
- * Runs `golden/kernel/setup.sh` (installs missing Debian packages, unpacks
+ * Runs `golden/recipe/setup.sh` (installs missing Debian packages, unpacks
  * linux-source-6.1 once into `<cache>/src-<version>/pristine`), then, when
- * `<cache>/build-<abi>-<kernel key>/DONE` is missing, `golden/kernel/build.sh`
+ * `<cache>/build-<abi>-<kernel key>/DONE` is missing, `golden/recipe/build.sh`
  * (copy of the pristine tree, port applied, tinyconfig + fragment, bzImage),
  * then `build-init.sh` when `init-<init key>` is missing. A cold build took
  * about 8.5 min (x86_64, copy included) on this 2-core machine.
@@ -241,7 +241,7 @@ export function prctlCanSet(comm: Uint8Array): boolean {
 
 /**
  * Encodes restart cases as the batch bundle (`/cases.bin`, see
- * `golden/kernel/BUNDLE.md`): "BNDL", u32 version 1, u32 count, then per
+ * `golden/recipe/BUNDLE.md`): "BNDL", u32 version 1, u32 count, then per
  * case u16 id length, id, 16 comm bytes, u8 fd kind, u64 flags, u32 image
  * length, image; all little-endian.
  *

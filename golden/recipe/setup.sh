@@ -2,7 +2,7 @@
 # setup.sh — install the build/boot prerequisites and unpack linux-source-6.1
 # into the kernel cache (pristine copy, never modified).
 #
-# Usage: golden/kernel/setup.sh [CACHE_DIR]   (default: <repo>/.cache/kernel)
+# Usage: golden/recipe/setup.sh [CACHE_DIR]   (default: <repo>/.cache/kernel)
 # Prints, as its last line, "SOURCE_VERSION=<dpkg version of linux-source-6.1>".
 # Idempotent: does nothing expensive when everything is already in place.
 set -eu

@@ -9,7 +9,7 @@
 import { checkpoint } from "../reference/checkpoint.ts";
 import {
   type AbiName,
-  LAYOUTS,
+  layoutOf,
   MAGIC_HEAD,
   MAGIC_TAIL,
   RECORD_TYPES,
@@ -44,7 +44,7 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
     out.push({ id: `restart/${abi}/${id}`, op: "restart", abi, reason, image, env });
   const hdr = (rec: ImageRecord, name: "type" | "len" | "parent", v: bigint) =>
     withHeader(base, abi, rec, name, v);
-  const size = (rec: "HEAD" | "TASK" | "TAIL") => BigInt(LAYOUTS[abi][rec].size);
+  const size = (rec: "HEAD" | "TASK" | "TAIL") => BigInt(layoutOf(abi)[rec].size);
 
   add("valid", "the checkpoint image as written: restart succeeds and restores comm", base);
   for (const rec of ["HEAD", "TASK", "STRING", "TAIL"] as const) {
@@ -124,7 +124,7 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
   add("task/comm-len-0", "task_comm_len 0: allowed, then STRING len 16 > 0", tcl(0));
   add("task/comm-len-15", "task_comm_len 15: STRING len 16 > 15", tcl(15));
   add("task/comm-len-17", "task_comm_len 17: allowed, comm truncated to 16", tcl(17));
-  const page = LAYOUTS[abi].abi.pageSize;
+  const page = layoutOf(abi).abi.pageSize;
   add(`task/comm-len-${page}`, `task_comm_len ${page} = PAGE_SIZE: allowed`, tcl(page));
   add(
     `task/comm-len-${page + 1}`,
@@ -143,7 +143,7 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
   );
   for (const n of [1, 4, 15]) {
     // A shorter name, consistently described: task_comm_len n, STRING len n, n name bytes.
-    const at = recordOffsets(abi).STRING + LAYOUTS[abi].HDR.size + n;
+    const at = recordOffsets(abi).STRING + layoutOf(abi).HDR.size + n;
     const img = withHeader(
       withField(resize(base, at, n - 16), abi, "TASK", "task_comm_len", BigInt(n)),
       abi,
@@ -235,7 +235,7 @@ export function checkpointCatalog(b: CatalogBase): CheckpointCase[] {
     },
   );
   const max: Record<string, bigint | Uint8Array> = { comm: text("abcdefghijklmnop") };
-  for (const f of LAYOUTS[abi].TASK.fields) {
+  for (const f of layoutOf(abi).TASK.fields) {
     if (f.type === "pad" || f.name === "task_comm_len") continue;
     const dom = fieldDomain(f, abi);
     max[f.name] = dom.ok((1n << 64n) - 1n)

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type AbiName, LAYOUTS, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
+import { type AbiName, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import { type CheckpointEnv, fieldDomain, type TaskState } from "../reference/types.ts";
 import { Prng } from "./prng.ts";
 
@@ -74,7 +74,7 @@ function genUts(rng: Prng, text: string): Uint8Array {
 /** A generated task state valid for the ABI. */
 export function genTaskState(rng: Prng, abi: AbiName): TaskState {
   const s: Record<string, bigint | Uint8Array> = {};
-  for (const f of LAYOUTS[abi].TASK.fields) {
+  for (const f of layoutOf(abi).TASK.fields) {
     if (f.type === "pad" || f.name === "task_comm_len") continue;
     s[f.name] = intFor(rng, f, abi);
   }
@@ -86,7 +86,7 @@ export function genTaskState(rng: Prng, abi: AbiName): TaskState {
 
 /** A generated checkpoint environment for the ABI (kernel version, utsname, time, counter). */
 export function genCheckpointEnv(rng: Prng, abi: AbiName): CheckpointEnv {
-  const time = intFor(rng, LAYOUTS[abi].HEAD.byName["time"]!, abi);
+  const time = intFor(rng, layoutOf(abi).HEAD.byName["time"]!, abi);
   return {
     abi,
     kernel: {

@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { LAYOUTS } from "../reference/layout.ts";
+import { layoutOf } from "../reference/layout.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { validateTaskState } from "../reference/types.ts";
 import { generated } from "./generate.ts";
@@ -34,7 +34,7 @@ Deno.test("generated states hit every boundary in every integer field (x86_64), 
       }
     }
   }
-  for (const f of LAYOUTS.x86_64.TASK.fields) {
+  for (const f of layoutOf("x86_64").TASK.fields) {
     if (f.type === "pad" || f.name === "task_comm_len") continue;
     const values = seen.get(f.name)!;
     const expect = f.size === 4 ? want.filter((v) => v < 1n << 32n) : want;

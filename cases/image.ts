@@ -1,31 +1,18 @@
 /**
- * Editing images through the layout tables: where each record sits in a
- * checkpoint image of an ABI, and how to set one header or payload field.
+ * Editing images through the layout tables and the walker: setting one
+ * header or payload field of a record, inserting or removing bytes.
  *
  * @module
  */
 import { writeField } from "../reference/bytes.ts";
-import { type AbiName, field, LAYOUTS, TASK_COMM_LEN } from "../reference/layout.ts";
+import { type AbiName, field, layoutOf } from "../reference/layout.ts";
+import { type ImageRecord, payloadLayout, recordOffsets } from "../reference/walk.ts";
 
-/** Records in image order. */
-export const IMAGE_RECORDS = ["HEAD", "TASK", "STRING", "TAIL"] as const;
-/** A record of a checkpoint image. */
-export type ImageRecord = typeof IMAGE_RECORDS[number];
-
-/** File offsets of each record's header in a checkpoint image, and the image's end. */
-export function recordOffsets(abi: AbiName): Readonly<Record<ImageRecord | "END", number>> {
-  const l = LAYOUTS[abi];
-  const hdr = l.HDR.size;
-  const HEAD = 0;
-  const TASK = HEAD + hdr + l.HEAD.size;
-  const STRING = TASK + hdr + l.TASK.size;
-  const TAIL = STRING + hdr + TASK_COMM_LEN;
-  return { HEAD, TASK, STRING, TAIL, END: TAIL + hdr + l.TAIL.size };
-}
+export { IMAGE_RECORDS, type ImageRecord, recordOffsets } from "../reference/walk.ts";
 
 /** Payload size of a record as checkpoint writes it. */
 export function payloadSize(abi: AbiName, rec: ImageRecord): number {
-  return rec === "STRING" ? TASK_COMM_LEN : LAYOUTS[abi][rec].size;
+  return payloadLayout(abi, rec).size;
 }
 
 /** A copy of the image with a header field set. */
@@ -37,7 +24,7 @@ export function withHeader(
   value: bigint,
 ): Uint8Array {
   const out = img.slice();
-  const l = LAYOUTS[abi];
+  const l = layoutOf(abi);
   writeField(out, field(l.HDR, name), l.abi.endian, value, recordOffsets(abi)[rec]);
   return out;
 }
@@ -51,7 +38,7 @@ export function withField(
   value: bigint,
 ): Uint8Array {
   const out = img.slice();
-  const l = LAYOUTS[abi];
+  const l = layoutOf(abi);
   writeField(out, field(l[rec], name), l.abi.endian, value, recordOffsets(abi)[rec] + l.HDR.size);
   return out;
 }

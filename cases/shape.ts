@@ -6,9 +6,11 @@
  *
  * @module
  */
-import { ABI_NAMES, type AbiName, LAYOUTS, RECORD_TYPES } from "../reference/layout.ts";
+import { abiNames } from "../reference/abi.ts";
+import { type AbiName, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
 import type { RestartEnv } from "../reference/types.ts";
-import { IMAGE_RECORDS, payloadSize, recordOffsets, resize, withHeader } from "./image.ts";
+import { imagePlan } from "../reference/walk.ts";
+import { IMAGE_RECORDS, payloadSize, resize, withHeader } from "./image.ts";
 import type { RestartCase } from "./types.ts";
 
 /** Every prefix 0..N-1 of `image`, as `restart/<abi>/truncate/<tag>at-NNNN`. */
@@ -50,31 +52,39 @@ export function flips(abi: AbiName, image: Uint8Array, env: RestartEnv): Restart
   return out;
 }
 
-/** Every payload size a record can have on any ABI (TAIL, STRING, both TASKs, HEAD). */
-const SIZES = [...new Set(ABI_NAMES.flatMap((a) => IMAGE_RECORDS.map((r) => payloadSize(a, r))))]
-  .sort((x, y) => x - y);
+/** Header values swept in {@link sweeps}. */
+export interface SweepValues {
+  /** Lengths around every payload size of every registered ABI, and the s16 extremes. */
+  readonly len: readonly number[];
+  /** Parents around the sign bit. */
+  readonly parent: readonly bigint[];
+  /** Every record type code, 0 and -1. */
+  readonly type: readonly number[];
+}
 
 /**
- * Header values swept in {@link sweeps}: lengths around every payload size
- * of every ABI (from the layout tables), parents around the sign bit, every
- * record type code.
+ * The header values {@link sweeps} sets, derived from the layout tables of
+ * every registered ABI (so a new ABI or record size adds its own).
  */
-export const SWEEP: Readonly<
-  { len: readonly number[]; parent: readonly bigint[]; type: readonly number[] }
-> = Object
-  .freeze({
-    len: [-1, 0, 1, ...SIZES.flatMap((s) => [s - 1, s, s + 1]), 0x7fff].filter((v, i, a) =>
+export function sweepValues(): SweepValues {
+  const sizes = [
+    ...new Set(abiNames().flatMap((a) => IMAGE_RECORDS.map((r) => payloadSize(a, r)))),
+  ].sort((x, y) => x - y);
+  return {
+    len: [-1, 0, 1, ...sizes.flatMap((s) => [s - 1, s, s + 1]), 0x7fff].filter((v, i, a) =>
       a.indexOf(v) === i
     ),
     parent: [1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffean, 0xffffffffn],
     type: [0, ...Object.values(RECORD_TYPES), -1],
-  });
+  };
+}
 
-/** Every record's header `len`, `parent` and `type` set to each {@link SWEEP} value. */
+/** Every record's header `len`, `parent` and `type` set to each {@link sweepValues} value. */
 export function sweeps(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
   const out: RestartCase[] = [];
   const add = (id: string, reason: string, img: Uint8Array) =>
     out.push({ id: `restart/${abi}/sweep/${id}`, op: "restart", abi, reason, image: img, env });
+  const SWEEP = sweepValues();
   for (const rec of IMAGE_RECORDS) {
     const r = rec.toLowerCase();
     for (const v of SWEEP.len) {
@@ -104,11 +114,9 @@ export function reshaped(
   const out: RestartCase[] = [];
   const add = (id: string, reason: string, img: Uint8Array) =>
     out.push({ id: `restart/${abi}/shape/${id}`, op: "restart", abi, reason, image: img, env });
-  const offs = recordOffsets(abi);
-  for (const rec of IMAGE_RECORDS) {
+  for (const { record: rec, payloadOffset, layout: { size } } of imagePlan(abi).records) {
     const r = rec.toLowerCase();
-    const size = payloadSize(abi, rec);
-    const end = offs[rec] + 8 + size;
+    const end = payloadOffset + size;
     const len = (img: Uint8Array, v: number) => withHeader(img, abi, rec, "len", BigInt(v));
     add(
       `${r}-short-1`,
@@ -140,7 +148,7 @@ export function reshaped(
   add(
     "trailing-page",
     "a page of bytes after TAIL: not read",
-    Uint8Array.from([...image, ...new Uint8Array(LAYOUTS[abi].abi.pageSize).fill(0x5a)]),
+    Uint8Array.from([...image, ...new Uint8Array(layoutOf(abi).abi.pageSize).fill(0x5a)]),
   );
   add(
     "twice",

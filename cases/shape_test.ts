@@ -1,5 +1,5 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { h, KNOWN_I386, KNOWN_X86_64 } from "../reference/testdata.ts";
+import { h, KNOWN_I386, KNOWN_X86_64 } from "../reference/testdata_test_helpers.ts";
 import { defaultRestartEnv } from "../reference/types.ts";
 import { recordOffsets, withHeader } from "./image.ts";
 import { reshaped, truncations } from "./shape.ts";

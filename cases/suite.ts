@@ -5,8 +5,9 @@
  *
  * @module
  */
+import { abiNames } from "../reference/abi.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
-import { ABI_NAMES, type AbiName } from "../reference/layout.ts";
+import type { AbiName } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import {
   type CheckpointEnv,
@@ -108,7 +109,7 @@ export function buildCases(opts: SuiteOptions = {}): Case[] {
   const seed = opts.seed ?? 1;
   const count = opts.cases ?? 64;
   const out: Case[] = [];
-  for (const abi of opts.abis ?? ABI_NAMES) {
+  for (const abi of opts.abis ?? abiNames()) {
     out.push(...namedCases(abi, opts.kernel), ...generatedCases(abi, seed, count));
   }
   return out;

@@ -23,15 +23,16 @@ import {
   type StoredRestarts,
   storeResult,
 } from "./golden.ts";
+import { runKernel } from "./boot.ts";
 import {
   buildKeys,
   ensureKernel,
-  type KernelRestartResult,
-  type KernelRun,
-  runKernel,
-  verifyCheckpoint,
-  versionFromRelease,
-} from "./kernel.ts";
+  isKernelAbi,
+  KERNEL_ABIS,
+  type KernelAbi,
+} from "./kernel_build.ts";
+import { verifyCheckpoint } from "./scenarios.ts";
+import { type KernelRestartResult, type KernelRun, versionFromRelease } from "./serial.ts";
 
 /** The boots of a capture: name and kernel command line. */
 export const BOOTS = [
@@ -123,7 +124,7 @@ async function qemuVersion(): Promise<string> {
 
 /** Captures one ABI; returns its manifest entry and whether everything agreed. */
 async function captureAbi(
-  abi: "x86_64" | "i386",
+  abi: KernelAbi,
 ): Promise<
   {
     entry: Manifest["abis"][string];
@@ -244,11 +245,11 @@ async function captureAbi(
 
 if (import.meta.main) {
   const which = Deno.args[0] ?? "all";
-  if (!["x86_64", "i386", "all"].includes(which)) {
-    console.error("usage: deno task capture [x86_64|i386|all]");
+  if (which !== "all" && !isKernelAbi(which)) {
+    console.error(`usage: deno task capture [${[...KERNEL_ABIS, "all"].join("|")}]`);
     Deno.exit(2);
   }
-  const abis = which === "all" ? (["x86_64", "i386"] as const) : [which as "x86_64" | "i386"];
+  const abis: readonly KernelAbi[] = which === "all" ? KERNEL_ABIS : [which as KernelAbi];
   const old = await readManifest();
   const entries: Record<string, Manifest["abis"][string]> = { ...(old?.abis ?? {}) };
   let ok = true;

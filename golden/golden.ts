@@ -13,25 +13,19 @@ import type { AbiName } from "../reference/layout.ts";
 import type { KernelVersion } from "../reference/types.ts";
 import { namedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
-import { type Hello, PROTOCOL_VERSION, type Request, requestBody } from "../harness/protocol.ts";
-import { type Outcome, SetupError, type Testee } from "../harness/testee.ts";
-import {
-  buildKeys,
-  type BundleCase,
-  encodeBundle,
-  ensureKernel,
-  type KernelRestartResult,
-  prctlCanSet,
-  runKernel,
-  versionFromRelease,
-} from "./kernel.ts";
+import { type Hello, PROTOCOL_VERSION, type Request, requestBody } from "../protocol/codec.ts";
+import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
+import { runKernel } from "./boot.ts";
+import { type BundleCase, encodeBundle, prctlCanSet } from "./bundle.ts";
+import { buildKeys, ensureKernel, KERNEL_ABIS, type KernelAbi } from "./kernel_build.ts";
+import { type KernelRestartResult, versionFromRelease } from "./serial.ts";
 
 /** Where the captures live. */
 export const GOLDEN_DATA: string = new URL("./data/", import.meta.url).pathname;
 /** The manifest's path. */
 export const MANIFEST_PATH: string = new URL("./MANIFEST.json", import.meta.url).pathname;
 /** The ABIs captured. */
-export const GOLDEN_ABIS: readonly AbiName[] = ["x86_64", "i386"];
+export const GOLDEN_ABIS: readonly KernelAbi[] = KERNEL_ABIS;
 
 /** What a capture was made from. CI recomputes every hash and fails when one changed. */
 export interface Manifest {
@@ -140,7 +134,7 @@ export async function staleness(m: Manifest): Promise<string[]> {
       out.push(`${abi}: not captured`);
       continue;
     }
-    const keys = await buildKeys(m.sourceVersion, abi as "x86_64" | "i386");
+    const keys = await buildKeys(m.sourceVersion, abi);
     if (keys.kernel !== rec.kernelKey) {
       out.push(
         `${abi}: the kernel port, config or build scripts changed (key ${rec.kernelKey} → ${keys.kernel})`,
@@ -241,7 +235,7 @@ export class LiveKernelTestee implements Testee {
   private kernel: KernelVersion | undefined;
 
   /** A live kernel of `abi`. */
-  constructor(readonly abi: "x86_64" | "i386") {
+  constructor(readonly abi: KernelAbi) {
     this.name = `kernel-${abi}`;
   }
 

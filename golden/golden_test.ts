@@ -18,13 +18,8 @@ import {
   staleness,
   storeResult,
 } from "./golden.ts";
-import {
-  interpretRecords,
-  type KernelRun,
-  parseFrames,
-  parseRecords,
-  verifyCheckpoint,
-} from "./kernel.ts";
+import { verifyCheckpoint } from "./scenarios.ts";
+import { interpretRecords, type KernelRun, parseFrames, parseRecords } from "./serial.ts";
 
 const manifest = (await readManifest()) as Manifest;
 

@@ -5,19 +5,19 @@
  * and a recorded serial excerpt from a real boot when one is present.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { encodeBundle, prctlCanSet } from "./bundle.ts";
+import { decodeCheckpointImage, parseProcStat } from "./scenarios.ts";
 import {
   crc32,
-  decodeCheckpointImage,
-  encodeBundle,
   interpretRecords,
   parseFrames,
-  parseProcStat,
   parseRecords,
-  prctlCanSet,
   SerialStreamError,
   versionFromRelease,
-} from "./kernel.ts";
-import { checkpoint, defaultCheckpointEnv, defaultTaskState, fromHex, toHex } from "../mod.ts";
+} from "./serial.ts";
+import { fromHex, toHex } from "../reference/bytes.ts";
+import { checkpoint } from "../reference/checkpoint.ts";
+import { defaultCheckpointEnv, defaultTaskState } from "../reference/types.ts";
 import { bundleCases, goldenCases } from "./golden.ts";
 
 const enc = new TextEncoder();

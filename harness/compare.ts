@@ -9,13 +9,13 @@
 import { toHex } from "../reference/bytes.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { errnoName } from "../reference/errors.ts";
-import { type AbiName, LAYOUTS, TASK_COMM_LEN } from "../reference/layout.ts";
+import { type AbiName, TASK_COMM_LEN } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import type { CheckpointResult, RestartOutcome } from "../reference/types.ts";
-import { IMAGE_RECORDS, recordOffsets } from "../cases/image.ts";
+import { fieldSpans } from "../reference/walk.ts";
 import type { CaseRun } from "../cases/types.ts";
-import type { Outcome } from "./testee.ts";
-import type { Request } from "./protocol.ts";
+import type { Outcome } from "../protocol/testee.ts";
+import type { Request } from "../protocol/codec.ts";
 
 /** One difference between the reference and a testee. */
 export interface Difference {
@@ -98,35 +98,20 @@ export const expectedOf: (run: CaseRun) => Expected = perRun((run) => {
     : { kind: "restart", o: restart(c.image, c.env, run.profile!) };
 });
 
-const fieldMaps = new Map<AbiName, { record: string; field: string; start: number }[]>();
-
-/** Per byte of a checkpoint image of an ABI: the record and field it belongs to. */
+/**
+ * Per byte of an image: the record and field it belongs to and where that
+ * field starts, following the image's own headers (the reference's image,
+ * when diffing).
+ */
 export function fieldMap(
   abi: AbiName,
+  image: Uint8Array,
 ): readonly { record: string; field: string; start: number }[] {
-  let map = fieldMaps.get(abi);
-  if (map) return map;
-  map = [];
-  const l = LAYOUTS[abi];
-  const offs = recordOffsets(abi);
-  for (const rec of IMAGE_RECORDS) {
-    for (const f of l.HDR.fields) {
-      for (let i = 0; i < f.size; i++) {
-        map.push({ record: rec, field: `hdr.${f.name}`, start: offs[rec] + f.offset });
-      }
-    }
-    const base = offs[rec] + l.HDR.size;
-    if (rec === "STRING") {
-      for (let i = 0; i < TASK_COMM_LEN; i++) map.push({ record: rec, field: "comm", start: base });
-      continue;
-    }
-    for (const f of l[rec].fields) {
-      for (let i = 0; i < f.size; i++) {
-        map.push({ record: rec, field: f.name, start: base + f.offset });
-      }
-    }
+  const map: { record: string; field: string; start: number }[] = [];
+  for (const sp of fieldSpans(abi, image)) {
+    const entry = { record: sp.record, field: sp.field, start: sp.start };
+    for (let i = 0; i < sp.size; i++) map[sp.start + i] = entry;
   }
-  fieldMaps.set(abi, map);
   return map;
 }
 
@@ -151,7 +136,7 @@ export function diffImages(
   actual: Uint8Array,
   limit = 8,
 ): Difference[] {
-  const map = fieldMap(abi);
+  const map = fieldMap(abi, expected);
   const out: Difference[] = [];
   const n = Math.min(expected.length, actual.length);
   let extra = 0;
@@ -160,7 +145,7 @@ export function diffImages(
     const m = map[i];
     const start = m ? m.start : i;
     let end = start + 1;
-    if (m) { while (end < map.length && map[end]!.start === start) end++; }
+    if (m) { while (end < map.length && map[end]?.start === start) end++; }
     if (out.length >= limit) {
       extra++;
     } else {

@@ -2,7 +2,7 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { caseRuns } from "../cases/suite.ts";
 import type { CheckpointCase, RestartCase } from "../cases/types.ts";
 import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "../reference/types.ts";
-import { h, KNOWN_X86_64 } from "../reference/testdata.ts";
+import { h, KNOWN_X86_64 } from "../reference/testdata_test_helpers.ts";
 import { compare, diffImages, expectedOf, formatDifference, hexWindow } from "./compare.ts";
 
 Deno.test("diffImages() names record, field and offset; formatDifference() prints it in one line", () => {

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { CrconformError } from "../reference/errors.ts";
 import type { CaseResult } from "./compare.ts";
 
 /** One expectation line. */
@@ -33,12 +34,8 @@ export interface Expectation {
 }
 
 /** A malformed expectation file. */
-export class ExpectError extends Error {
-  /** Builds the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ExpectError";
-  }
+export class ExpectError extends CrconformError {
+  override readonly name: string = "ExpectError";
 }
 
 /** Parses an expectation file. */

@@ -11,8 +11,8 @@ import { caseRuns } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
 import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
-import type { Hello } from "./protocol.ts";
-import type { Testee } from "./testee.ts";
+import type { Hello } from "../protocol/codec.ts";
+import type { Testee } from "../protocol/testee.ts";
 
 /** Which runs to keep. */
 export interface Selection {

@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
 import { inShard, runImpl, selectRuns } from "./runner.ts";
-import { ReferenceTestee } from "./testee.ts";
+import { ReferenceTestee } from "./reference_testee.ts";
 
 const CASES = buildCases({ cases: 8 });
 

@@ -10,7 +10,7 @@ import { ERRNO } from "./errors.ts";
 import {
   CR_CTX_CKPT,
   CR_VERSION,
-  LAYOUTS,
+  layoutOf,
   MAGIC_HEAD,
   MAGIC_TAIL,
   RECORD_TYPES,
@@ -84,7 +84,7 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
     };
   }
 
-  const l = LAYOUTS[env.abi];
+  const l = layoutOf(env.abi);
   const endian = l.abi.endian;
   // The scratch buffer: its never-written bytes are never output (HEAD fills
   // [0, 224) before TASK reuses [0, size)), so their value does not matter.

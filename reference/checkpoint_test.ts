@@ -4,7 +4,15 @@ import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { checkpoint } from "./checkpoint.ts";
 import { InputError } from "./errors.ts";
 import type { TaskState } from "./types.ts";
-import { ascii, env, h, KNOWN_I386, KNOWN_X86_64, sampleTask, STRING_HDR } from "./testdata.ts";
+import {
+  ascii,
+  env,
+  h,
+  KNOWN_I386,
+  KNOWN_X86_64,
+  sampleTask,
+  STRING_HDR,
+} from "./testdata_test_helpers.ts";
 
 Deno.test("checkpoint() writes the plain x86_64 image byte for byte, TASK padding from HEAD", () => {
   const r = checkpoint(sampleTask(), env("x86_64", 0x0102030405060708n));

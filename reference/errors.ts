@@ -6,8 +6,25 @@
  * @module
  */
 
+/**
+ * The base of every error crconform raises on purpose: bad input, a testee
+ * that breaks the protocol, a setup that cannot proceed. Its message is
+ * meant for a person (what was expected, what was found, where); `cause`
+ * carries the underlying error when there is one. Anything else that escapes
+ * is a bug in crconform.
+ */
+export class CrconformError extends Error {
+  /** The error's class name, as shown before its message. */
+  override readonly name: string = "CrconformError";
+  /** Wraps a message and, optionally, the error that caused it. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Bad input given to a public function: the message says where, what was expected, what was found. */
-export class InputError extends Error {
+export class InputError extends CrconformError {
+  override readonly name: string = "InputError";
   /** The field or argument at fault (e.g. `TASK.utime`, `env.abi`). */
   readonly field: string;
   /** Byte offset in the input, when the input is bytes. */
@@ -21,7 +38,6 @@ export class InputError extends Error {
   constructor(field: string, expected: string, found: string, offset?: number) {
     const at = offset === undefined ? "" : ` @0x${offset.toString(16).padStart(3, "0")}`;
     super(`${field}${at}: expected ${expected}, found ${found}`);
-    this.name = "InputError";
     this.field = field;
     this.offset = offset;
     this.expected = expected;

@@ -4,19 +4,19 @@
  *
  * @module
  */
+import { abiNames } from "./abi.ts";
 import { toHex } from "./bytes.ts";
 import { decodeFrom, type FieldValue } from "./codec.ts";
 import {
-  ABI_NAMES,
   type AbiName,
   type Field,
   field,
-  LAYOUTS,
-  RECORD_TYPES,
+  layoutOf,
   type RecordLayout,
   type RecordName,
 } from "./layout.ts";
 import { InputError } from "./errors.ts";
+import { type WalkedRecord, walkRecords } from "./walk.ts";
 
 /** One decoded field at its absolute file offset. */
 export interface InspectedField {
@@ -58,13 +58,6 @@ export interface Inspection {
   readonly problem?: { readonly offset: number; readonly message: string };
 }
 
-const NAMES = new Map<number, RecordName>([
-  [RECORD_TYPES.HEAD, "HEAD"],
-  [RECORD_TYPES.TASK, "TASK"],
-  [RECORD_TYPES.STRING, "STRING"],
-  [RECORD_TYPES.TAIL, "TAIL"],
-]);
-
 function fieldsOf(
   layout: RecordLayout,
   abi: AbiName,
@@ -72,7 +65,7 @@ function fieldsOf(
   base: number,
   avail: number,
 ): InspectedField[] {
-  const values = decodeFrom(layout, LAYOUTS[abi].abi.endian, padTo(bytes, base, layout.size), 0);
+  const values = decodeFrom(layout, layoutOf(abi).abi.endian, padTo(bytes, base, layout.size), 0);
   return layout.fields
     .filter((f) => f.offset + f.size <= avail)
     .map((f) => ({
@@ -91,17 +84,19 @@ function padTo(bytes: Uint8Array, base: number, size: number): Uint8Array {
 
 /**
  * Guesses the ABI of an image from its second record: a TASK whose `len` is
- * one ABI's struct size. Falls back to x86_64.
+ * one registered ABI's struct size. Falls back to the first registered ABI.
  */
 export function guessAbi(bytes: Uint8Array): AbiName {
-  const hdr = LAYOUTS.x86_64.HDR;
-  const at = hdr.size + LAYOUTS.x86_64.HEAD.size;
-  if (bytes.length >= at + hdr.size) {
-    const len = bytes[at + field(hdr, "len").offset]! |
-      (bytes[at + field(hdr, "len").offset + 1]! << 8);
-    for (const abi of ABI_NAMES) if (LAYOUTS[abi].TASK.size === len) return abi;
+  const names = abiNames();
+  for (const abi of names) {
+    const second = walkRecords(abi, bytes);
+    second.next();
+    const task = second.next();
+    if (!task.done && task.value.name === "TASK" && task.value.len === layoutOf(abi).TASK.size) {
+      return abi;
+    }
   }
-  return "x86_64";
+  return names[0]!;
 }
 
 /**
@@ -122,77 +117,75 @@ export function guessAbi(bytes: Uint8Array): AbiName {
  */
 export function inspect(bytes: Uint8Array, abi?: AbiName): Inspection {
   if (!(bytes instanceof Uint8Array)) throw new InputError("bytes", "a Uint8Array", typeof bytes);
-  if (abi !== undefined && !ABI_NAMES.includes(abi)) {
-    throw new InputError("abi", ABI_NAMES.join(" or "), String(abi));
+  if (abi !== undefined && !abiNames().includes(abi)) {
+    throw new InputError("abi", abiNames().join(" or "), String(abi));
   }
   const a = abi ?? guessAbi(bytes);
-  const l = LAYOUTS[a];
+  const l = layoutOf(a);
   const records: InspectedRecord[] = [];
-  let pos = 0;
   const stop = (offset: number, message: string): Inspection => ({
     abi: a,
     records,
     trailing: 0,
     problem: { offset, message },
   });
-  while (pos < bytes.length) {
-    const header = fieldsOf(l.HDR, a, bytes, pos, bytes.length - pos);
-    if (bytes.length - pos < l.HDR.size) {
+  const lenAt = (r: WalkedRecord) => r.offset + field(l.HDR, "len").offset;
+  for (const r of walkRecords(a, bytes)) {
+    const header = fieldsOf(l.HDR, a, bytes, r.offset, r.headerBytes);
+    if (r.headerBytes < l.HDR.size) {
       return stop(
-        pos,
-        `end of file inside a record header: ${bytes.length - pos} of ${l.HDR.size} bytes`,
+        r.offset,
+        `end of file inside a record header: ${r.headerBytes} of ${l.HDR.size} bytes`,
       );
     }
-    const hv = decodeFrom(l.HDR, l.abi.endian, bytes, pos);
-    const type = Number(hv["type"]);
-    const len = Number(hv["len"]);
-    const name = NAMES.get(type) ?? "UNKNOWN";
-    const layout = name === "HEAD" || name === "TASK" || name === "TAIL" ? l[name] : undefined;
-    const base = pos + l.HDR.size;
-    const avail = Math.max(0, Math.min(len, bytes.length - base));
-    const payload = layout ? fieldsOf(layout, a, bytes, base, avail) : [{
-      field: {
-        record: name === "UNKNOWN" ? "HDR" : name,
-        name: name === "STRING" ? "bytes" : "payload",
-        offset: 0,
-        size: avail,
-        type: "bytes",
-        source: "raw",
-        doc: "raw payload",
-      } as Field,
-      offset: base,
-      value: bytes.slice(base, base + avail),
-      raw: bytes.slice(base, base + avail),
-    }];
-    const rec: InspectedRecord = {
-      offset: pos,
-      name,
+    const struct = r.name === "STRING" ? undefined : r.layout;
+    const payload = struct
+      ? fieldsOf(struct, a, bytes, r.payloadOffset, r.payloadBytes)
+      : [rawPayload(r, bytes)];
+    records.push({
+      offset: r.offset,
+      name: r.name,
       header,
       payload,
-      len,
-      expectedLen: layout?.size,
-    };
-    records.push(rec);
-    if (len < 0) return stop(pos + field(l.HDR, "len").offset, `negative record length ${len}`);
-    if (name === "UNKNOWN") return stop(pos, `unknown record type ${type}`);
-    if (layout && len > layout.size) {
-      return stop(
-        pos + field(l.HDR, "len").offset,
-        `${name} len ${len} exceeds the ${layout.size}-byte struct`,
-      );
+      len: r.len,
+      expectedLen: struct?.size,
+    });
+    if (r.len < 0) return stop(lenAt(r), `negative record length ${r.len}`);
+    if (r.name === "UNKNOWN") return stop(r.offset, `unknown record type ${r.type}`);
+    if (struct && r.len > struct.size) {
+      return stop(lenAt(r), `${r.name} len ${r.len} exceeds the ${struct.size}-byte struct`);
     }
-    if (bytes.length - base < len) {
+    if (r.payloadBytes < r.len) {
       return stop(
         bytes.length,
-        `end of file inside the ${name} payload: ${bytes.length - base} of ${len} bytes`,
+        `end of file inside the ${r.name} payload: ${r.payloadBytes} of ${r.len} bytes`,
       );
     }
-    pos = base + len;
-    if (name === "TAIL") return { abi: a, records, trailing: bytes.length - pos };
+    if (r.name === "TAIL") {
+      return { abi: a, records, trailing: bytes.length - r.payloadOffset - r.len };
+    }
   }
   return records.length && records[records.length - 1]!.name === "TAIL"
     ? { abi: a, records, trailing: 0 }
-    : stop(pos, "end of file before a TAIL record");
+    : stop(bytes.length, "end of file before a TAIL record");
+}
+
+function rawPayload(r: WalkedRecord, bytes: Uint8Array): InspectedField {
+  const raw = bytes.slice(r.payloadOffset, r.payloadOffset + r.payloadBytes);
+  return {
+    field: {
+      record: r.name === "UNKNOWN" ? "HDR" : r.name,
+      name: r.name === "STRING" ? "bytes" : "payload",
+      offset: 0,
+      size: r.payloadBytes,
+      type: "bytes",
+      source: "raw",
+      doc: "raw payload",
+    },
+    offset: r.payloadOffset,
+    value: raw,
+    raw,
+  };
 }
 
 /** Formats a field value for a human: decimal and hex for integers, hex (and text) for bytes. */

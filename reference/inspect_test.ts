@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, strictEqual, throws } from "node:assert/strict";
 import { formatInspection, guessAbi, inspect, inspectionToJson } from "./inspect.ts";
-import { h, KNOWN_I386, KNOWN_X86_64 } from "./testdata.ts";
+import { h, KNOWN_I386, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
 
 Deno.test("inspect() decodes a checkpoint image into records and fields with offsets", () => {
   const ins = inspect(KNOWN_X86_64);
@@ -75,7 +75,7 @@ Deno.test("the inspect CLI prints a dump, a JSON form, and exits 2 on usage erro
   await Deno.writeFile(file, KNOWN_X86_64);
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", new URL("./inspect_cli.ts", import.meta.url).pathname, ...args],
+      args: ["run", "--allow-read", new URL("../cli/inspect.ts", import.meta.url).pathname, ...args],
     }).output();
     return {
       code: out.code,

@@ -2,18 +2,17 @@
  * The seed's on-disk layouts as data: every record's payload as a table of
  * fields with offset, size and type, padding included, for each ABI.
  *
- * The tables are computed once from two inputs: the C struct declarations of
- * `include/linux/ckpt_hdr.h` ({@link STRUCTS}) and each ABI's alignment and
- * byte-order rules ({@link ABIS}). The encoder, the decoder, the inspector, the
- * diff and the documentation all read these tables; no offset is written
- * anywhere else. Adding an ABI (a big-endian one, say) is one entry in
- * {@link ABIS}.
+ * The tables are computed from two inputs: the C struct declarations of
+ * `include/linux/ckpt_hdr.h` ({@link STRUCTS}) and each registered ABI's
+ * alignment and byte-order rules (`abi.ts`). The encoder, the decoder, the
+ * walker, the inspector, the diff and the documentation all read these
+ * tables; no offset is written anywhere else.
  *
  * @module
  */
+import { type Abi, type AbiName, getAbi, registryGeneration } from "./abi.ts";
 
-/** Names of the ABIs the model knows. */
-export type AbiName = "x86_64" | "i386";
+export type { Abi, AbiName, Endian } from "./abi.ts";
 
 /** Scalar and array types a field can have in the image. */
 export type FieldType = "s16" | "s32" | "u16" | "u32" | "u64" | "bytes" | "pad";
@@ -25,32 +24,6 @@ export type FieldType = "s16" | "s32" | "u16" | "u32" | "u64" | "bytes" | "pad";
  * `unsigned long` is zero-extended.
  */
 export type SourceType = "long" | "ulong" | "int" | "u16" | "u64" | "const" | "raw";
-
-/** Byte order of an ABI. */
-export type Endian = "little" | "big";
-
-/** How one ABI lays out and stores C types. */
-export interface Abi {
-  /** The ABI's name. */
-  readonly name: AbiName;
-  /** Byte order of every integer in the image. */
-  readonly endian: Endian;
-  /** Alignment of a `__u64` member inside a struct (8 on x86_64, 4 on i386). */
-  readonly u64Align: number;
-  /** Size of a C `long` in bytes. */
-  readonly longBytes: 4 | 8;
-  /** The kernel's `PAGE_SIZE`, the seed's upper bound for `task_comm_len`. */
-  readonly pageSize: number;
-}
-
-/** The ABIs, by name. */
-export const ABIS: Readonly<Record<AbiName, Abi>> = Object.freeze({
-  x86_64: { name: "x86_64", endian: "little", u64Align: 8, longBytes: 8, pageSize: 4096 },
-  i386: { name: "i386", endian: "little", u64Align: 4, longBytes: 4, pageSize: 4096 },
-});
-
-/** Every ABI name, in a stable order. */
-export const ABI_NAMES: readonly AbiName[] = Object.freeze(Object.keys(ABIS) as AbiName[]);
 
 /** One member of a C struct declaration. */
 export interface MemberDecl {
@@ -309,10 +282,23 @@ function layoutsFor(abi: Abi): AbiLayout {
   });
 }
 
-/** The computed layouts, by ABI name. */
-export const LAYOUTS: Readonly<Record<AbiName, AbiLayout>> = Object.freeze(
-  Object.fromEntries(ABI_NAMES.map((n) => [n, layoutsFor(ABIS[n])])) as Record<AbiName, AbiLayout>,
-);
+const layoutCache = new Map<AbiName, AbiLayout>();
+let cachedGeneration = -1;
+
+/**
+ * The computed layouts of a registered ABI (cached until the registry changes).
+ *
+ * @throws {InputError} when the ABI is not registered.
+ */
+export function layoutOf(abi: AbiName): AbiLayout {
+  if (cachedGeneration !== registryGeneration()) {
+    layoutCache.clear();
+    cachedGeneration = registryGeneration();
+  }
+  let l = layoutCache.get(abi);
+  if (!l) layoutCache.set(abi, l = layoutsFor(getAbi(abi)));
+  return l;
+}
 
 /** Looks up the field covering `offset` in a record layout (padding included). */
 export function fieldAt(layout: RecordLayout, offset: number): Field | undefined {
@@ -339,6 +325,6 @@ export const TASK_STATE_FIELDS: readonly string[] = Object.freeze(
  * `TASK_COMM_LEN` bytes and TAIL, each behind its header.
  */
 export function imageSize(abi: AbiName): number {
-  const l = LAYOUTS[abi];
+  const l = layoutOf(abi);
   return 4 * l.HDR.size + l.HEAD.size + l.TASK.size + TASK_COMM_LEN + l.TAIL.size;
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { ABI_NAMES, LAYOUTS, type RecordLayout } from "./layout.ts";
+import { abiNames } from "./abi.ts";
+import { layoutOf, type RecordLayout } from "./layout.ts";
 
 function table(r: RecordLayout): string {
   const rows = r.fields.map((f) =>
@@ -30,8 +31,8 @@ export function layoutMarkdown(): string {
     "Every record is an 8-byte header followed by `len` payload bytes; STRING's payload is the 16",
     "raw bytes of comm. All integers are in the ABI's byte order.",
   ];
-  for (const abi of ABI_NAMES) {
-    const l = LAYOUTS[abi];
+  for (const abi of abiNames()) {
+    const l = layoutOf(abi);
     out.push(
       "",
       `## ${abi} (${l.abi.endian}-endian, u64 aligned to ${l.abi.u64Align}, long is ${l.abi.longBytes} bytes)`,

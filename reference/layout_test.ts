@@ -1,9 +1,10 @@
 // The computed layouts against the table in shared/notes/seed-semantics.md.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { fieldAt, imageSize, LAYOUTS } from "./layout.ts";
+import { fieldAt, imageSize, layoutOf } from "./layout.ts";
+import { abiNames } from "./abi.ts";
 
 Deno.test("layouts: HEAD is 224 bytes without padding on both ABIs", () => {
-  for (const l of Object.values(LAYOUTS)) {
+  for (const l of abiNames().map(layoutOf)) {
     strictEqual(l.HEAD.size, 224);
     deepStrictEqual(l.HEAD.fields.filter((f) => f.type === "pad"), []);
     deepStrictEqual(
@@ -15,8 +16,8 @@ Deno.test("layouts: HEAD is 224 bytes without padding on both ABIs", () => {
 });
 
 Deno.test("layouts: TASK is 152 bytes with padding on x86_64 and 144 without on i386", () => {
-  const x = LAYOUTS.x86_64.TASK;
-  const i = LAYOUTS.i386.TASK;
+  const x = layoutOf("x86_64").TASK;
+  const i = layoutOf("i386").TASK;
   deepStrictEqual([x.size, x.byName.utime!.offset, x.byName.task_comm_len!.offset], [152, 24, 144]);
   deepStrictEqual(x.fields.filter((f) => f.type === "pad").map((f) => [f.offset, f.size]), [
     [20, 4],
@@ -27,7 +28,7 @@ Deno.test("layouts: TASK is 152 bytes with padding on x86_64 and 144 without on 
 });
 
 Deno.test("layouts: the fields of every record tile it exactly", () => {
-  for (const l of Object.values(LAYOUTS)) {
+  for (const l of abiNames().map(layoutOf)) {
     for (const r of [l.HDR, l.HEAD, l.TASK, l.TAIL]) {
       let at = 0;
       for (const f of r.fields) {
@@ -40,9 +41,9 @@ Deno.test("layouts: the fields of every record tile it exactly", () => {
 });
 
 Deno.test("layouts: fieldAt() finds padding and fields; image sizes are 432 and 424", () => {
-  strictEqual(fieldAt(LAYOUTS.x86_64.TASK, 21)?.name, "pad@20");
-  strictEqual(fieldAt(LAYOUTS.i386.TASK, 21)?.name, "utime");
-  strictEqual(fieldAt(LAYOUTS.i386.TASK, 144), undefined);
+  strictEqual(fieldAt(layoutOf("x86_64").TASK, 21)?.name, "pad@20");
+  strictEqual(fieldAt(layoutOf("i386").TASK, 21)?.name, "utime");
+  strictEqual(fieldAt(layoutOf("i386").TASK, 144), undefined);
   deepStrictEqual([imageSize("x86_64"), imageSize("i386")], [432, 424]);
 });
 
@@ -65,11 +66,12 @@ Deno.test("layouts: a big-endian ABI is a table entry; the codec follows its byt
     u64Align: 8,
     longBytes: 8 as const,
     pageSize: 4096,
+    machine: "x86_64",
   };
   const task = computeLayout(be, "TASK", STRUCTS.TASK);
   deepStrictEqual(
     task.fields.map((f) => [f.name, f.offset]),
-    LAYOUTS.x86_64.TASK.fields.map((f) => [f.name, f.offset]),
+    layoutOf("x86_64").TASK.fields.map((f) => [f.name, f.offset]),
   );
   const buf = new Uint8Array(task.size);
   encodeInto(task, "big", { state: 0x0102030405060708n, task_comm_len: 16n }, buf);

@@ -42,6 +42,9 @@
  * Under these rules every outcome is defined. Bytes after TAIL are still not
  * read, as in the seed.
  *
+ * One cohesive thing: the restart state machine, record by record, with its
+ * check list; splitting it would separate each check from its order.
+ *
  * @module
  */
 import { ERRNO, InputError } from "./errors.ts";
@@ -50,7 +53,7 @@ import {
   CR_VERSION,
   type Field,
   field,
-  LAYOUTS,
+  layoutOf,
   MAGIC_HEAD,
   MAGIC_TAIL,
   RECORD_TYPES,
@@ -128,7 +131,7 @@ class Run {
   readonly counter: number;
 
   constructor(readonly image: Uint8Array, readonly env: RestartEnv, profile: Profile) {
-    this.l = LAYOUTS[env.abi];
+    this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
     this.hardened = profile === "hardened";
     this.hbuf = new ShadowMem(

@@ -1,9 +1,16 @@
+/**
+ * restart() per check, per profile, with exact return values and bytes
+ * consumed, and per-byte definedness. One cohesive thing: the check list's
+ * known answers, one test per check.
+ *
+ * @module
+ */
 // One test per restart check, both ABIs, both profiles. Images are the
 // hand-written known answers patched at hand-computed offsets; expected
 // returns and positions are worked out by hand from the seed's code.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { restart } from "./restart.ts";
-import { ascii, h, KNOWN_I386, KNOWN_X86_64 } from "./testdata.ts";
+import { ascii, h, KNOWN_I386, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
 import type { Profile, RestartEnv, RestartOutcome } from "./types.ts";
 
 const RESTARTER = h(ascii("restarter", 16));

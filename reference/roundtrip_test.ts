@@ -2,7 +2,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { checkpoint } from "./checkpoint.ts";
 import { restart } from "./restart.ts";
-import { env, h, sampleTask } from "./testdata.ts";
+import { env, h, sampleTask } from "./testdata_test_helpers.ts";
 
 const COMMS = ["", "a", "abcdefghijklmno", "abcdefghijklmnop", "x\0yz", "\xff\xfe\x80"];
 

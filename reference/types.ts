@@ -7,11 +7,11 @@
  *
  * @module
  */
+import { abiNames, getAbi, isAbiName } from "./abi.ts";
 import {
   type AbiName,
-  ABIS,
   type Field,
-  LAYOUTS,
+  layoutOf,
   type RecordName,
   TASK_COMM_LEN,
   UTS_LEN,
@@ -201,12 +201,12 @@ export const DEFAULT_KERNEL: Readonly<KernelVersion> = Object.freeze({
   patch: 25,
 });
 
-/** A default utsname for an ABI (release `2.6.25`, machine `x86_64` or `i686`). */
+/** A default utsname for an ABI (release `2.6.25`, the ABI's usual machine: `x86_64`, `i686`). */
 export function defaultUts(abi: AbiName): Uts {
   return {
     release: padded("2.6.25", UTS_LEN),
     version: padded("#1 SMP Tue Apr 1 00:00:00 UTC 2008", UTS_LEN),
-    machine: padded(abi === "x86_64" ? "x86_64" : "i686", UTS_LEN),
+    machine: padded(getAbi(abi).machine, UTS_LEN),
   };
 }
 
@@ -273,7 +273,7 @@ function describe(v: unknown): string {
 export function fieldDomain(f: Field, abi: AbiName): { ok(v: bigint): boolean; text: string } {
   const bits = BigInt(f.size * 8);
   const max = (1n << bits) - 1n;
-  if (ABIS[abi].longBytes === 4 && f.size === 8) {
+  if (getAbi(abi).longBytes === 4 && f.size === 8) {
     if (f.source === "ulong") {
       return {
         ok: (v) => v >= 0n && v <= 0xffffffffn,
@@ -296,7 +296,7 @@ export function validateTaskState(state: TaskState, abi: AbiName): void {
   if (typeof state !== "object" || state === null) {
     throw new InputError("state", "a task state object", describe(state));
   }
-  for (const f of LAYOUTS[abi].TASK.fields) {
+  for (const f of layoutOf(abi).TASK.fields) {
     if (f.type === "pad" || f.name === "task_comm_len") continue;
     const v = (state as unknown as Record<string, unknown>)[f.name];
     const dom = fieldDomain(f, abi);
@@ -315,8 +315,8 @@ function checkBytes(name: string, v: unknown, size: number): void {
 }
 
 function checkAbi(abi: unknown): asserts abi is AbiName {
-  if (typeof abi !== "string" || !(abi in ABIS)) {
-    throw new InputError("env.abi", `one of ${Object.keys(ABIS).join(", ")}`, describe(abi));
+  if (!isAbiName(abi)) {
+    throw new InputError("env.abi", `one of ${abiNames().join(", ")}`, describe(abi));
   }
 }
 
@@ -350,7 +350,7 @@ export function validateCheckpointEnv(env: CheckpointEnv): void {
   for (const part of ["release", "version", "machine"] as const) {
     checkBytes(`env.uts.${part}`, env.uts?.[part], UTS_LEN);
   }
-  const time = LAYOUTS[env.abi].HEAD.byName["time"]!;
+  const time = layoutOf(env.abi).HEAD.byName["time"]!;
   const dom = fieldDomain(time, env.abi);
   if (typeof env.time !== "bigint" || !dom.ok(env.time)) {
     throw new InputError("env.time", dom.text, describe(env.time));

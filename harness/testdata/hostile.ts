@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { frame, FrameReader, parseLines } from "../protocol.ts";
+import { frame, FrameReader, parseLines } from "../../protocol/codec.ts";
 import { toHex } from "../../reference/bytes.ts";
 import { checkpoint } from "../../reference/checkpoint.ts";
 import { restart } from "../../reference/restart.ts";

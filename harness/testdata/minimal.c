@@ -1,5 +1,5 @@
 /*
- * minimal.c - the smallest useful crconform testee (see harness/PROTOCOL.md).
+ * minimal.c - the smallest useful crconform testee (see protocol/PROTOCOL.md).
  *
  * Persistent mode only; hello, and restart of x86_64 images in the seed
  * profile. Every other request is answered "unsupported". Never-written
@@ -127,7 +127,7 @@ static int answer(const char *q, char *out, size_t cap)
 	const char *op = val(q, "op"), *abi = val(q, "abi"), *prof = val(q, "profile");
 	const char *file = val(q, "file");
 	if (is(op, "hello"))
-		return snprintf(out, cap, "protocol 1\nname minimal\nabis x86_64\nprofiles seed\n");
+		return snprintf(out, cap, "protocol 1\nname minimal\nops restart\nabis x86_64\nprofiles seed\n");
 	int n = snprintf(out, cap, "id %lld\n", num(q, "id"));
 	if (!is(op, "restart") || !is(abi, "x86_64") || !is(prof, "seed"))
 		return n + snprintf(out + n, cap - n, "unsupported only x86_64 seed restart\n");
@@ -145,6 +145,8 @@ static int answer(const char *q, char *out, size_t cap)
 		ret = -22;
 	else if (is(file, "bad-fd"))
 		ret = -9;
+	else if (is(file, "write-only")) /* the context is made, then the read fails */
+		ret = -9, counter++;
 	else {
 		counter++;
 		ret = do_restart(comm, (int)num(q, "major"), (int)num(q, "minor"), (int)num(q, "patch"));

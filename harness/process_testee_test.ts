@@ -3,7 +3,8 @@
 import { deepStrictEqual, match, ok, rejects, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
 import { runImpl, selectRuns } from "./runner.ts";
-import { ProcessTestee, SetupError } from "./testee.ts";
+import { ProcessTestee } from "./process_testee.ts";
+import { SetupError } from "../protocol/testee.ts";
 
 const HOSTILE = new URL("./testdata/hostile.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -101,7 +102,7 @@ Deno.test("a command that does not exist is a setup error", async () => {
 
 Deno.test("per-case mode: the C testee passes; exit status, hang and flood are CRASH, TIMEOUT, PROTOCOL", async () => {
   const { buildC } = await import("./build.ts");
-  const { PerCaseTestee } = await import("./testee.ts");
+  const { PerCaseTestee } = await import("./percase_testee.ts");
   const few = RUNS.slice(0, 6);
   const c = await runImpl(new PerCaseTestee("c", await buildC()), few);
   deepStrictEqual(c.results.map((r) => r.status), few.map(() => "pass"));

@@ -9,11 +9,11 @@
  */
 import { buildCases } from "../cases/suite.ts";
 import type { CaseRun } from "../cases/types.ts";
-import { buildC } from "./build.ts";
-import { isFailure } from "./expect.ts";
+import { buildC } from "../harness/build.ts";
+import { isFailure } from "../harness/expect.ts";
 import { bundledTestees } from "./bundled.ts";
-import { conforms, runImpl, selectRuns } from "./runner.ts";
-import { ProcessTestee } from "./testee.ts";
+import { conforms, runImpl, selectRuns } from "../harness/runner.ts";
+import { ProcessTestee } from "../harness/process_testee.ts";
 
 /** One line of `mutants.tsv`. */
 export interface Mutant {

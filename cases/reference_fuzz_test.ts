@@ -2,11 +2,11 @@
 // inspect. Seeded: set FUZZ_SEED to reproduce a failure; the seed and the
 // iteration are in every assertion message.
 import { ok, strictEqual } from "node:assert/strict";
-import { Prng } from "../cases/prng.ts";
-import { checkpoint } from "./checkpoint.ts";
-import { inspect } from "./inspect.ts";
-import { restart } from "./restart.ts";
-import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "./types.ts";
+import { Prng } from "./prng.ts";
+import { checkpoint } from "../reference/checkpoint.ts";
+import { inspect } from "../reference/inspect.ts";
+import { restart } from "../reference/restart.ts";
+import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "../reference/types.ts";
 
 const ITERATIONS = 100_000;
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20080401);

@@ -8,7 +8,7 @@ import {
   parseHello,
   ProtocolError,
   requestPayload,
-} from "./protocol.ts";
+} from "./codec.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

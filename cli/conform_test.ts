@@ -1,8 +1,8 @@
 // The gate's exit codes, report files and expectation handling, end to end.
 import { match, ok, strictEqual } from "node:assert/strict";
 
-const CLI = new URL("./cli.ts", import.meta.url).pathname;
-const HOSTILE = new URL("./testdata/hostile.ts", import.meta.url).pathname;
+const CLI = new URL("./conform.ts", import.meta.url).pathname;
+const HOSTILE = new URL("../harness/testdata/hostile.ts", import.meta.url).pathname;
 const impl = (name: string, mode: string) =>
   `${name}=exec ${Deno.execPath()} run --no-check --allow-run ${HOSTILE} ${mode}`;
 

@@ -6,9 +6,17 @@
  * @module
  */
 import { fromHex, toHex } from "../reference/bytes.ts";
+import { CrconformError } from "../reference/errors.ts";
 import { TASK_STATE_FIELDS } from "../reference/layout.ts";
 import type { AbiName } from "../reference/layout.ts";
-import type { CheckpointEnv, Profile, RestartEnv, TaskState } from "../reference/types.ts";
+import {
+  type CheckpointEnv,
+  type Profile,
+  PROFILES,
+  type RestartEnv,
+  type TaskState,
+} from "../reference/types.ts";
+import { abiNames, isAbiName } from "../reference/abi.ts";
 
 /** The protocol version this harness speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -86,12 +94,8 @@ export type Answer =
   | { readonly kind: "error"; readonly message: string };
 
 /** A response the harness cannot accept (missing key, bad value, wrong id). */
-export class ProtocolError extends Error {
-  /** Builds the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ProtocolError";
-  }
+export class ProtocolError extends CrconformError {
+  override readonly name: string = "ProtocolError";
 }
 
 const enc = new TextEncoder();
@@ -229,13 +233,17 @@ export function parseHello(payload: Uint8Array): Hello {
   const abis = need(m, "abis").split(/\s+/).filter(Boolean);
   const profiles = need(m, "profiles").split(/\s+/).filter(Boolean);
   for (const a of abis) {
-    if (a !== "x86_64" && a !== "i386") {
-      throw new ProtocolError(`"abis": unknown ABI ${JSON.stringify(a)}`);
+    if (!isAbiName(a)) {
+      throw new ProtocolError(
+        `"abis": unknown ABI ${JSON.stringify(a)} (known: ${abiNames().join(", ")})`,
+      );
     }
   }
   for (const p of profiles) {
-    if (p !== "seed" && p !== "hardened") {
-      throw new ProtocolError(`"profiles": unknown profile ${JSON.stringify(p)}`);
+    if (!PROFILES.includes(p as Profile)) {
+      throw new ProtocolError(
+        `"profiles": unknown profile ${JSON.stringify(p)} (known: ${PROFILES.join(", ")})`,
+      );
     }
   }
   return {

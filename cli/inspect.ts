@@ -4,9 +4,10 @@
  *
  * @module
  */
+import { abiNames } from "../reference/abi.ts";
 import { parseArgs } from "node:util";
-import { ABI_NAMES, type AbiName } from "./layout.ts";
-import { formatInspection, inspect, inspectionToJson } from "./inspect.ts";
+import type { AbiName } from "../reference/layout.ts";
+import { formatInspection, inspect, inspectionToJson } from "../reference/inspect.ts";
 
 const USAGE = "usage: deno task inspect FILE [--abi x86_64|i386] [--json]";
 
@@ -36,8 +37,8 @@ export async function main(args: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  if (values.abi !== undefined && !ABI_NAMES.includes(values.abi as AbiName)) {
-    console.error(`--abi: expected ${ABI_NAMES.join(" or ")}, found ${values.abi}`);
+  if (values.abi !== undefined && !abiNames().includes(values.abi as AbiName)) {
+    console.error(`--abi: expected ${abiNames().join(" or ")}, found ${values.abi}`);
     return 2;
   }
   let bytes: Uint8Array;

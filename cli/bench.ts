@@ -7,11 +7,14 @@
  * @module
  */
 import { buildCases } from "../cases/suite.ts";
-import { buildC } from "./build.ts";
-import { requestOf } from "./compare.ts";
-import { encodeFrames, type Request } from "./protocol.ts";
-import { selectRuns } from "./runner.ts";
-import { PerCaseTestee, ProcessTestee, ReferenceTestee, type Testee } from "./testee.ts";
+import { buildC } from "../harness/build.ts";
+import { requestOf } from "../harness/compare.ts";
+import { encodeFrames, type Request } from "../protocol/codec.ts";
+import { selectRuns } from "../harness/runner.ts";
+import { PerCaseTestee } from "../harness/percase_testee.ts";
+import { ProcessTestee } from "../harness/process_testee.ts";
+import { ReferenceTestee } from "../harness/reference_testee.ts";
+import type { Testee } from "../protocol/testee.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 

@@ -15,14 +15,11 @@ import {
   readManifest,
   staleness,
 } from "../golden/golden.ts";
-import { buildC, haveCSources } from "./build.ts";
-import {
-  type ProcessOptions,
-  ProcessTestee,
-  ReferenceTestee,
-  SetupError,
-  type Testee,
-} from "./testee.ts";
+import { buildC, haveCSources } from "../harness/build.ts";
+import type { ProcessOptions } from "../harness/process_options.ts";
+import { ProcessTestee } from "../harness/process_testee.ts";
+import { ReferenceTestee } from "../harness/reference_testee.ts";
+import { SetupError, type Testee } from "../protocol/testee.ts";
 
 /** A testee and, when it runs its own cases, how to build them. */
 export interface Entry {
@@ -51,7 +48,7 @@ export async function bundledTestees(
       const cases = () => goldenCases(abi, manifest.kernel);
       out.push({ testee: new GoldenTestee(abi), cases });
       if (include.kernel) {
-        out.push({ testee: new LiveKernelTestee(abi as "x86_64" | "i386"), cases });
+        out.push({ testee: new LiveKernelTestee(abi), cases });
       }
     }
   }

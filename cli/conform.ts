@@ -6,25 +6,34 @@
  *
  * @module
  */
+import { abiNames } from "../reference/abi.ts";
 import { parseArgs } from "node:util";
-import { ABI_NAMES, type AbiName } from "../reference/layout.ts";
+import type { AbiName } from "../reference/layout.ts";
 import { type Profile, PROFILES } from "../reference/types.ts";
 import { buildCases } from "../cases/suite.ts";
 import { shrink } from "../cases/shrink.ts";
 import { generated } from "../cases/generate.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
-import { type CaseResult, compare, expectedOf, formatDifference, requestOf } from "./compare.ts";
+import {
+  type CaseResult,
+  compare,
+  expectedOf,
+  formatDifference,
+  requestOf,
+} from "../harness/compare.ts";
 import {
   type Expectation,
   ExpectError,
   isFailure,
   parseExpectations,
   updatedExpectations,
-} from "./expect.ts";
-import { consoleReport, jsonReport, junitReport } from "./report.ts";
-import { conforms, type ImplReport, runImpl, selectRuns } from "./runner.ts";
+} from "../harness/expect.ts";
+import { consoleReport, jsonReport, junitReport } from "../harness/report.ts";
+import { conforms, type ImplReport, runImpl, selectRuns } from "../harness/runner.ts";
 import { bundledTestees, type Entry } from "./bundled.ts";
-import { PerCaseTestee, ProcessTestee, type Testee } from "./testee.ts";
+import { PerCaseTestee } from "../harness/percase_testee.ts";
+import { ProcessTestee } from "../harness/process_testee.ts";
+import type { Testee } from "../protocol/testee.ts";
 import type { CaseRun } from "../cases/types.ts";
 
 const USAGE = `usage: deno task conform [options]
@@ -94,8 +103,8 @@ function parse(args: string[]) {
     return Number(v);
   };
   for (const a of values.abi ?? []) {
-    if (!ABI_NAMES.includes(a as AbiName)) {
-      throw new UsageError(`--abi: expected ${ABI_NAMES.join(" or ")}, found ${a}`);
+    if (!abiNames().includes(a as AbiName)) {
+      throw new UsageError(`--abi: expected ${abiNames().join(" or ")}, found ${a}`);
     }
   }
   for (const p of values.profile ?? []) {

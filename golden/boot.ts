@@ -1,0 +1,173 @@
+/**
+ * Booting the capture kernel once under QEMU TCG with deterministic guest
+ * time, and collecting what its init observed ({@link runKernel}).
+ *
+ * @module
+ */
+import { UTS_LEN } from "../reference/layout.ts";
+import { type BundleCase, encodeBundle } from "./bundle.ts";
+import {
+  DEFAULT_CACHE,
+  ensureKernel,
+  type EnsureKernelOptions,
+  KERNEL_TARGETS,
+  type KernelAbi,
+  type KernelBuild,
+} from "./kernel_build.ts";
+import {
+  interpretRecords,
+  type KernelRun,
+  parseFrames,
+  parseRecords,
+  SerialStreamError,
+  versionFromRelease,
+} from "./serial.ts";
+
+const dec = new TextDecoder();
+
+/** Options of {@link runKernel}. */
+export interface RunKernelOptions {
+  /** Restart cases for the batch (written to `/cases.bin`). */
+  restartCases?: readonly BundleCase[];
+  /** Run the checkpoint scenarios and the leak finding. @default false */
+  scenarios?: boolean;
+  /**
+   * Extra kernel command-line words, e.g. `init_on_alloc=1` or
+   * `init_on_alloc=0 page_poison=1 slub_debug=P` (definedness probes), or
+   * `crmode=spin` (the EAGAIN-spin finding; never finishes by itself).
+   */
+  bootArgs?: string;
+  /** Host timeout; QEMU is killed after it. @default 120000 */
+  timeoutMs?: number;
+  /** A build from {@link ensureKernel}; built on demand when absent. */
+  build?: KernelBuild;
+  /** Directory for this run's files. @default a new dir under `<cache>/runs/` */
+  runDir?: string;
+  /** QEMU `-icount shift`. @default 3 */
+  icountShift?: number;
+  /** Options passed to {@link ensureKernel} when `build` is absent. */
+  ensure?: EnsureKernelOptions;
+}
+
+/** The guest wall clock at power-on (QEMU `-rtc base`). */
+export const RTC_BASE = "2008-04-01T00:00:00";
+
+/**
+ * Boots the capture kernel once and returns what it observed.
+ *
+ * QEMU: `-accel tcg -icount shift=N,sleep=off -rtc base=2008-04-01T00:00:00,clock=vm`
+ * (deterministic guest time), `-m 128`, `-no-reboot`, first serial port =
+ * kernel console (file), second = data port (file). The initramfs holds
+ * `/init`, device nodes and, when given, `/cases.bin`.
+ *
+ * @throws {SerialStreamError} when the data stream is malformed; a timeout
+ * is not an error (see `timedOut`, `complete`).
+ */
+export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Promise<KernelRun> {
+  const build = opts.build ?? (await ensureKernel(abi, opts.ensure));
+  if (build.abi !== abi) throw new Error(`runKernel: build is for ${build.abi}, not ${abi}`);
+  const cache = opts.ensure?.cacheDir ?? DEFAULT_CACHE;
+  let dir = opts.runDir;
+  if (!dir) {
+    await Deno.mkdir(`${cache}/runs`, { recursive: true });
+    dir = await Deno.makeTempDir({ dir: `${cache}/runs`, prefix: `${abi}-` });
+  } else await Deno.mkdir(dir, { recursive: true });
+  const cases = opts.restartCases ?? [];
+  const list = [
+    "dir /dev 0755 0 0",
+    "nod /dev/console 0600 0 0 c 5 1",
+    "nod /dev/ttyS1 0600 0 0 c 4 65",
+    "nod /dev/null 0666 0 0 c 1 3",
+    "dir /proc 0755 0 0",
+    "dir /tmp 01777 0 0",
+    `file /init ${build.initBin} 0755 0 0`,
+  ];
+  if (cases.length) {
+    await Deno.writeFile(`${dir}/cases.bin`, encodeBundle(cases));
+    list.push(`file /cases.bin ${dir}/cases.bin 0644 0 0`);
+  }
+  await Deno.writeTextFile(`${dir}/initramfs.list`, list.join("\n") + "\n");
+  const cpio = await new Deno.Command(build.genInitCpio, {
+    args: [`${dir}/initramfs.list`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!cpio.success) throw new Error(`gen_init_cpio failed: ${dec.decode(cpio.stderr)}`);
+  await Deno.writeFile(`${dir}/initramfs.cpio`, cpio.stdout);
+
+  const consoleLog = `${dir}/console.log`;
+  const serialLog = `${dir}/data.log`;
+  const append = ["console=ttyS0", "panic=-1", "quiet"];
+  if (opts.scenarios) append.push("crscen=1");
+  if (opts.bootArgs) append.push(...opts.bootArgs.split(/\s+/).filter(Boolean));
+  const qemu = KERNEL_TARGETS[abi].qemu;
+  const qemuArgs = [
+    "-nodefaults",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-m",
+    "128",
+    "-accel",
+    "tcg",
+    "-icount",
+    `shift=${opts.icountShift ?? 3},sleep=off`,
+    "-rtc",
+    `base=${RTC_BASE},clock=vm`,
+    "-monitor",
+    "none",
+    "-serial",
+    `file:${consoleLog}`,
+    "-serial",
+    `file:${serialLog}`,
+    "-kernel",
+    build.bzImage,
+    "-initrd",
+    `${dir}/initramfs.cpio`,
+    "-append",
+    append.join(" "),
+  ];
+  const t0 = Date.now();
+  const child = new Deno.Command(qemu, { args: qemuArgs, stdout: "piped", stderr: "piped" })
+    .spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, opts.timeoutMs ?? 120000);
+  const status = await child.output();
+  clearTimeout(timer);
+  const bootMs = Date.now() - t0;
+  if (!status.success && !timedOut) {
+    throw new Error(`${qemu} failed (exit ${status.code}): ${dec.decode(status.stderr)}`);
+  }
+  const log = await Deno.readTextFile(serialLog).catch(() => "");
+  const frames = parseFrames(log, { allowTruncatedTail: timedOut });
+  const recs = interpretRecords(parseRecords(frames.data), cases.map((c) => c.id));
+  if (recs.abiName && recs.abiName !== abi) {
+    throw new SerialStreamError(`init reports ABI ${recs.abiName}, booted ${abi}`);
+  }
+  const u = recs.uname;
+  const cut = (b: Uint8Array | undefined) => (b ?? new Uint8Array(UTS_LEN + 1)).slice(0, UTS_LEN);
+  return {
+    abi,
+    sourceVersion: build.sourceVersion,
+    kernelRelease: build.kernelRelease,
+    key: build.key,
+    kernel: versionFromRelease(build.kernelRelease),
+    uts: { release: cut(u[2]), version: cut(u[3]), machine: cut(u[4]) },
+    uname: u,
+    checkpoints: recs.checkpoints,
+    restarts: recs.restarts,
+    findings: recs.findings,
+    timedOut,
+    complete: recs.complete,
+    finalCrid: recs.finalCrid,
+    serialLog,
+    consoleLog,
+    bootMs,
+    qemuArgs: [qemu, ...qemuArgs],
+  };
+}

@@ -244,12 +244,13 @@ export function checkpointCatalog(b: CatalogBase): CheckpointCase[] {
       ? 0xffffffffn
       : 0x7fffffffn;
   }
-  const maxTime = abi === "x86_64" ? (1n << 64n) - 1n : 0x7fffffffn;
+  const timeDomain = fieldDomain(layoutOf(abi).HEAD.byName["time"]!, abi);
+  const maxTime = timeDomain.ok((1n << 64n) - 1n) ? (1n << 64n) - 1n : 0x7fffffffn;
   add("max", "every field at its maximum", max as unknown as TaskState, {
     ...b.ckptEnv,
     time: maxTime,
   });
-  if (abi === "x86_64") {
+  if (timeDomain.ok(0x1_2345_6789n)) {
     add("time-beyond-2^32", "time beyond 2^32: the high half leaks into TASK padding", b.state, {
       ...b.ckptEnv,
       time: 0x1_2345_6789n,

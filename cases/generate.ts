@@ -7,8 +7,10 @@
  *
  * @module
  */
+import { BUILTIN_ABIS, getAbi } from "../reference/abi.ts";
 import { type AbiName, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import { type CheckpointEnv, fieldDomain, type TaskState } from "../reference/types.ts";
+import { TASK_DEAD } from "../reference/checkpoint.ts";
 import { Prng } from "./prng.ts";
 
 /** The boundary values tried in every integer field. */
@@ -65,8 +67,10 @@ function genUts(rng: Prng, text: string): Uint8Array {
     for (let i = 0; i < UTS_LEN; i++) out[i] = 0x20 + rng.int(0x5f); // exactly 64 bytes, no NUL
   } else {
     for (let i = 0; i < Math.min(text.length, UTS_LEN); i++) out[i] = text.charCodeAt(i);
-    if (r === 1) { for (let i = text.length + 1; i < UTS_LEN; i++) out[i] = rng.int(256); // junk after the NUL
-     }
+    if (r === 1) {
+      // junk after the NUL: copied raw into HEAD
+      for (let i = text.length + 1; i < UTS_LEN; i++) out[i] = rng.int(256);
+    }
   }
   return out;
 }
@@ -79,7 +83,7 @@ export function genTaskState(rng: Prng, abi: AbiName): TaskState {
     s[f.name] = intFor(rng, f, abi);
   }
   // TASK_DEAD makes checkpoint stop after HEAD; the catalog covers it by name.
-  if (s.state === 64n) s.state = 0n;
+  if (s.state === TASK_DEAD) s.state = 0n;
   s.comm = genComm(rng);
   return s as unknown as TaskState;
 }
@@ -97,11 +101,24 @@ export function genCheckpointEnv(rng: Prng, abi: AbiName): CheckpointEnv {
     uts: {
       release: genUts(rng, "2.6.25-crconform"),
       version: genUts(rng, "#1 SMP PREEMPT"),
-      machine: genUts(rng, abi === "x86_64" ? "x86_64" : "i686"),
+      machine: genUts(rng, getAbi(abi).machine),
     },
     time,
     counter: rng.pick([0, 1, rng.int(1 << 20), 0x7ffffffe]),
   };
+}
+
+/**
+ * A per-ABI salt for the generator's seed: the ABI's `long` width in bits
+ * read as hex digits (0x64, 0x32), mixed with its name's hash for ABIs
+ * registered beyond the built-in two, so that ABIs never share a stream.
+ */
+function abiSalt(abi: AbiName): number {
+  const bits = Number.parseInt(String(getAbi(abi).longBytes * 8), 16);
+  if (BUILTIN_ABIS.some((a) => a.name === abi)) return bits;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < abi.length; i++) h = Math.imul(h ^ abi.charCodeAt(i), 0x01000193) >>> 0;
+  return bits ^ h;
 }
 
 /** The `index`-th generated state and environment of a seed: independent of how many others are made. */
@@ -110,8 +127,6 @@ export function generated(
   index: number,
   abi: AbiName,
 ): { state: TaskState; env: CheckpointEnv } {
-  const rng = new Prng(
-    (seed * 0x9e3779b1) ^ (index * 0x85ebca6b) ^ (abi === "x86_64" ? 0x64 : 0x32),
-  );
+  const rng = new Prng((seed * 0x9e3779b1) ^ (index * 0x85ebca6b) ^ abiSalt(abi));
   return { state: genTaskState(rng, abi), env: genCheckpointEnv(rng, abi) };
 }

@@ -109,7 +109,7 @@ export function reshaped(
   abi: AbiName,
   image: Uint8Array,
   env: RestartEnv,
-  foreign: Uint8Array,
+  foreign: Uint8Array | undefined,
 ): RestartCase[] {
   const out: RestartCase[] = [];
   const add = (id: string, reason: string, img: Uint8Array) =>
@@ -155,6 +155,6 @@ export function reshaped(
     "two images back to back: only the first is read",
     Uint8Array.from([...image, ...image]),
   );
-  add("other-abi", "the other ABI's image of the same task", foreign);
+  if (foreign) add("other-abi", "another ABI's image of the same task", foreign);
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { abiNames } from "../reference/abi.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
-import type { AbiName } from "../reference/layout.ts";
+import { type AbiName, foreignAbi } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import {
   type CheckpointEnv,
@@ -56,13 +56,15 @@ export function catalogBase(abi: AbiName, kernel?: SuiteOptions["kernel"]): Cata
 /** The named, truncation and shape restart cases and the named checkpoint cases of one ABI. */
 export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[] {
   const b = catalogBase(abi, kernel);
-  const other: AbiName = abi === "x86_64" ? "i386" : "x86_64";
+  const other = foreignAbi(abi);
   const image = checkpoint(b.state, b.ckptEnv).image;
   const ckpts = checkpointCatalog(b);
   const max = ckpts.find((c) => c.id.endsWith("/max"))!;
   const maxImage = checkpoint(max.state, max.env).image;
   const maxEnv = { ...b.rstEnv, kernel: max.env.kernel };
-  const foreign = checkpoint(b.state, { ...catalogBase(other, kernel).ckptEnv }).image;
+  const foreign = other === undefined
+    ? undefined
+    : checkpoint(b.state, { ...catalogBase(other, kernel).ckptEnv }).image;
   return [
     ...ckpts,
     ...restartCatalog(b),

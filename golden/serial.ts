@@ -16,6 +16,7 @@ const dec = new TextDecoder();
 
 /** The serial data stream is malformed: the message says where and why. */
 export class SerialStreamError extends CrconformError {
+  /** The error\'s class name. */
   override readonly name: string = "SerialStreamError";
   /** 1-based line number in the serial log, when known. */
   readonly line: number | undefined;

@@ -13,6 +13,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 
 /** A build failed: the message carries the command's output. */
 export class BuildError extends SetupError {
+  /** The error\'s class name. */
   override readonly name: string = "BuildError";
 }
 

@@ -25,9 +25,8 @@ export interface ExitStatus {
 /**
  * A spawned child in its own process group (started through setsid(1)), so
  * the whole group, grandchildren included, can be killed at once; with a
- * frame reader over its stdout. Node's child_process is used for the pipes:
- * on this machine it round-trips about twice as fast as Deno.Command's
- * streams.
+ * frame reader over its stdout. Pipes go through `node:child_process`
+ * (why, with measurements: `docs/PERFORMANCE.md`).
  */
 export class Child {
   private readonly proc: ChildProcess;
@@ -51,9 +50,8 @@ export class Child {
     const [file, argv] = words
       ? [words[0]!, [...words.slice(1), ...args]]
       : ["sh", ["-c", `${cmd} "$@"`, "sh", ...args]];
-    // setsid(1) makes it a process group leader. (Node's `detached` does the
-    // same but forces a fork of this large process instead of posix_spawn:
-    // about 4 ms more per spawn here.)
+    // setsid(1) makes it a process group leader (see docs/PERFORMANCE.md for
+    // why not Node's `detached`).
     this.proc = spawn("setsid", [file, ...argv], { stdio: ["pipe", "pipe", "ignore"], cwd });
     if (collect) this.chunks = [];
     const poke = () => {

@@ -273,7 +273,7 @@ export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
   };
 }
 
-/** Formats one difference: `TASK.exit_code @0x0f4: expected 00000000 got 01000000`. */
+/** Formats one difference: `TASK.exit_code @0x0fc: expected 00000000 got 01000000` (x86_64). */
 export function formatDifference(d: Difference): string {
   const at = d.offset === undefined ? "" : ` @0x${d.offset.toString(16).padStart(3, "0")}`;
   if (d.field === "more") return `… ${d.actual}`;

@@ -35,6 +35,7 @@ export interface Expectation {
 
 /** A malformed expectation file. */
 export class ExpectError extends CrconformError {
+  /** The error\'s class name. */
   override readonly name: string = "ExpectError";
 }
 

@@ -95,6 +95,7 @@ export type Answer =
 
 /** A response the harness cannot accept (missing key, bad value, wrong id). */
 export class ProtocolError extends CrconformError {
+  /** The error\'s class name. */
   override readonly name: string = "ProtocolError";
 }
 

@@ -33,6 +33,7 @@ export interface Testee {
 
 /** A testee that cannot be started or speaks another protocol version: the run cannot proceed. */
 export class SetupError extends CrconformError {
+  /** The error\'s class name. */
   override readonly name: string = "SetupError";
 }
 

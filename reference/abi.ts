@@ -49,7 +49,15 @@ export const BUILTIN_ABIS: readonly Abi[] = Object.freeze(
 const registry = new Map<AbiName, Abi>(BUILTIN_ABIS.map((a) => [a.name, a]));
 let generation = 0;
 
-/** Every registered ABI name, built-ins first, in registration order. */
+/** Every registered ABI name, built-ins first, in registration order.
+ *
+ * @example
+ * ```ts
+ * import { abiNames } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(abiNames(), ["x86_64", "i386"]);
+ * ```
+ */
 export function abiNames(): readonly AbiName[] {
   return [...registry.keys()];
 }
@@ -63,6 +71,13 @@ export function isAbiName(name: unknown): name is AbiName {
  * The registered ABI called `name`.
  *
  * @throws {InputError} when no ABI of that name is registered.
+ *
+ * @example
+ * ```ts
+ * import { getAbi } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(getAbi("i386").u64Align, 4);
+ * ```
  */
 export function getAbi(name: AbiName): Abi {
   const a = registry.get(name);
@@ -80,6 +95,24 @@ export function registryGeneration(): number {
  * (`using _ = registerAbi(abi)` scopes it to a block, as the tests do).
  *
  * @throws {InputError} when the name is taken or a property is out of range.
+ *
+ * @example
+ * ```ts
+ * import { abiNames, layoutOf, registerAbi } from "@crconform/crconform";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * {
+ *   using _ = registerAbi({
+ *     name: "arm-eabi",
+ *     endian: "little",
+ *     u64Align: 8,
+ *     longBytes: 4,
+ *     pageSize: 4096,
+ *     machine: "armv7l",
+ *   });
+ *   strictEqual(layoutOf("arm-eabi").TASK.size, 152);
+ * }
+ * ok(!abiNames().includes("arm-eabi"));
+ * ```
  */
 export function registerAbi(abi: Abi): Disposable {
   if (registry.has(abi.name)) throw new InputError("abi.name", "a new ABI name", abi.name);

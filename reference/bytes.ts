@@ -9,7 +9,15 @@ import type { Endian, Field } from "./layout.ts";
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** Lower-case hex of the bytes, two digits each, no separator. */
+/** Lower-case hex of the bytes, two digits each, no separator.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(toHex(Uint8Array.of(0, 255, 16)), "00ff10");
+ * ```
+ */
 export function toHex(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
@@ -25,6 +33,14 @@ for (let i = 0; i < 16; i++) {
 /**
  * Parses hex (whitespace ignored) into bytes. Returns `undefined` when the
  * text is not an even number of hex digits.
+ *
+ * @example
+ * ```ts
+ * import { fromHex } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(fromHex("00 ff10"), Uint8Array.of(0, 255, 16));
+ * deepStrictEqual(fromHex("abc"), undefined);
+ * ```
  */
 export function fromHex(text: string): Uint8Array | undefined {
   const clean = /\s/.test(text) ? text.replace(/\s+/g, "") : text;

@@ -49,7 +49,7 @@ export function encodeHeader(l: AbiLayout, type: number, len: number, parent = 0
  *
  * @example
  * ```ts
- * import { checkpoint, defaultCheckpointEnv, defaultTaskState } from "./mod.ts";
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState } from "@crconform/crconform";
  * const r = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
  * console.log(r.ret, r.image.length); // 1 432
  * ```

@@ -1,5 +1,5 @@
 // Known-answer images written out by hand from the seed's struct declarations
-// (shared/notes/seed-semantics.md), not produced by the encoder.
+// not produced by the encoder.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { checkpoint } from "./checkpoint.ts";
 import { InputError } from "./errors.ts";

@@ -12,9 +12,17 @@
  * meant for a person (what was expected, what was found, where); `cause`
  * carries the underlying error when there is one. Anything else that escapes
  * is a bug in crconform.
+ *
+ * @example
+ * ```ts
+ * import { CrconformError, InputError } from "@crconform/crconform";
+ * import { ok } from "node:assert/strict";
+ * ok(new InputError("env.abi", "x86_64 or i386", "sparc") instanceof CrconformError);
+ * ```
  */
 export class CrconformError extends Error {
   /** The error's class name, as shown before its message. */
+  /** The error\'s class name. */
   override readonly name: string = "CrconformError";
   /** Wraps a message and, optionally, the error that caused it. */
   constructor(message: string, options?: { cause?: unknown }) {
@@ -22,8 +30,20 @@ export class CrconformError extends Error {
   }
 }
 
-/** Bad input given to a public function: the message says where, what was expected, what was found. */
+/** Bad input given to a public function: the message says where, what was expected, what was found.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState, InputError } from "@crconform/crconform";
+ * import { throws } from "node:assert/strict";
+ * throws(
+ *   () => checkpoint({ ...defaultTaskState(), utime: -1n }, defaultCheckpointEnv("x86_64")),
+ *   (e) => e instanceof InputError && e.field === "TASK.utime",
+ * );
+ * ```
+ */
 export class InputError extends CrconformError {
+  /** The error\'s class name. */
   override readonly name: string = "InputError";
   /** The field or argument at fault (e.g. `TASK.utime`, `env.abi`). */
   readonly field: string;
@@ -45,7 +65,15 @@ export class InputError extends CrconformError {
   }
 }
 
-/** Linux errno values the seed returns (x86, both ABIs). */
+/** Linux errno values the seed returns (x86, both ABIs).
+ *
+ * @example
+ * ```ts
+ * import { ERRNO } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(ERRNO.EPIPE, 32);
+ * ```
+ */
 export const ERRNO: Readonly<{ EBADF: 9; EAGAIN: 11; ENOMEM: 12; EINVAL: 22; EPIPE: 32 }> = Object
   .freeze(
     {
@@ -57,7 +85,16 @@ export const ERRNO: Readonly<{ EBADF: 9; EAGAIN: 11; ENOMEM: 12; EINVAL: 22; EPI
     } as const,
   );
 
-/** Name of a negative return value when it is a known errno (`-22` → `-EINVAL`). */
+/** Name of a negative return value when it is a known errno (`-22` → `-EINVAL`).
+ *
+ * @example
+ * ```ts
+ * import { errnoName } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(errnoName(-22), "-EINVAL");
+ * strictEqual(errnoName(-2), undefined);
+ * ```
+ */
 export function errnoName(ret: number): string | undefined {
   for (const [name, v] of Object.entries(ERRNO)) if (ret === -v) return `-${name}`;
   return undefined;

@@ -85,6 +85,14 @@ function padTo(bytes: Uint8Array, base: number, size: number): Uint8Array {
 /**
  * Guesses the ABI of an image from its second record: a TASK whose `len` is
  * one registered ABI's struct size. Falls back to the first registered ABI.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState, guessAbi } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("i386"));
+ * strictEqual(guessAbi(image), "i386");
+ * ```
  */
 export function guessAbi(bytes: Uint8Array): AbiName {
   const names = abiNames();
@@ -107,7 +115,7 @@ export function guessAbi(bytes: Uint8Array): AbiName {
  *
  * @example
  * ```ts
- * import { checkpoint, defaultCheckpointEnv, defaultTaskState, inspect } from "./mod.ts";
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState, inspect } from "@crconform/crconform";
  * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
  * const ins = inspect(image);
  * console.log(ins.records.map((r) => r.name)); // [ "HEAD", "TASK", "STRING", "TAIL" ]
@@ -198,7 +206,16 @@ export function formatValue(v: FieldValue): string {
   return `${v.length} bytes${text}`;
 }
 
-/** Renders an inspection as an annotated dump: offset, record, field, value, raw hex. */
+/** Renders an inspection as an annotated dump: offset, record, field, value, raw hex.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState, formatInspection, inspect } from "@crconform/crconform";
+ * import { match } from "node:assert/strict";
+ * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
+ * match(formatInspection(inspect(image)), /-- TASK @0xe8 len 152/);
+ * ```
+ */
 export function formatInspection(ins: Inspection): string {
   const lines = [`abi ${ins.abi}`];
   const row = (f: InspectedField) => {
@@ -223,7 +240,16 @@ export function formatInspection(ins: Inspection): string {
   return lines.join("\n");
 }
 
-/** A JSON-ready form of an inspection (bigints as decimal strings, bytes as hex). */
+/** A JSON-ready form of an inspection (bigints as decimal strings, bytes as hex).
+ *
+ * @example
+ * ```ts
+ * import { inspect, inspectionToJson } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const json = inspectionToJson(inspect(new Uint8Array(3), "x86_64")) as { problem: unknown };
+ * deepStrictEqual(json.problem, { offset: 0, message: "end of file inside a record header: 3 of 8 bytes" });
+ * ```
+ */
 export function inspectionToJson(ins: Inspection): unknown {
   const f = (x: InspectedField) => ({
     field: `${x.field.record}.${x.field.name}`,

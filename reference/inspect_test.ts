@@ -75,7 +75,12 @@ Deno.test("the inspect CLI prints a dump, a JSON form, and exits 2 on usage erro
   await Deno.writeFile(file, KNOWN_X86_64);
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", new URL("../cli/inspect.ts", import.meta.url).pathname, ...args],
+      args: [
+        "run",
+        "--allow-read",
+        new URL("../cli/inspect.ts", import.meta.url).pathname,
+        ...args,
+      ],
     }).output();
     return {
       code: out.code,

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type Abi, type AbiName, getAbi, registryGeneration } from "./abi.ts";
+import { type Abi, type AbiName, abiNames, getAbi, registryGeneration } from "./abi.ts";
 
 export type { Abi, AbiName, Endian } from "./abi.ts";
 
@@ -52,7 +52,15 @@ export interface StructDecl {
 /** Names of the records the model reads and writes; `HDR` is the 8-byte header. */
 export type RecordName = "HDR" | "HEAD" | "TASK" | "STRING" | "TAIL";
 
-/** Record type codes (`enum` in `ckpt_hdr.h`). */
+/** Record type codes (`enum` in `ckpt_hdr.h`).
+ *
+ * @example
+ * ```ts
+ * import { RECORD_TYPES } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(RECORD_TYPES.TAIL, 5001);
+ * ```
+ */
 export const RECORD_TYPES: Readonly<{
   HEAD: 1;
   STRING: 2;
@@ -77,15 +85,39 @@ export const RECORD_TYPES: Readonly<{
   } as const,
 );
 
-/** `CHECKPOINT_MAGIC_HEAD` from `linux/magic.h`. */
+/** `CHECKPOINT_MAGIC_HEAD` from `linux/magic.h`.
+ *
+ * @example
+ * ```ts
+ * import { MAGIC_HEAD } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(MAGIC_HEAD.toString(16), "feed0cc0a2d200");
+ * ```
+ */
 export const MAGIC_HEAD = 0x00feed0cc0a2d200n;
-/** `CHECKPOINT_MAGIC_TAIL` from `linux/magic.h`. */
+/** `CHECKPOINT_MAGIC_TAIL` from `linux/magic.h`.
+ *
+ * @example
+ * ```ts
+ * import { MAGIC_TAIL } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(MAGIC_TAIL.toString(16), "2d2a0cc0deef00");
+ * ```
+ */
 export const MAGIC_TAIL = 0x002d2a0cc0deef00n;
 /** `CR_VERSION`, written to and required in `HEAD.rev`. */
 export const CR_VERSION = 1;
 /** `CR_CTX_CKPT`, the context flag checkpoint writes into `HEAD.flags`. */
 export const CR_CTX_CKPT = 1n;
-/** `TASK_COMM_LEN`: the size of `task_struct.comm`. */
+/** `TASK_COMM_LEN`: the size of `task_struct.comm`.
+ *
+ * @example
+ * ```ts
+ * import { TASK_COMM_LEN } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(TASK_COMM_LEN, 16);
+ * ```
+ */
 export const TASK_COMM_LEN = 16;
 /** `__NEW_UTS_LEN`: the bytes of each utsname string copied into HEAD. */
 export const UTS_LEN = 64;
@@ -289,6 +321,14 @@ let cachedGeneration = -1;
  * The computed layouts of a registered ABI (cached until the registry changes).
  *
  * @throws {InputError} when the ABI is not registered.
+ *
+ * @example
+ * ```ts
+ * import { layoutOf } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(layoutOf("x86_64").TASK.size, 152);
+ * strictEqual(layoutOf("i386").TASK.byName["utime"]!.offset, 20);
+ * ```
  */
 export function layoutOf(abi: AbiName): AbiLayout {
   if (cachedGeneration !== registryGeneration()) {
@@ -298,6 +338,16 @@ export function layoutOf(abi: AbiName): AbiLayout {
   let l = layoutCache.get(abi);
   if (!l) layoutCache.set(abi, l = layoutsFor(getAbi(abi)));
   return l;
+}
+
+/**
+ * Another registered ABI whose TASK layout differs from `abi`'s (the first
+ * such in registry order), for cases that feed one ABI's image to another;
+ * `undefined` when there is none.
+ */
+export function foreignAbi(abi: AbiName): AbiName | undefined {
+  const size = layoutOf(abi).TASK.size;
+  return abiNames().find((a) => a !== abi && layoutOf(a).TASK.size !== size);
 }
 
 /** Looks up the field covering `offset` in a record layout (padding included). */
@@ -323,6 +373,14 @@ export const TASK_STATE_FIELDS: readonly string[] = Object.freeze(
 /**
  * Size in bytes of a whole checkpoint image for an ABI: HEAD, TASK, STRING of
  * `TASK_COMM_LEN` bytes and TAIL, each behind its header.
+ *
+ * @example
+ * ```ts
+ * import { imageSize } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(imageSize("x86_64"), 432);
+ * strictEqual(imageSize("i386"), 424);
+ * ```
  */
 export function imageSize(abi: AbiName): number {
   const l = layoutOf(abi);

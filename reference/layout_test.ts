@@ -1,4 +1,4 @@
-// The computed layouts against the table in shared/notes/seed-semantics.md.
+// The computed layouts against hand-computed offsets (the seed's ckpt_hdr.h under each ABI's C rules).
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { fieldAt, imageSize, layoutOf } from "./layout.ts";
 import { abiNames } from "./abi.ts";

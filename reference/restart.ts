@@ -84,7 +84,16 @@ export interface RestartCheck {
 const BOTH: readonly Profile[] = ["seed", "hardened"];
 const HARDENED: readonly Profile[] = ["hardened"];
 
-/** Every check restart makes, in the order it makes them (`ok` is success). */
+/** Every check restart makes, in the order it makes them (`ok` is success).
+ *
+ * @example
+ * ```ts
+ * import { RESTART_CHECKS } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(RESTART_CHECKS[0]!.id, "flags");
+ * strictEqual(RESTART_CHECKS.at(-1)!.id, "ok");
+ * ```
+ */
 export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
   { id: "flags", profiles: BOTH },
   { id: "fd", profiles: BOTH },
@@ -498,7 +507,7 @@ class Run {
  *
  * @example
  * ```ts
- * import { checkpoint, defaultCheckpointEnv, defaultRestartEnv, defaultTaskState, restart } from "./mod.ts";
+ * import { checkpoint, defaultCheckpointEnv, defaultRestartEnv, defaultTaskState, restart } from "@crconform/crconform";
  * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("i386"));
  * const out = restart(image, defaultRestartEnv("i386"), "seed");
  * console.log(out.ret, out.consumed); // { defined: true, value: 0 } { defined: true, value: 424 }

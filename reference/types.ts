@@ -139,7 +139,15 @@ export interface RestartEnv {
  */
 export type Profile = "seed" | "hardened";
 
-/** Every profile, in a stable order. */
+/** Every profile, in a stable order.
+ *
+ * @example
+ * ```ts
+ * import { PROFILES } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(PROFILES, ["seed", "hardened"]);
+ * ```
+ */
 export const PROFILES: readonly Profile[] = Object.freeze(["seed", "hardened"]);
 
 /** Where an undefined value comes from in the seed kernel. */
@@ -201,7 +209,15 @@ export const DEFAULT_KERNEL: Readonly<KernelVersion> = Object.freeze({
   patch: 25,
 });
 
-/** A default utsname for an ABI (release `2.6.25`, the ABI's usual machine: `x86_64`, `i686`). */
+/** A default utsname for an ABI (release `2.6.25`, the ABI's usual machine: `x86_64`, `i686`).
+ *
+ * @example
+ * ```ts
+ * import { defaultUts } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new TextDecoder().decode(defaultUts("i386").machine).replace(/\0+$/, ""), "i686");
+ * ```
+ */
 export function defaultUts(abi: AbiName): Uts {
   return {
     release: padded("2.6.25", UTS_LEN),
@@ -210,7 +226,15 @@ export function defaultUts(abi: AbiName): Uts {
   };
 }
 
-/** A plain, valid checkpoint environment for an ABI. */
+/** A plain, valid checkpoint environment for an ABI.
+ *
+ * @example
+ * ```ts
+ * import { defaultCheckpointEnv } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(defaultCheckpointEnv("i386").kernel, { major: 2, minor: 6, patch: 25 });
+ * ```
+ */
 export function defaultCheckpointEnv(abi: AbiName): CheckpointEnv {
   return {
     abi,
@@ -221,7 +245,15 @@ export function defaultCheckpointEnv(abi: AbiName): CheckpointEnv {
   };
 }
 
-/** A plain, valid restart environment for an ABI (comm before: `restarter`). */
+/** A plain, valid restart environment for an ABI (comm before: `restarter`).
+ *
+ * @example
+ * ```ts
+ * import { defaultRestartEnv } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(defaultRestartEnv("x86_64").comm.length, 16);
+ * ```
+ */
 export function defaultRestartEnv(abi: AbiName): RestartEnv {
   return {
     abi,
@@ -231,7 +263,17 @@ export function defaultRestartEnv(abi: AbiName): RestartEnv {
   };
 }
 
-/** A plain running task (`state` 0, small counters, comm `init`). */
+/** A plain running task (`state` 0, small counters, comm `init`).
+ *
+ * @example
+ * ```ts
+ * import { defaultTaskState } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * const s = defaultTaskState();
+ * strictEqual(s.exit_signal, 17n);
+ * strictEqual(new TextDecoder().decode(s.comm.subarray(0, 4)), "init");
+ * ```
+ */
 export function defaultTaskState(): TaskState {
   return {
     state: 0n,

@@ -23,7 +23,7 @@ export const IMAGE_RECORDS: readonly ["HEAD", "TASK", "STRING", "TAIL"] = Object
   ["HEAD", "TASK", "STRING", "TAIL"] as const,
 );
 /** A record of a checkpoint image. */
-export type ImageRecord = typeof IMAGE_RECORDS[number];
+export type ImageRecord = "HEAD" | "TASK" | "STRING" | "TAIL";
 
 /** The record names by type code (the four the seed reads and writes). */
 export const RECORD_NAMES: ReadonlyMap<number, ImageRecord> = new Map(
@@ -70,7 +70,15 @@ export interface PlannedRecord {
 
 const plans = new Map<string, { records: readonly PlannedRecord[]; end: number }>();
 
-/** Where each record of a checkpoint image of `abi` sits, and the image's end. */
+/** Where each record of a checkpoint image of `abi` sits, and the image's end.
+ *
+ * @example
+ * ```ts
+ * import { imagePlan } from "@crconform/crconform";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(imagePlan("i386").end, 424);
+ * ```
+ */
 export function imagePlan(abi: AbiName): { records: readonly PlannedRecord[]; end: number } {
   const l = layoutOf(abi);
   const key = `${abi}:${l.TASK.size}:${l.HEAD.size}`;
@@ -124,6 +132,19 @@ export interface WalkedRecord {
  * payload is reported through `headerBytes` and `payloadBytes`), and stops
  * after a TAIL, a negative length, or the end of the bytes. Never throws for
  * any bytes.
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultTaskState, walkRecords } from "@crconform/crconform";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
+ * deepStrictEqual([...walkRecords("x86_64", image)].map((r) => [r.name, r.offset]), [
+ *   ["HEAD", 0],
+ *   ["TASK", 232],
+ *   ["STRING", 392],
+ *   ["TAIL", 416],
+ * ]);
+ * ```
  */
 export function* walkRecords(abi: AbiName, bytes: Uint8Array): Generator<WalkedRecord> {
   const l = layoutOf(abi);

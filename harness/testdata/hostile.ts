@@ -20,7 +20,7 @@ import { checkpoint } from "../../reference/checkpoint.ts";
 import { restart } from "../../reference/restart.ts";
 import { fromHex } from "../../reference/bytes.ts";
 import { defaultCheckpointEnv, defaultTaskState } from "../../reference/types.ts";
-import type { AbiName } from "../../reference/layout.ts";
+import { type AbiName, foreignAbi } from "../../reference/layout.ts";
 
 const [mode = "", arg = "-1"] = Deno.args;
 const target = Number(arg);
@@ -44,7 +44,7 @@ function answer(m: Map<string, string>): string {
     const state = defaultTaskState() as unknown as Record<string, bigint | Uint8Array>;
     for (const k of Object.keys(state)) if (k !== "comm") state[k] = BigInt(m.get(k)!);
     state.comm = fromHex(m.get("comm")!)!;
-    const other: AbiName = abi === "x86_64" ? "i386" : "x86_64";
+    const other = foreignAbi(abi) ?? abi;
     const env = {
       ...defaultCheckpointEnv(mode === "wrong-abi" ? other : abi),
       kernel,

@@ -596,6 +596,9 @@ int main(int argc, char **argv)
 		return usage();
 	}
 	shim_set_io(chunk, eagain);
+	if (verbose)
+		fprintf(stderr, "seed-c-" ABI ": fill %s, io chunk %zu, eagain %d, all states %d\n",
+			shim_fill_name(), chunk, eagain, all_states);
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (i == argc)

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { getAbi } from "../reference/abi.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import {
   type AbiName,
@@ -16,7 +17,7 @@ import {
   UTS_LEN,
 } from "../reference/layout.ts";
 import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts";
-import { fieldDomain } from "../reference/types.ts";
+import { fieldDomain } from "../reference/validate.ts";
 import type { CheckpointCase, RestartCase } from "./types.ts";
 import { type ImageRecord, recordOffsets, resize, withField, withHeader } from "./image.ts";
 
@@ -238,14 +239,12 @@ export function checkpointCatalog(b: CatalogBase): CheckpointCase[] {
   for (const f of layoutOf(abi).TASK.fields) {
     if (f.type === "pad" || f.name === "task_comm_len") continue;
     const dom = fieldDomain(f, abi);
-    max[f.name] = dom.ok((1n << 64n) - 1n)
-      ? (1n << 64n) - 1n
-      : dom.ok(0xffffffffn)
-      ? 0xffffffffn
-      : 0x7fffffffn;
+    max[f.name] = dom.max;
   }
   const timeDomain = fieldDomain(layoutOf(abi).HEAD.byName["time"]!, abi);
-  const maxTime = timeDomain.ok((1n << 64n) - 1n) ? (1n << 64n) - 1n : 0x7fffffffn;
+  // All ones where a long fills the u64; else the largest positive long.
+  const longBits = BigInt(getAbi(abi).longBytes * 8);
+  const maxTime = longBits === 64n ? (1n << 64n) - 1n : (1n << (longBits - 1n)) - 1n;
   add("max", "every field at its maximum", max as unknown as TaskState, {
     ...b.ckptEnv,
     time: maxTime,

@@ -9,7 +9,8 @@
  */
 import { BUILTIN_ABIS, getAbi } from "../reference/abi.ts";
 import { type AbiName, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
-import { type CheckpointEnv, fieldDomain, type TaskState } from "../reference/types.ts";
+import type { CheckpointEnv, TaskState } from "../reference/types.ts";
+import { fieldDomain } from "../reference/validate.ts";
 import { TASK_DEAD } from "../reference/checkpoint.ts";
 import { Prng } from "./prng.ts";
 

@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { layoutOf } from "../reference/layout.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
-import { validateTaskState } from "../reference/types.ts";
+import { validateTaskState } from "../reference/validate.ts";
 import { generated } from "./generate.ts";
 
 Deno.test("generated(): the same seed and index give the same state; the index alone decides", () => {

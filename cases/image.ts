@@ -5,7 +5,7 @@
  * @module
  */
 import { writeField } from "../reference/bytes.ts";
-import { type AbiName, field, layoutOf } from "../reference/layout.ts";
+import { type AbiName, type Field, field, layoutOf } from "../reference/layout.ts";
 import { type ImageRecord, payloadLayout, recordOffsets } from "../reference/walk.ts";
 
 export { IMAGE_RECORDS, type ImageRecord, recordOffsets } from "../reference/walk.ts";
@@ -40,6 +40,21 @@ export function withField(
   const out = img.slice();
   const l = layoutOf(abi);
   writeField(out, field(l[rec], name), l.abi.endian, value, recordOffsets(abi)[rec] + l.HDR.size);
+  return out;
+}
+
+/** A copy of the image with one field's bytes (a header or payload field of any record) at `at`. */
+export function withBytes(
+  img: Uint8Array,
+  abi: AbiName,
+  at: number,
+  f: Field,
+  value: bigint,
+): Uint8Array {
+  const out = img.slice();
+  const tmp = new Uint8Array(f.size);
+  writeField(tmp, { ...f, offset: 0 }, layoutOf(abi).abi.endian, value);
+  if (at < out.length) out.set(tmp.subarray(0, Math.min(f.size, out.length - at)), at);
   return out;
 }
 

@@ -1,12 +1,22 @@
 /**
- * Shrinking a failing generated case: greedily resets each field of the task
- * state and environment to a plain value, keeping every reset after which
- * the implementation still fails, until no reset is kept.
+ * Shrinking a failing case before anyone reads it: {@link shrink} greedily
+ * resets each field of a generated task state and environment to a plain
+ * value; {@link shrinkCase} shrinks any case (fewest image bytes first, then
+ * simplest values), keeping each step after which the implementation still
+ * fails.
  *
  * @module
  */
+import { concat } from "../reference/bytes.ts";
 import { TASK_COMM_LEN } from "../reference/layout.ts";
-import { type CheckpointEnv, defaultCheckpointEnv, type TaskState } from "../reference/types.ts";
+import {
+  type CheckpointEnv,
+  defaultCheckpointEnv,
+  defaultRestartEnv,
+  type RestartEnv,
+  type TaskState,
+} from "../reference/types.ts";
+import type { Case, CheckpointCase, RestartCase } from "./types.ts";
 
 /** A state and environment pair being shrunk. */
 export interface Candidate {
@@ -97,3 +107,99 @@ export async function shrink(
     tries,
   };
 }
+
+/** What {@link shrinkCase} found. */
+export interface ShrunkCase<C extends Case> {
+  /** The smallest failing case found. */
+  readonly minimal: C;
+  /** Candidates tried. */
+  readonly tries: number;
+  /** What was removed or simplified, in words. */
+  readonly steps: readonly string[];
+}
+
+/**
+ * Shrinks any case toward a minimal one that still fails: for a restart,
+ * fewest image bytes first (chunks removed, halving down to single bytes),
+ * then simplest values (bytes zeroed, the environment reset to plain
+ * values); for a checkpoint, every task field and environment value reset
+ * in turn. `fails` runs the candidate on the implementation.
+ */
+export async function shrinkCase<C extends Case>(
+  start: C,
+  fails: (c: C) => Promise<boolean>,
+  maxTries = 2000,
+): Promise<ShrunkCase<C>> {
+  let cur = start;
+  let tries = 0;
+  const steps: string[] = [];
+  const attempt = async (next: C, what: string): Promise<boolean> => {
+    if (tries >= maxTries) return false;
+    tries++;
+    if (!(await fails(next))) return false;
+    cur = next;
+    steps.push(what);
+    return true;
+  };
+  if (cur.op === "restart") {
+    const img = () => (cur as RestartCase).image;
+    const withImage = (image: Uint8Array) => ({ ...cur, image }) as C;
+    for (let chunk = Math.max(1, img().length >> 1); chunk >= 1; chunk >>= 1) {
+      for (let at = 0; at < img().length;) {
+        const i = img();
+        const cut = concat([i.subarray(0, at), i.subarray(Math.min(i.length, at + chunk))]);
+        if (!(await attempt(withImage(cut), `removed ${chunk} bytes at ${at}`))) at += chunk;
+      }
+    }
+    for (let at = 0; at < img().length; at++) {
+      if (img()[at] === 0) continue;
+      const z = img().slice();
+      z[at] = 0;
+      await attempt(withImage(z), `zeroed byte ${at}`);
+    }
+    const plain = defaultRestartEnv(cur.abi);
+    const env = () => (cur as RestartCase).env;
+    const resets: [string, Partial<RestartEnv>][] = [
+      ["flags", { flags: 0n }],
+      ["file", { file: "ok" }],
+      ["crid", { crid: 0 }],
+      ["counter", { counter: 0 }],
+      ["comm", { comm: plain.comm }],
+    ];
+    for (const [name, patch] of resets) {
+      const next = { ...env(), ...patch };
+      if (JSON.stringify(next, big) !== JSON.stringify(env(), big)) {
+        await attempt({ ...cur, env: next } as C, `reset ${name}`);
+      }
+    }
+    return { minimal: cur, tries, steps };
+  }
+  const c = cur as CheckpointCase;
+  const shrunk = await shrink(
+    { state: c.state, env: c.env },
+    (cand) => fails({ ...cur, state: cand.state, env: cand.env } as C),
+    maxTries,
+  );
+  const minimal = { ...cur, state: shrunk.minimal.state, env: shrunk.minimal.env } as C;
+  const plainArgs: [string, Partial<CheckpointEnv>][] = [
+    ["flags", { flags: 0n }],
+    ["file", { file: "ok" }],
+    ["pid", { pid: 0 }],
+  ];
+  cur = minimal;
+  tries += shrunk.tries;
+  for (const [name, patch] of plainArgs) {
+    const e = (cur as CheckpointCase).env;
+    const next = { ...e, ...patch };
+    if (JSON.stringify(next, big) !== JSON.stringify(e, big)) {
+      await attempt({ ...cur, env: next } as C, `reset ${name}`);
+    }
+  }
+  return {
+    minimal: cur,
+    tries,
+    steps: [...shrunk.essential.map((n) => `kept ${n}`), ...steps],
+  };
+}
+
+const big = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);

@@ -21,6 +21,8 @@ import {
 } from "../reference/types.ts";
 import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.ts";
 import { generated } from "./generate.ts";
+import { familyCases } from "./families.ts";
+import { fuzzCases } from "./fuzz.ts";
 import { flips, reshaped, sweeps, truncations } from "./shape.ts";
 import type { Case, CaseClass, CaseRun } from "./types.ts";
 
@@ -30,6 +32,8 @@ export interface SuiteOptions {
   seed?: number;
   /** Generated states per ABI. @default 64 */
   cases?: number;
+  /** Fuzzed restart images (and as many checkpoint states) per ABI. @default 0 */
+  fuzz?: number;
   /** ABIs. @default both */
   abis?: readonly AbiName[];
   /**
@@ -82,7 +86,7 @@ export function generatedCases(abi: AbiName, seed: number, count: number): Case[
   for (let i = 0; i < count; i++) {
     const { state, env } = generated(seed, i, abi);
     const tag = `s${seed}-${String(i).padStart(4, "0")}`;
-    const origin = { seed, index: i };
+    const origin = { kind: "generated" as const, seed, index: i };
     out.push({
       id: `checkpoint/${abi}/gen/${tag}`,
       op: "checkpoint",
@@ -112,7 +116,12 @@ export function buildCases(opts: SuiteOptions = {}): Case[] {
   const count = opts.cases ?? 64;
   const out: Case[] = [];
   for (const abi of opts.abis ?? abiNames()) {
-    out.push(...namedCases(abi, opts.kernel), ...generatedCases(abi, seed, count));
+    out.push(
+      ...namedCases(abi, opts.kernel),
+      ...familyCases(catalogBase(abi, opts.kernel)),
+      ...generatedCases(abi, seed, count),
+      ...fuzzCases(seed, opts.fuzz ?? 0, abi),
+    );
   }
   return out;
 }

@@ -22,8 +22,15 @@ interface CaseBase {
   readonly abi: AbiName;
   /** One line: what the case changes and why it matters. */
   readonly reason: string;
-  /** For generated cases: the generator seed and index (for shrinking and re-running). */
-  readonly origin?: { readonly seed: number; readonly index: number };
+  /**
+   * For generated and fuzzed cases: which generator, its seed and the index
+   * (for shrinking and re-running with `--seed S --cases N` or `--fuzz N`).
+   */
+  readonly origin?: {
+    readonly kind?: "generated" | "fuzz";
+    readonly seed: number;
+    readonly index: number;
+  };
 }
 
 /** A checkpoint case: task state and environment in, image out. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Case } from "../cases/types.ts";
+import type { Cell } from "../harness/cells.ts";
 import {
   GOLDEN_ABIS,
   goldenCases,
@@ -27,6 +28,8 @@ export interface Entry {
   readonly testee: Testee;
   /** Its cases, when not the default suite's (the golden kernel's version differs). */
   readonly cases?: () => Case[];
+  /** The cells it will declare, when known before it starts (bundled ones). */
+  readonly declares?: readonly Cell[];
 }
 
 /** The bundled implementations. Throws a SetupError when one cannot be built or its capture is stale. */
@@ -46,10 +49,9 @@ export async function bundledTestees(
     }
     for (const abi of GOLDEN_ABIS) {
       const cases = () => goldenCases(abi, manifest.kernel);
-      out.push({ testee: new GoldenTestee(abi), cases });
-      if (include.kernel) {
-        out.push({ testee: new LiveKernelTestee(abi), cases });
-      }
+      const declares = [`restart/${abi}/seed`];
+      out.push({ testee: new GoldenTestee(abi), cases, declares });
+      if (include.kernel) out.push({ testee: new LiveKernelTestee(abi), cases, declares });
     }
   }
   return out;

@@ -158,6 +158,7 @@ export async function staleness(m: Manifest): Promise<string[]> {
 
 const seedHello = (name: string, abi: AbiName): Hello => ({
   protocol: PROTOCOL_VERSION,
+  ops: ["restart"],
   name,
   abis: [abi],
   profiles: ["seed"],

@@ -36,6 +36,7 @@ export type Status =
   | "pass"
   | "fail"
   | "unsupported"
+  | "skipped"
   | "error"
   | "crash"
   | "timeout"

@@ -77,7 +77,7 @@ export function matches(pattern: string, rid: string): boolean {
   return re.test(rid);
 }
 
-const FAILING = new Set(["fail", "error", "crash", "timeout", "protocol"]);
+const FAILING = new Set(["fail", "unsupported", "error", "crash", "timeout", "protocol"]);
 
 /** True when a status is a failure (before expectations). */
 export function isFailure(status: string): boolean {

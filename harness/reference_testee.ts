@@ -8,7 +8,7 @@ import { abiNames } from "../reference/abi.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { restart } from "../reference/restart.ts";
 import { PROFILES } from "../reference/types.ts";
-import { type Hello, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
+import { type Hello, OPS, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
 import type { Outcome, Testee } from "../protocol/testee.ts";
 
 /** The reference model, in process. */
@@ -23,6 +23,7 @@ export class ReferenceTestee implements Testee {
   start(): Promise<Hello> {
     return Promise.resolve({
       protocol: PROTOCOL_VERSION,
+      ops: OPS,
       name: this.name,
       abis: abiNames(),
       profiles: PROFILES,

@@ -9,10 +9,12 @@ import { toHex } from "../reference/bytes.ts";
 import type { CaseClass } from "../cases/types.ts";
 import { type CaseResult, formatDifference, type Status } from "./compare.ts";
 import { conforms, type ImplReport } from "./runner.ts";
+import { coverageLine } from "./cells.ts";
 
 /** Statuses that count against an implementation. */
 const BAD: ReadonlySet<Status> = new Set([
   "fail",
+  "unsupported",
   "error",
   "crash",
   "timeout",
@@ -82,15 +84,19 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
   for (const rep of reports) {
     const ok = conforms(rep);
     const verdict = ok ? p.green("CONFORMS") : p.red("DOES NOT CONFORM");
+    const covered = rep.hello && rep.coverage ? coverageLine(rep.hello, rep.coverage) : "";
+    const compared = rep.results.filter((r) => r.status !== "skipped").length;
     out.push(
-      `${p.bold(rep.name)}${rep.hello ? p.dim(` (${rep.hello.name})`) : ""}: ${verdict} ${
-        p.dim(`${rep.results.length} runs in ${(rep.ms / 1000).toFixed(2)} s`)
-      }`,
+      `${p.bold(rep.name)}${rep.hello ? p.dim(` (${rep.hello.name})`) : ""}: ${verdict}${
+        covered ? ` ${covered}` : ""
+      } ${p.dim(`— ${compared} runs compared in ${(rep.ms / 1000).toFixed(2)} s`)}`,
     );
     if (rep.setupError) {
       out.push(`  setup: ${rep.setupError}`);
       continue;
     }
+    if (!compared) out.push(p.red("  nothing was compared: no case of a declared cell ran"));
+    for (const g of rep.coverage?.gaps ?? []) out.push(p.red(`  not covered: ${g}`));
     for (const [cls, m] of [...tally(rep.results)].sort(([a], [b]) => a.localeCompare(b))) {
       const parts = [...m].sort(([a], [b]) => a.localeCompare(b)).map((
         [s, n],
@@ -127,6 +133,9 @@ export function jsonReport(reports: readonly ImplReport[], meta: Record<string, 
       hello: rep.hello ?? null,
       conforms: conforms(rep),
       setupError: rep.setupError ?? null,
+      coverage: rep.coverage
+        ? { cells: Object.fromEntries(rep.coverage.exercised), gaps: rep.coverage.gaps }
+        : null,
       seconds: rep.ms / 1000,
       stale: rep.stale.map((s) => ({ line: s.entry.line, pattern: s.entry.pattern })),
       results: rep.results.map((r) => ({
@@ -157,10 +166,9 @@ export function junitReport(
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"];
   for (const rep of reports) {
     const failures = rep.results.filter((r) => BAD.has(r.status)).length +
-      (rep.setupError ? 1 : 0) + rep.stale.length;
-    const skipped = rep.results.filter((r) =>
-      r.status === "unsupported" || r.status === "xfail"
-    ).length;
+      (rep.setupError ? 1 : 0) + rep.stale.length + (rep.coverage?.gaps.length ?? 0);
+    const skipped = rep.results.filter((r) => r.status === "skipped" || r.status === "xfail")
+      .length;
     out.push(
       `  <testsuite name="${
         xml(rep.name)
@@ -171,6 +179,13 @@ export function junitReport(
     if (rep.setupError) {
       out.push(
         `    <testcase name="setup"><failure message="${xml(rep.setupError)}"/></testcase>`,
+      );
+    }
+    for (const g of rep.coverage?.gaps ?? []) {
+      out.push(
+        `    <testcase name="coverage:${xml(g.split(":")[0]!)}"><failure message="${
+          xml(g)
+        }"/></testcase>`,
       );
     }
     for (const s of rep.stale) {
@@ -190,7 +205,7 @@ export function junitReport(
           }</failure>`,
           "    </testcase>",
         );
-      } else if (r.status === "unsupported" || r.status === "xfail") {
+      } else if (r.status === "skipped" || r.status === "xfail") {
         out.push(
           open,
           `      <skipped message="${xml(r.detail ?? r.status)}"/>`,

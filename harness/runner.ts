@@ -13,9 +13,12 @@ import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
 import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
 import type { Hello } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
+import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 
 /** Which runs to keep. */
 export interface Selection {
+  /** Operations to keep. */
+  ops?: readonly string[];
   /** Glob patterns on result ids; a run is kept if any matches. */
   filters?: readonly string[];
   /** ABIs to keep. */
@@ -41,16 +44,42 @@ export function inShard(caseId: string, k: number, n: number): boolean {
   return fnv1a(caseId) % n === k - 1;
 }
 
+const keepCase = (c: Case, sel: Selection) =>
+  (!sel.abis?.length || sel.abis.includes(c.abi)) &&
+  (!sel.ops?.length || sel.ops.includes(c.op)) &&
+  (!sel.shard || inShard(c.id, sel.shard.k, sel.shard.n));
+
+const keepRun = (r: CaseRun, sel: Selection) =>
+  (!r.profile || !sel.profiles?.length || sel.profiles.includes(r.profile)) &&
+  (!sel.filters?.length || sel.filters.some((f) => matches(f, r.rid)));
+
 /** Selects cases, then expands them into runs with classes. */
 export function selectRuns(cases: readonly Case[], sel: Selection = {}): CaseRun[] {
-  const kept = cases.filter((c) =>
-    (!sel.abis || sel.abis.includes(c.abi)) &&
-    (!sel.shard || inShard(c.id, sel.shard.k, sel.shard.n))
-  );
-  return caseRuns(kept).filter((r) =>
-    (!r.profile || !sel.profiles || sel.profiles.includes(r.profile)) &&
-    (!sel.filters?.length || sel.filters.some((f) => matches(f, r.rid)))
-  );
+  return caseRuns(cases.filter((c) => keepCase(c, sel))).filter((r) => keepRun(r, sel));
+}
+
+/**
+ * Why a selection is empty: the options applied one at a time, each with
+ * how many runs were left, naming the first that left none.
+ */
+export function explainEmpty(cases: readonly Case[], sel: Selection): string {
+  const steps: [string, Selection][] = [
+    ["--abi", { abis: sel.abis }],
+    ["--op", { abis: sel.abis, ops: sel.ops }],
+    ["--profile", { abis: sel.abis, ops: sel.ops, profiles: sel.profiles }],
+    ["--filter", { ...sel, shard: undefined }],
+    ["--shard", sel],
+  ];
+  const runs = caseRuns(cases);
+  const counts = [`${runs.length} runs in the suite`];
+  for (const [name, s] of steps) {
+    const n = runs.filter((r) => keepCase(r.case, s) && keepRun(r, s)).length;
+    counts.push(`${name} → ${n}`);
+    if (n === 0) {
+      return `no case selected: ${name} left nothing (${counts.join(", ")})`;
+    }
+  }
+  return `no case selected (${counts.join(", ")})`;
 }
 
 /** One implementation's results. */
@@ -59,6 +88,8 @@ export interface ImplReport {
   readonly name: string;
   /** Its hello (undefined when it could not start). */
   readonly hello?: Hello;
+  /** Its declared cells in scope, with runs compared, and every coverage gap. */
+  readonly coverage?: Coverage;
   /** Setup failure, if any. */
   readonly setupError?: string;
   /** Results in run order. */
@@ -69,11 +100,17 @@ export interface ImplReport {
   readonly ms: number;
 }
 
-/** True when an implementation conforms: no failure, no unexpected pass, no stale entry. */
+/**
+ * True when an implementation conforms. It fails closed: it must have
+ * started, had at least one case compared, run every declared cell in
+ * scope (and every required one), and every case run must pass or be a
+ * listed expected failure; a stale expectation fails it too.
+ */
 export function conforms(r: ImplReport): boolean {
-  if (r.setupError || r.stale.length) return false;
+  if (r.setupError || r.stale.length || !r.coverage || r.coverage.gaps.length) return false;
+  if (!r.results.some((x) => x.status !== "skipped")) return false;
   return r.results.every((x) =>
-    x.status === "pass" || x.status === "xfail" || x.status === "unsupported"
+    x.status === "pass" || x.status === "xfail" || x.status === "skipped"
   );
 }
 
@@ -86,6 +123,7 @@ export async function runImpl(
   runs: readonly CaseRun[],
   expectations: readonly Expectation[] = [],
   progress?: Progress,
+  scope: Scope = {},
 ): Promise<ImplReport> {
   const t0 = performance.now();
   let hello: Hello;
@@ -103,22 +141,23 @@ export async function runImpl(
   }
   const results: CaseResult[] = new Array(runs.length);
   const sendIdx: number[] = [];
+  const declared = new Set(declaredCells(hello));
+  const compared = new Map<Cell, number>();
   runs.forEach((r, i) => {
-    const unsupported = !hello.abis.includes(r.case.abi)
-      ? `ABI ${r.case.abi}`
-      : r.profile && !hello.profiles.includes(r.profile)
-      ? `profile ${r.profile}`
-      : "";
-    if (unsupported) {
+    const cell = cellOf(r);
+    if (!declared.has(cell)) {
       results[i] = {
         rid: r.rid,
         run: r,
-        status: "unsupported",
+        status: "skipped",
         differences: [],
         undefinedNotes: [],
-        detail: `${unsupported} not supported`,
+        detail: `${cell} not declared in its hello`,
       };
-    } else sendIdx.push(i);
+    } else {
+      sendIdx.push(i);
+      compared.set(cell, (compared.get(cell) ?? 0) + 1);
+    }
   });
   let done = runs.length - sendIdx.length;
   try {
@@ -133,5 +172,12 @@ export async function runImpl(
   }
   progress?.(testee.name, runs.length, runs.length);
   const stale = applyExpectations(testee.name, results, expectations);
-  return { name: testee.name, hello, results, stale, ms: performance.now() - t0 };
+  return {
+    name: testee.name,
+    hello,
+    coverage: coverage(hello, compared, scope),
+    results,
+    stale,
+    ms: performance.now() - t0,
+  };
 }

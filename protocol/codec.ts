@@ -48,8 +48,15 @@ export interface RestartRequest {
 /** Any case request. */
 export type Request = CheckpointRequest | RestartRequest;
 
+/** The operations a testee can declare. */
+export type Op = "checkpoint" | "restart";
+/** Every operation, in a stable order. */
+export const OPS: readonly Op[] = Object.freeze(["checkpoint", "restart"]);
+
 /** A testee's answer to hello. */
 export interface Hello {
+  /** Operations it supports (`ops`; absent in the answer means both). */
+  readonly ops: readonly Op[];
   /** Protocol version it speaks. */
   readonly protocol: number;
   /** Its self-reported name. */
@@ -247,8 +254,17 @@ export function parseHello(payload: Uint8Array): Hello {
       );
     }
   }
+  const ops = (m.get("ops") ?? OPS.join(" ")).split(/\s+/).filter(Boolean);
+  for (const o of ops) {
+    if (!OPS.includes(o as Op)) {
+      throw new ProtocolError(
+        `"ops": unknown operation ${JSON.stringify(o)} (known: ${OPS.join(", ")})`,
+      );
+    }
+  }
   return {
     protocol,
+    ops: ops as Op[],
     name: need(m, "name"),
     abis: abis as AbiName[],
     profiles: profiles as Profile[],

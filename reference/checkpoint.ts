@@ -17,14 +17,8 @@ import {
   TASK_COMM_LEN,
 } from "./layout.ts";
 import type { AbiLayout, RecordLayout } from "./layout.ts";
-import {
-  type CheckpointEnv,
-  type CheckpointResult,
-  type Decision,
-  type TaskState,
-  validateCheckpointEnv,
-  validateTaskState,
-} from "./types.ts";
+import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
+import { validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
 /** `TASK_DEAD` in the seed's kernel: checkpoint refuses such a task with -EAGAIN after HEAD. */
 export const TASK_DEAD = 64n;

@@ -23,7 +23,7 @@ export type FieldType = "s16" | "s32" | "u16" | "u32" | "u64" | "bytes" | "pad";
  * `long` is 32 bits and is sign-extended into a `__u64` field, an
  * `unsigned long` is zero-extended.
  */
-export type SourceType = "long" | "ulong" | "int" | "u16" | "u64" | "const" | "raw";
+export type SourceType = "long" | "nsec" | "ulong" | "int" | "u16" | "u64" | "const" | "raw";
 
 /** One member of a C struct declaration. */
 export interface MemberDecl {
@@ -181,9 +181,14 @@ export const STRUCTS: Readonly<Record<Exclude<RecordName, "STRING">, StructDecl>
       ulong("nvcsw", "voluntary context switches"),
       ulong("nivcsw", "involuntary context switches"),
       { name: "start_time_sec", type: "u64", source: "long", doc: "start_time.tv_sec" },
-      { name: "start_time_nsec", type: "u64", source: "long", doc: "start_time.tv_nsec" },
+      { name: "start_time_nsec", type: "u64", source: "nsec", doc: "start_time.tv_nsec" },
       { name: "real_start_time_sec", type: "u64", source: "long", doc: "real_start_time.tv_sec" },
-      { name: "real_start_time_nsec", type: "u64", source: "long", doc: "real_start_time.tv_nsec" },
+      {
+        name: "real_start_time_nsec",
+        type: "u64",
+        source: "nsec",
+        doc: "real_start_time.tv_nsec",
+      },
       ulong("min_flt", "minor page faults"),
       ulong("maj_flt", "major page faults"),
       {

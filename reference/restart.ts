@@ -62,16 +62,15 @@ import {
   TASK_COMM_LEN,
 } from "./layout.ts";
 import { anyOf, ShadowMem, type Sym, type Tri } from "./shadow.ts";
-import {
-  type Decision,
-  type Maybe,
-  type Profile,
-  type RestartEnv,
-  type RestartOutcome,
-  type UndefinedSource,
-  validateProfile,
-  validateRestartEnv,
+import type {
+  Decision,
+  Maybe,
+  Profile,
+  RestartEnv,
+  RestartOutcome,
+  UndefinedSource,
 } from "./types.ts";
+import { validateProfile, validateRestartEnv } from "./validate.ts";
 
 /** A check a restart decision can name, and the profiles in which it exists. */
 export interface RestartCheck {

@@ -7,17 +7,9 @@
  *
  * @module
  */
-import { abiNames, getAbi, isAbiName } from "./abi.ts";
-import {
-  type AbiName,
-  type Field,
-  layoutOf,
-  type RecordName,
-  TASK_COMM_LEN,
-  UTS_LEN,
-} from "./layout.ts";
+import { getAbi } from "./abi.ts";
+import { type AbiName, type Field, type RecordName, TASK_COMM_LEN, UTS_LEN } from "./layout.ts";
 import { padded } from "./bytes.ts";
-import { InputError } from "./errors.ts";
 
 /**
  * A task as checkpoint sees it: each TASK field as the unsigned value stored
@@ -297,129 +289,4 @@ export function defaultTaskState(): TaskState {
     maj_flt: 0n,
     comm: padded("init", TASK_COMM_LEN),
   };
-}
-
-const U64_MAX = (1n << 64n) - 1n;
-
-function describe(v: unknown): string {
-  if (typeof v === "bigint") return `${v} (0x${v.toString(16)})`;
-  if (v instanceof Uint8Array) return `${v.length} bytes`;
-  return `${typeof v} ${String(v)}`;
-}
-
-/**
- * The values a kernel of this ABI can store into a field: the field's own
- * range, narrowed on a 32-bit ABI for values that come from a C `long`
- * (sign-extended) or `unsigned long` (zero-extended).
- */
-export function fieldDomain(f: Field, abi: AbiName): { ok(v: bigint): boolean; text: string } {
-  const bits = BigInt(f.size * 8);
-  const max = (1n << bits) - 1n;
-  if (getAbi(abi).longBytes === 4 && f.size === 8) {
-    if (f.source === "ulong") {
-      return {
-        ok: (v) => v >= 0n && v <= 0xffffffffn,
-        text: "an unsigned long on i386: 0..0xffffffff",
-      };
-    }
-    if (f.source === "long") {
-      return {
-        ok: (v) => (v >= 0n && v <= 0x7fffffffn) || (v >= U64_MAX - 0x7fffffffn && v <= U64_MAX),
-        text:
-          "a long on i386 sign-extended: 0..0x7fffffff or 0xffffffff80000000..0xffffffffffffffff",
-      };
-    }
-  }
-  return { ok: (v) => v >= 0n && v <= max, text: `0..0x${max.toString(16)}` };
-}
-
-/** Validates a task state for an ABI; throws {@link InputError} naming the field. */
-export function validateTaskState(state: TaskState, abi: AbiName): void {
-  if (typeof state !== "object" || state === null) {
-    throw new InputError("state", "a task state object", describe(state));
-  }
-  for (const f of layoutOf(abi).TASK.fields) {
-    if (f.type === "pad" || f.name === "task_comm_len") continue;
-    const v = (state as unknown as Record<string, unknown>)[f.name];
-    const dom = fieldDomain(f, abi);
-    if (typeof v !== "bigint") {
-      throw new InputError(`TASK.${f.name}`, `a bigint in ${dom.text}`, describe(v));
-    }
-    if (!dom.ok(v)) throw new InputError(`TASK.${f.name}`, dom.text, describe(v));
-  }
-  checkBytes("state.comm", state.comm, TASK_COMM_LEN);
-}
-
-function checkBytes(name: string, v: unknown, size: number): void {
-  if (!(v instanceof Uint8Array) || v.length !== size) {
-    throw new InputError(name, `${size} raw bytes (Uint8Array)`, describe(v));
-  }
-}
-
-function checkAbi(abi: unknown): asserts abi is AbiName {
-  if (!isAbiName(abi)) {
-    throw new InputError("env.abi", `one of ${abiNames().join(", ")}`, describe(abi));
-  }
-}
-
-function checkKernel(k: KernelVersion): void {
-  for (const part of ["major", "minor", "patch"] as const) {
-    const v = k?.[part];
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new InputError(`env.kernel.${part}`, "an integer 0..255", describe(v));
-    }
-  }
-}
-
-function checkCommon(env: { counter?: number; flags?: bigint }): void {
-  const c = env.counter ?? 0;
-  if (!Number.isInteger(c) || c < 0 || c > 0x7ffffffe) {
-    throw new InputError("env.counter", "an integer 0..0x7ffffffe", describe(c));
-  }
-  const fl = env.flags ?? 0n;
-  if (typeof fl !== "bigint" || fl < 0n || fl > U64_MAX) {
-    throw new InputError("env.flags", "a bigint 0..2^64-1", describe(fl));
-  }
-}
-
-/** Validates a checkpoint environment; throws {@link InputError}. */
-export function validateCheckpointEnv(env: CheckpointEnv): void {
-  if (typeof env !== "object" || env === null) {
-    throw new InputError("env", "an environment object", describe(env));
-  }
-  checkAbi(env.abi);
-  checkKernel(env.kernel);
-  for (const part of ["release", "version", "machine"] as const) {
-    checkBytes(`env.uts.${part}`, env.uts?.[part], UTS_LEN);
-  }
-  const time = layoutOf(env.abi).HEAD.byName["time"]!;
-  const dom = fieldDomain(time, env.abi);
-  if (typeof env.time !== "bigint" || !dom.ok(env.time)) {
-    throw new InputError("env.time", dom.text, describe(env.time));
-  }
-  checkCommon(env);
-  if (env.file !== undefined && !["ok", "bad-fd", "read-only"].includes(env.file)) {
-    throw new InputError("env.file", "ok, bad-fd or read-only", describe(env.file));
-  }
-}
-
-/** Validates a restart environment; throws {@link InputError}. */
-export function validateRestartEnv(env: RestartEnv): void {
-  if (typeof env !== "object" || env === null) {
-    throw new InputError("env", "an environment object", describe(env));
-  }
-  checkAbi(env.abi);
-  checkKernel(env.kernel);
-  checkBytes("env.comm", env.comm, TASK_COMM_LEN);
-  checkCommon(env);
-  if (env.file !== undefined && !["ok", "bad-fd", "write-only"].includes(env.file)) {
-    throw new InputError("env.file", "ok, bad-fd or write-only", describe(env.file));
-  }
-}
-
-/** Validates a profile name; throws {@link InputError}. */
-export function validateProfile(profile: unknown): asserts profile is Profile {
-  if (profile !== "seed" && profile !== "hardened") {
-    throw new InputError("profile", "seed or hardened", describe(profile));
-  }
 }

@@ -1,0 +1,321 @@
+/**
+ * The systematic case families, each derived from the layout tables, the
+ * ABI registry and the reference's check list rather than picked by hand:
+ *
+ * - `args`: every bit of `flags` (as wide as the ABI's `long`), boundary
+ *   pids, crids and counters, each with every file kind, for both operations;
+ * - `lengths`: `task_comm_len` × STRING `len` × name length over the
+ *   boundaries 0, 1, 15, 16, 17, 31, 32, PAGE_SIZE-1, PAGE_SIZE, PAGE_SIZE+1
+ *   and beyond;
+ * - `stale`: every short read of a record that reuses the scratch buffer, in
+ *   variants whose earlier record carries meaningful bytes exactly where the
+ *   short read takes its stale bytes (an implementation that zeroes or
+ *   reallocates the buffer answers differently);
+ * - `value`: every task field at its width's boundaries and sign edges, the
+ *   state word around `TASK_DEAD` in every width, and `bits`: every bit of
+ *   every header field and every checked payload field flipped.
+ *
+ * @module
+ */
+import { getAbi } from "../reference/abi.ts";
+import { concat } from "../reference/bytes.ts";
+import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
+import { type Field, layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
+import { RESTART_CHECKS } from "../reference/restart.ts";
+import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts";
+import { fieldDomain, NSEC_PER_SEC } from "../reference/validate.ts";
+import { imagePlan, type PlannedRecord } from "../reference/walk.ts";
+import type { CatalogBase } from "./catalog.ts";
+import { withBytes } from "./image.ts";
+import { orderCases } from "./violations.ts";
+import type { Case, CheckpointCase, RestartCase } from "./types.ts";
+import { PROFILES } from "../reference/types.ts";
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/** Syscall arguments: flag bits, pids, crids and counters, each with every file kind. */
+export function argsCases(b: CatalogBase): Case[] {
+  const { abi } = b;
+  const longBits = getAbi(abi).longBytes * 8;
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const flags: [string, bigint][] = [
+    ...Array.from(
+      { length: longBits },
+      (_, k) => [`flags-bit${k}`, 1n << BigInt(k)] as [string, bigint],
+    ),
+    ["flags-all", (1n << BigInt(longBits)) - 1n],
+  ];
+  const ints = [0, 1, -1, 0x7fffffff, -0x80000000];
+  const counters = [0, 1, 0x7ffffffe];
+  const out: Case[] = [];
+  for (const file of ["ok", "bad-fd", "read-only"] as const) {
+    const add = (name: string, env: Partial<CheckpointEnv>) =>
+      out.push({
+        id: `checkpoint/${abi}/args/${name}-${file}`,
+        op: "checkpoint",
+        abi,
+        reason: `sys_checkpoint with ${name} on a ${file} file`,
+        state: b.state,
+        env: { ...b.ckptEnv, file, ...env },
+      });
+    for (const [name, v] of flags) add(name, { flags: v });
+    for (const pid of ints) add(`pid-${pid}`, { pid });
+    for (const counter of counters) add(`counter-${counter}`, { counter });
+  }
+  for (const file of ["ok", "bad-fd", "write-only"] as const) {
+    const add = (name: string, env: Partial<RestartEnv>) =>
+      out.push({
+        id: `restart/${abi}/args/${name}-${file}`,
+        op: "restart",
+        abi,
+        reason: `sys_restart with ${name} on a ${file} file`,
+        image,
+        env: { ...b.rstEnv, file, ...env },
+      });
+    for (const [name, v] of flags) add(name, { flags: v });
+    for (const crid of ints) add(`crid-${crid}`, { crid });
+    for (const counter of counters) add(`counter-${counter}`, { counter });
+  }
+  return out;
+}
+
+/** A STRING payload of `len` bytes: `name` printable bytes, a NUL, then non-zero filler. */
+function stringPayload(len: number, name: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) {
+    out[i] = i < name ? 0x61 + (i % 26) : i === name ? 0 : 0xa0 + (i % 32);
+  }
+  return out;
+}
+
+/** `task_comm_len` × STRING `len` × name length over the boundaries. */
+export function lengthCases(b: CatalogBase): RestartCase[] {
+  const { abi } = b;
+  const l = layoutOf(abi);
+  const page = l.abi.pageSize;
+  const bounds = [0, 1, 15, 16, 17, 31, 32, page - 1, page, page + 1];
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const plan = imagePlan(abi);
+  const task = plan.records.find((r) => r.record === "TASK")!;
+  const str = plan.records.find((r) => r.record === "STRING")!;
+  const tcl = l.TASK.byName["task_comm_len"]!;
+  const lenF = l.HDR.byName["len"]!;
+  const before = withBytes(
+    image.subarray(0, str.payloadOffset),
+    abi,
+    task.payloadOffset + tcl.offset,
+    tcl,
+    0n,
+  );
+  const after = image.subarray(str.payloadOffset + str.layout.size);
+  const out: RestartCase[] = [];
+  for (const t of [-1, ...bounds, 0x7fffffff]) {
+    for (const len of [...bounds, 0x7fff].filter((v) => v <= 0x7fff)) {
+      for (
+        const name of [...new Set([0, 1, 15, 16, 17, len - 1, len])].filter((n) =>
+          n >= 0 && n <= len
+        )
+      ) {
+        let img = withBytes(before, abi, task.payloadOffset + tcl.offset, tcl, BigInt(t));
+        img = withBytes(img, abi, str.offset + lenF.offset, lenF, BigInt(len));
+        out.push({
+          id: `restart/${abi}/lengths/tcl-${t}-len-${len}-name-${name}`,
+          op: "restart",
+          abi,
+          reason: `task_comm_len ${t}, STRING len ${len}, a ${name}-byte name then NUL and filler`,
+          image: concat([img, stringPayload(len, name), after]),
+          env: b.rstEnv,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The payload fields restart checks, by record (from the check list). */
+function checkedFields(rec: string): Set<string> {
+  return new Set(
+    RESTART_CHECKS.map((c) => c.id.split(".")).filter((p) =>
+      p[0] === rec && p[1] !== "hdr" && p.length === 2
+    )
+      .map((p) => p[1]!),
+  );
+}
+
+/**
+ * Short reads of records that reuse the scratch buffer, with the stale
+ * bytes made meaningful: the previous record written there carries, where it
+ * is not checked itself, either the short record's own valid bytes (`fill`:
+ * the seed completes the record from them) or those bytes with the short
+ * record's checked fields set to a rejected value (`reject`).
+ */
+export function staleCases(b: CatalogBase): RestartCase[] {
+  const { abi } = b;
+  const l = layoutOf(abi);
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const plan = imagePlan(abi).records;
+  // Records read into the scratch buffer, in order (STRING goes to its own kmalloc buffer).
+  const inHbuf = plan.filter((r) => r.record !== "STRING");
+  const out: RestartCase[] = [];
+  for (let k = 1; k < inHbuf.length; k++) {
+    const prev = inHbuf[k - 1]!, cur = inHbuf[k]!;
+    const size = cur.layout.size;
+    const prevChecked = checkedFields(prev.record);
+    const writable = (off: number) => {
+      if (off >= prev.layout.size) return false;
+      const f = prev.layout.fields.find((x) => off >= x.offset && off < x.offset + x.size);
+      return !!f && !prevChecked.has(f.name);
+    };
+    const valid = image.subarray(cur.payloadOffset, cur.payloadOffset + size);
+    const rejected = valid.slice();
+    for (const name of checkedFields(cur.record)) {
+      const f = cur.layout.byName[name]!;
+      for (let i = f.offset; i < f.offset + f.size; i++) rejected[i] = ~valid[i]! & 0xff;
+    }
+    const shorts = [...new Set([0, ...cur.layout.fields.map((f: Field) => f.offset), size - 1])]
+      .filter((n) => n < size);
+    for (const n of shorts) {
+      for (const [variant, src] of [["fill", valid], ["reject", rejected]] as const) {
+        const seeded = image.slice();
+        let written = 0;
+        for (let off = n; off < size; off++) {
+          if (writable(off)) {
+            seeded[prev.payloadOffset + off] = src[off]!;
+            written++;
+          }
+        }
+        if (!written) continue;
+        const rec = cur.record.toLowerCase();
+        const lenF = l.HDR.byName["len"]!;
+        const short = withBytes(
+          concat([
+            seeded.subarray(0, cur.payloadOffset + n),
+            seeded.subarray(cur.payloadOffset + size),
+          ]),
+          abi,
+          cur.offset + lenF.offset,
+          lenF,
+          BigInt(n),
+        );
+        out.push({
+          id: `restart/${abi}/stale/${rec}-short-${n}-${variant}`,
+          op: "restart",
+          abi,
+          reason:
+            `${cur.record} len ${n}: its bytes [${n},${size}) are stale ${prev.record} bytes, set to ${
+              variant === "fill" ? "a valid" : "a rejected"
+            } ${cur.record}`,
+          image: short,
+          env: b.rstEnv,
+        });
+        out.push({
+          id: `restart/${abi}/stale/${rec}-cut-${n}-${variant}`,
+          op: "restart",
+          abi,
+          reason:
+            `end of file ${n} bytes into ${cur.record}: the rest is stale ${prev.record} bytes (${variant})`,
+          image: seeded.slice(0, cur.payloadOffset + n),
+          env: b.rstEnv,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Boundary and sign-edge values of a field of `size` bytes. */
+function edges(size: number): bigint[] {
+  const out = new Set<bigint>([0n, 1n]);
+  for (const bits of [8n, 16n, 32n, 64n].filter((b) => b <= BigInt(size * 8))) {
+    out.add((1n << (bits - 1n)) - 1n).add(1n << (bits - 1n)).add((1n << bits) - 1n);
+  }
+  // A 32-bit negative sign-extended to 64 bits.
+  if (size === 8) out.add((1n << 64n) - (1n << 31n)).add((1n << 64n) - 1n - 0xffn);
+  // The largest normalised tv_nsec.
+  out.add(NSEC_PER_SEC - 1n);
+  return [...out];
+}
+
+/** Every task field at its boundaries and sign edges, and the state word around `TASK_DEAD`. */
+export function valueCases(b: CatalogBase): CheckpointCase[] {
+  const { abi } = b;
+  const out: CheckpointCase[] = [];
+  const add = (name: string, reason: string, state: TaskState, env = b.ckptEnv) =>
+    out.push({ id: `checkpoint/${abi}/value/${name}`, op: "checkpoint", abi, reason, state, env });
+  for (const f of layoutOf(abi).TASK.fields) {
+    if (f.type === "pad" || f.name === "task_comm_len") continue;
+    const dom = fieldDomain(f, abi);
+    for (const v of edges(f.size).filter((v) => dom.ok(v))) {
+      add(`${f.name}-${hex(v)}`, `${f.name} = ${hex(v)}`, { ...b.state, [f.name]: v });
+    }
+  }
+  const stateDom = fieldDomain(layoutOf(abi).TASK.byName["state"]!, abi);
+  const near = [
+    TASK_DEAD - 1n,
+    TASK_DEAD + 1n,
+    ...[8n, 16n, 31n, 32n, 63n].map((k) => TASK_DEAD | (1n << k)),
+  ];
+  for (const v of near.map((v) => BigInt.asUintN(64, v)).filter((v) => stateDom.ok(v))) {
+    add(`state-near-dead-${hex(v)}`, `state ${hex(v)}: not TASK_DEAD in a full-width compare`, {
+      ...b.state,
+      state: v,
+    });
+  }
+  const timeDom = fieldDomain(layoutOf(abi).HEAD.byName["time"]!, abi);
+  for (const v of edges(8).filter((v) => timeDom.ok(v))) {
+    add(`time-${hex(v)}`, `HEAD.time = ${hex(v)}`, b.state, { ...b.ckptEnv, time: v });
+  }
+  for (const k of [0, 255]) {
+    add(`kernel-${k}`, `kernel version bytes all ${k}`, b.state, {
+      ...b.ckptEnv,
+      kernel: { major: k, minor: k, patch: k },
+    });
+  }
+  const comm = new Uint8Array(TASK_COMM_LEN).fill(0xff);
+  add("comm-all-ff", "comm of 16 bytes 0xff, no NUL", { ...b.state, comm });
+  return out;
+}
+
+/** Every bit of every header field and of every checked payload field flipped, one at a time. */
+export function bitCases(b: CatalogBase): RestartCase[] {
+  const { abi } = b;
+  const l = layoutOf(abi);
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const out: RestartCase[] = [];
+  const flip = (rec: PlannedRecord, label: string, f: Field, at: number) => {
+    for (let bit = 0; bit < f.size * 8; bit++) {
+      const img = image.slice();
+      const byte = l.abi.endian === "little" ? bit >> 3 : f.size - 1 - (bit >> 3);
+      img[at + byte]! ^= 1 << (bit & 7);
+      out.push({
+        id: `restart/${abi}/bits/${rec.record.toLowerCase()}-${label}-bit${bit}`,
+        op: "restart",
+        abi,
+        reason: `${rec.record}.${label} with bit ${bit} flipped`,
+        image: img,
+        env: b.rstEnv,
+      });
+    }
+  };
+  for (const rec of imagePlan(abi).records) {
+    for (const f of l.HDR.fields) flip(rec, `hdr.${f.name}`, f, rec.offset + f.offset);
+    for (const name of checkedFields(rec.record)) {
+      const f = rec.layout.byName[name]!;
+      flip(rec, name, f, rec.payloadOffset + f.offset);
+    }
+  }
+  return out;
+}
+
+/** Every systematic family for one ABI (the check-order family in each profile). */
+export function familyCases(b: CatalogBase): Case[] {
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  return [
+    ...PROFILES.flatMap((p) => orderCases(b.abi, image, b.rstEnv, p)),
+    ...argsCases(b),
+    ...lengthCases(b),
+    ...staleCases(b),
+    ...valueCases(b),
+    ...bitCases(b),
+  ];
+}

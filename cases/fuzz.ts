@@ -1,0 +1,251 @@
+/**
+ * Structure-aware fuzzing of every input the protocol carries. A fuzzed
+ * restart case starts from the checkpoint image of a generated task and
+ * applies one to four mutations that know the record structure (records
+ * dropped, duplicated, reordered, truncated, spliced with another ABI's
+ * image; header and payload fields set to boundary, nearby and random
+ * values; bytes flipped, inserted and removed), and varies the restarting
+ * side (kernel version, comm before the call, counter, flags, crid, file).
+ * A fuzzed checkpoint case varies the task state, the environment and the
+ * syscall arguments. Case `index` of a seed is the same on every machine and
+ * does not depend on how many others are made.
+ *
+ * @module
+ */
+import { abiNames, getAbi } from "../reference/abi.ts";
+import { concat } from "../reference/bytes.ts";
+import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
+import { type AbiName, type Field, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
+import type { RestartEnv } from "../reference/types.ts";
+import { walkRecords } from "../reference/walk.ts";
+import { BOUNDARIES, genCheckpointEnv, genComm, genTaskState } from "./generate.ts";
+import { withBytes } from "./image.ts";
+import { Prng } from "./prng.ts";
+import type { CheckpointCase, RestartCase } from "./types.ts";
+
+/** The seed of case `index` of fuzz seed `seed` for an ABI and an operation. */
+function rngFor(seed: number, index: number, abi: AbiName, op: string): Prng {
+  let h = 0x811c9dc5;
+  for (const ch of `${abi}/${op}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return new Prng((seed * 0x2545f491) ^ Math.imul(index + 1, 0x9e3779b1) ^ h);
+}
+
+/** A value for an integer field of `size` bytes: a boundary, near the current value, or random. */
+function fieldValue(rng: Prng, size: number, current: bigint, signed: boolean): bigint {
+  const bits = BigInt(size * 8);
+  const mask = (1n << bits) - 1n;
+  const r = rng.int(8);
+  let v: bigint;
+  if (r < 3) v = rng.pick(BOUNDARIES);
+  else if (r < 5) v = current + BigInt(rng.int(5) - 2);
+  else if (r < 6) v = current ^ (1n << BigInt(rng.int(size * 8)));
+  else if (r < 7) v = signed ? -1n : mask >> 1n;
+  else v = rng.u64();
+  return v & mask;
+}
+
+/** Mutations that know the record structure. Each returns the new image. */
+const MUTATIONS: readonly ((rng: Prng, img: Uint8Array, abi: AbiName) => Uint8Array)[] = [
+  // drop a record
+  (rng, img, abi) => {
+    const recs = [...walkRecords(abi, img)];
+    if (!recs.length) return img;
+    const r = rng.pick(recs);
+    return concat([img.subarray(0, r.offset), img.subarray(r.payloadOffset + r.payloadBytes)]);
+  },
+  // duplicate a record
+  (rng, img, abi) => {
+    const recs = [...walkRecords(abi, img)];
+    if (!recs.length) return img;
+    const r = rng.pick(recs);
+    const end = r.payloadOffset + r.payloadBytes;
+    return concat([img.subarray(0, end), img.subarray(r.offset, end), img.subarray(end)]);
+  },
+  // swap two adjacent records
+  (rng, img, abi) => {
+    const recs = [...walkRecords(abi, img)];
+    if (recs.length < 2) return img;
+    const i = rng.int(recs.length - 1);
+    const a = recs[i]!, b = recs[i + 1]!;
+    const aEnd = a.payloadOffset + a.payloadBytes, bEnd = b.payloadOffset + b.payloadBytes;
+    return concat([
+      img.subarray(0, a.offset),
+      img.subarray(b.offset, bEnd),
+      img.subarray(a.offset, aEnd),
+      img.subarray(bEnd),
+    ]);
+  },
+  // truncate, at a record or field boundary or anywhere
+  (rng, img, abi) => {
+    const cuts = [...walkRecords(abi, img)].flatMap((r) => [r.offset, r.payloadOffset]);
+    const at = rng.int(2) && cuts.length
+      ? rng.pick(cuts) + rng.int(3) - 1
+      : rng.int(img.length + 1);
+    return img.slice(0, Math.max(0, Math.min(img.length, at)));
+  },
+  // splice with another ABI's image at a record boundary
+  (rng, img, abi) => {
+    const others = abiNames().filter((a) => a !== abi);
+    if (!others.length) return img;
+    const other = rng.pick(others);
+    const foreign = checkpoint(genTaskState(rng, other), genCheckpointEnv(rng, other)).image;
+    const mine = [...walkRecords(abi, img)].map((r) => r.offset);
+    const theirs = [...walkRecords(other, foreign)].map((r) => r.offset);
+    const at = mine.length ? rng.pick(mine) : 0;
+    const from = theirs.length ? rng.pick(theirs) : 0;
+    return concat([img.subarray(0, at), foreign.subarray(from)]);
+  },
+  // a header field
+  (rng, img, abi) => {
+    const recs = [...walkRecords(abi, img)].filter((r) => r.headerBytes === layoutOf(abi).HDR.size);
+    if (!recs.length) return img;
+    const r = rng.pick(recs);
+    const f = rng.pick(layoutOf(abi).HDR.fields);
+    const values = f.name === "type"
+      ? [...Object.values(RECORD_TYPES), 0, -1, rng.int(0x10000)].map((v) => BigInt(v))
+      : f.name === "len"
+      ? [r.len - 1, r.len + 1, 0, -1, 0x7fff, r.len ^ 0x100, rng.int(0x10000)].map(BigInt)
+      : [0n, 1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, rng.u64()];
+    return withBytes(img, abi, r.offset + f.offset, f, rng.pick(values));
+  },
+  // a payload field, through the layout
+  (rng, img, abi) => {
+    const recs = [...walkRecords(abi, img)].filter((r) => r.layout && r.payloadBytes > 0);
+    if (!recs.length) return img;
+    const r = rng.pick(recs);
+    const fields = r.layout!.fields.filter((f: Field) =>
+      f.type !== "bytes" && f.offset + f.size <= r.payloadBytes
+    );
+    if (!fields.length) return img;
+    const f = rng.pick(fields);
+    const e = layoutOf(abi).abi.endian;
+    let cur = 0n;
+    for (let i = 0; i < f.size; i++) {
+      const b = img[r.payloadOffset + f.offset + (e === "little" ? f.size - 1 - i : i)]!;
+      cur = (cur << 8n) | BigInt(b);
+    }
+    const v = fieldValue(rng, f.size, cur, f.type === "s16" || f.type === "s32");
+    return withBytes(img, abi, r.payloadOffset + f.offset, f, v);
+  },
+  // flip random bits
+  (rng, img) => {
+    if (!img.length) return img;
+    const out = img.slice();
+    for (let n = 1 + rng.int(4); n > 0; n--) out[rng.int(out.length)]! ^= 1 << rng.int(8);
+    return out;
+  },
+  // insert or remove bytes
+  (rng, img) => {
+    const at = rng.int(img.length + 1);
+    if (rng.int(2) && img.length) {
+      const n = 1 + rng.int(Math.min(16, img.length - Math.min(at, img.length - 1)));
+      return concat([img.subarray(0, at), img.subarray(Math.min(img.length, at + n))]);
+    }
+    return concat([img.subarray(0, at), rng.bytes(1 + rng.int(16)), img.subarray(at)]);
+  },
+  // a consistent but unusual comm length: task_comm_len, STRING len and name together
+  (rng, img, abi) => {
+    const page = getAbi(abi).pageSize;
+    const recs = [...walkRecords(abi, img)];
+    const task = recs.find((r) => r.name === "TASK" && r.payloadBytes === r.len);
+    const str = recs.find((r) => r.name === "STRING");
+    if (!task || !str) return img;
+    const pick = () => rng.pick([0, 1, 15, 16, 17, 31, 32, page - 1, page, page + 1, rng.int(64)]);
+    const tcl = pick();
+    const len = Math.min(0x7fff, rng.int(3) ? tcl : pick());
+    const name = rng.bytes(Math.max(0, len)).map((b) => (b % 94) + 33);
+    if (len > 0 && rng.int(2)) name[rng.int(len)] = 0;
+    const l = layoutOf(abi);
+    const tf = l.TASK.byName["task_comm_len"]!;
+    let out = withBytes(img, abi, task.payloadOffset + tf.offset, tf, BigInt(tcl));
+    const strEnd = str.payloadOffset + str.payloadBytes;
+    out = concat([out.subarray(0, str.payloadOffset), name, out.subarray(strEnd)]);
+    return withBytes(
+      out,
+      abi,
+      str.offset + l.HDR.byName["len"]!.offset,
+      l.HDR.byName["len"]!,
+      BigInt(len),
+    );
+  },
+  // trailing bytes
+  (rng, img) => concat([img, rng.bytes(1 + rng.int(32))]),
+];
+
+/** The restarting side of a fuzzed case. */
+function fuzzRestartEnv(rng: Prng, abi: AbiName, kernel: RestartEnv["kernel"]): RestartEnv {
+  const k = { ...kernel };
+  if (rng.int(8) === 0) {
+    const part = rng.pick(["major", "minor", "patch"] as const);
+    k[part] = rng.int(2) ? (k[part] + 1) & 0xff : rng.int(256);
+  }
+  const longBits = getAbi(abi).longBytes * 8;
+  const r = rng.int(32);
+  return {
+    abi,
+    kernel: k,
+    comm: genComm(rng),
+    counter: rng.pick([0, 1, rng.int(1 << 20), 0x7ffffffe]),
+    flags: r === 0 ? 1n << BigInt(rng.int(longBits)) : 0n,
+    crid: rng.pick([0, 1, -1, 0x7fffffff, rng.int(1 << 16)]),
+    file: r === 1 ? "bad-fd" : r === 2 ? "write-only" : "ok",
+  };
+}
+
+/** Fuzzed restart case `index` of `seed` for an ABI: `restart/<abi>/fuzz/s<seed>-<index>`. */
+export function fuzzRestartCase(seed: number, index: number, abi: AbiName): RestartCase {
+  const rng = rngFor(seed, index, abi, "restart");
+  const state = genTaskState(rng, abi);
+  const cenv = genCheckpointEnv(rng, abi);
+  let image = checkpoint(state, cenv).image;
+  const steps: number[] = [];
+  for (let n = 1 + rng.int(4); n > 0; n--) {
+    const m = rng.int(MUTATIONS.length);
+    steps.push(m);
+    image = MUTATIONS[m]!(rng, image, abi);
+    if (image.length > 1 << 16) image = image.slice(0, 1 << 16);
+  }
+  return {
+    id: `restart/${abi}/fuzz/s${seed}-${String(index).padStart(6, "0")}`,
+    op: "restart",
+    abi,
+    reason: `fuzzed image (mutations ${steps.join(",")})`,
+    image,
+    env: fuzzRestartEnv(rng, abi, cenv.kernel),
+    origin: { kind: "fuzz", seed, index },
+  };
+}
+
+/** Fuzzed checkpoint case `index` of `seed` for an ABI: `checkpoint/<abi>/fuzz/s<seed>-<index>`. */
+export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): CheckpointCase {
+  const rng = rngFor(seed, index, abi, "checkpoint");
+  const state = genTaskState(rng, abi);
+  if (rng.int(16) === 0) state.state = TASK_DEAD;
+  const env = genCheckpointEnv(rng, abi);
+  const longBits = getAbi(abi).longBytes * 8;
+  const r = rng.int(32);
+  env.flags = r === 0 ? 1n << BigInt(rng.int(longBits)) : 0n;
+  env.file = r === 1 ? "bad-fd" : r === 2 ? "read-only" : "ok";
+  env.pid = rng.pick([0, 1, -1, 0x7fffffff, -0x80000000, rng.int(1 << 22)]);
+  return {
+    id: `checkpoint/${abi}/fuzz/s${seed}-${String(index).padStart(6, "0")}`,
+    op: "checkpoint",
+    abi,
+    reason: "fuzzed task state, environment and arguments",
+    state,
+    env,
+    origin: { kind: "fuzz", seed, index },
+  };
+}
+
+/** The fuzz batch of one ABI: `count` restart and `count` checkpoint cases, lazily. */
+export function* fuzzCases(
+  seed: number,
+  count: number,
+  abi: AbiName,
+): Generator<RestartCase | CheckpointCase> {
+  for (let i = 0; i < count; i++) {
+    yield fuzzCheckpointCase(seed, i, abi);
+    yield fuzzRestartCase(seed, i, abi);
+  }
+}

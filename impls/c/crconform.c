@@ -1,7 +1,7 @@
 /*
  * crconform.c - an independent C implementation of the 2008 Linux
  * checkpoint/restart image format (the "seed" patch), and a worked example
- * of a crconform testee (see harness/PROTOCOL.md).
+ * of a crconform testee (see protocol/PROTOCOL.md).
  *
  *   crconform              persistent mode: framed requests on stdin, framed
  *                          answers on stdout, in order, until end of file
@@ -33,10 +33,11 @@
 #endif
 #define MUT(n) (MUTANT == (n))
 
-/* ---- The format (see shared/notes/seed-semantics.md) ------------------- */
+/* ---- The format (see docs/LAYOUTS.md and reference/restart.ts) ------- */
 
 enum { HEAD = 1, STRING = 2, TASK = 101, TAIL = 5001 };  /* record types */
-enum { EBADF_ = 9, EAGAIN_ = 11, EINVAL_ = 22, EPIPE_ = 32 };
+enum { ESRCH_ = 3, EIO_ = 5, ENOEXEC_ = 8, EBADF_ = 9, EAGAIN_ = 11, EINVAL_ = 22, EPIPE_ = 32,
+       ENAMETOOLONG_ = 36 };
 #define MAGIC_HEAD 0x00feed0cc0a2d200ull
 #define MAGIC_TAIL 0x002d2a0cc0deef00ull
 #define CR_VERSION 1
@@ -249,6 +250,8 @@ static void checkpoint(const struct abi *a)
 	uint64_t time = num("time", UINT64_MAX), v[19];
 	uint8_t uts[3][UTS_LEN], comm[TASK_COMM_LEN];
 	const char *file = str("file");
+	const char *pid = MUT(73) ? str("pid") : NULL;  /* the seed never looks at pid */
+	const struct abi *x86_64 = &ABIS[0], *i386 = &ABIS[1];
 	hex("release", uts[0], UTS_LEN, UTS_LEN);
 	hex("version", uts[1], UTS_LEN, UTS_LEN);
 	hex("machine", uts[2], UTS_LEN, UTS_LEN);
@@ -270,13 +273,23 @@ static void checkpoint(const struct abi *a)
 	long long ret;
 	uint8_t img[512];
 	size_t len = 0;
-	if (flags != 0 && !MUT(13)) {          /* mutant 13: flags ignored */
+	/* mutant 52: TASK_DEAD tested as a bit; mutant 71: only the low 32 flag bits */
+	int dead = MUT(52) ? (v[0] & TASK_DEAD) != 0 : v[0] == TASK_DEAD;
+	if ((MUT(71) ? (uint32_t)flags != 0 : flags != 0) && !MUT(13)) {  /* mutant 13: ignored */
 		ret = -EINVAL_;
+		counter += MUT(76);            /* mutant 76: counter advanced anyway */
 	} else if (strcmp(file, "bad-fd") == 0) {
 		ret = -EBADF_;
+		counter += MUT(77);            /* mutant 77: counter advanced anyway */
 	} else if (strcmp(file, "read-only") == 0) {
-		ret = -EBADF_;                 /* vfs_write fails on the first record */
+		ret = MUT(80) ? -EINVAL_ : -EBADF_;  /* vfs_write fails on the first record (80: EINVAL) */
 		counter += !MUT(12);           /* mutant 12: counter not advanced */
+	} else if (MUT(73) && strcmp(pid, "0") != 0) {
+		ret = -ESRCH_;                 /* mutant 73: pid looked up, not found */
+		counter++;
+	} else if (MUT(46) && dead) {
+		ret = -EAGAIN_;                /* mutant 46: dead task refused before HEAD */
+		counter++;
 	} else {
 		/* HEAD and TASK are built in the same scratch buffer (never zeroed):
 		 * TASK's padding on x86_64 keeps the HEAD bytes at those offsets. */
@@ -288,7 +301,8 @@ static void checkpoint(const struct abi *a)
 		put(hbuf + H_MINOR, 2, minor);
 		put(hbuf + H_PATCH, 2, patch);
 		put(hbuf + H_REV, 2, MUT(8) ? 0 : CR_VERSION);           /* mutant 8: rev 0 */
-		put(hbuf + H_TIME, MUT(6) ? 4 : 8, time);                 /* mutant 6: 32-bit time */
+		/* mutant 6: 32-bit time; 59: 32-bit time on i386 only (long not sign-extended) */
+		put(hbuf + H_TIME, MUT(6) || (MUT(59) && a == i386) ? 4 : 8, time);
 		put(hbuf + H_FLAGS, 8, MUT(7) ? 0 : CR_CTX_CKPT);        /* mutant 7: flags 0 */
 		for (int i = 0; i < 3; i++) {  /* a 64-byte memcpy, bytes after the NUL included */
 			uint8_t *dst = hbuf + H_RELEASE + UTS_LEN * i;
@@ -299,28 +313,45 @@ static void checkpoint(const struct abi *a)
 		}
 		append_hdr(img, &len, HEAD, HEAD_SIZE);
 		append(img, &len, hbuf, HEAD_SIZE);
-		if (v[0] == TASK_DEAD && !MUT(11)) {  /* mutant 11: dead task not refused */
-			ret = -EAGAIN_;
+		if (dead && !MUT(11)) {        /* mutant 11: dead task not refused */
+			ret = MUT(81) ? -ESRCH_ : -EAGAIN_;  /* mutant 81: ESRCH */
 		} else {
+			/* mutant 99: x86_64 TASK size without the aligned(8) tail padding */
+			int tsize = a->task_size - (MUT(99) && a == x86_64 ? 4 : 0);
+			/* mutant 100: i386 task_comm_len written at the x86_64 offset */
+			int cla = MUT(100) && a == i386 ? ABIS[0].comm_len_at : a->comm_len_at;
+			/* STRING length: 16 raw bytes (mutant 5: 15; mutant 102: up to the NUL) */
+			const uint8_t *nul = memchr(comm, 0, TASK_COMM_LEN);
+			int slen = MUT(5) ? 15 : MUT(102) && nul ? (int)(nul - comm) + 1 : TASK_COMM_LEN;
 			if (MUT(3))            /* mutant 3: TASK padding zeroed */
 				memset(hbuf, 0, HEAD_SIZE);
 			for (int i = 0; i < 19; i++) {
 				int at, size;
+				uint64_t x = v[i];
 				task_field(a, i, &at, &size);
+				if (MUT(58) && i == 2)  /* mutant 58: exit_code stored as u16 */
+					size = 2;
+				/* mutant 60: i386 longs (state, start times) zero-extended */
+				if (MUT(60) && a == i386 && (i == 0 || (i >= 13 && i <= 16)))
+					x = (uint32_t)x;
+				/* mutant 61: unsigned long counters truncated to 32 bits */
+				if (MUT(61) && ((i >= 4 && i <= 12) || i >= 17))
+					x = (uint32_t)x;
 				if (MUT(1) && i == 4)  /* mutant 1: utime big-endian */
 					for (int b = 0; b < 8; b++)
-						hbuf[at + b] = (uint8_t)(v[i] >> (56 - 8 * b));
+						hbuf[at + b] = (uint8_t)(x >> (56 - 8 * b));
 				else
-					put(hbuf + at, size, v[i]);
+					put(hbuf + at, size, x);
 			}
 			if (MUT(10))           /* mutant 10: exit_signal stored as a sign-extended u64 */
 				put(hbuf + 16, 8, (uint64_t)(int64_t)(int32_t)v[3]);
-			put(hbuf + a->comm_len_at, 4, TASK_COMM_LEN);
-			append_hdr(img, &len, TASK, a->task_size);
-			append(img, &len, hbuf, a->task_size);
-			/* STRING: all 16 raw comm bytes (mutant 5: only 15). */
-			append_hdr(img, &len, STRING, MUT(5) ? 15 : TASK_COMM_LEN);
-			append(img, &len, comm, MUT(5) ? 15 : TASK_COMM_LEN);
+			if (MUT(101) && a == x86_64)  /* mutant 101: x86_64 exit_signal as a long */
+				put(hbuf + 16, 8, v[3]);
+			put(hbuf + cla, MUT(65) ? 8 : 4, TASK_COMM_LEN);  /* mutant 65: as 64 bits */
+			append_hdr(img, &len, TASK, tsize);
+			append(img, &len, hbuf, tsize);
+			append_hdr(img, &len, STRING, slen);
+			append(img, &len, comm, slen);
 			put(hbuf, 8, MUT(9) ? MAGIC_HEAD : MAGIC_TAIL);  /* mutant 9: wrong magic */
 			append_hdr(img, &len, TAIL, TAIL_SIZE);
 			append(img, &len, hbuf, TAIL_SIZE);
@@ -337,103 +368,189 @@ struct reader {
 	size_t size, pos;  /* pos: the file position */
 	int hardened;
 	const struct abi *a;
-	uint8_t hbuf[HEAD_SIZE];  /* scratch buffer: HEAD, TASK and TAIL all land at 0 */
+	uint8_t hbuf[2 * PAGE_SIZE];  /* scratch buffer, two pages: HEAD, TASK and TAIL land at 0 */
 };
 
 /* cr_kread: copies up to n bytes; end of file just stops early. */
 static size_t kread(struct reader *r, uint8_t *dst, size_t n)
 {
-	size_t got = r->size - r->pos < n ? r->size - r->pos : n;
-	memcpy(dst, r->img + r->pos, got);
-	r->pos += got;
+	size_t avail = r->pos < r->size ? r->size - r->pos : 0;
+	size_t got = avail < n ? avail : n;
+	if (MUT(90) && got < n)  /* mutant 90: a short read copies and counts nothing */
+		return 0;
+	if (got)
+		memcpy(dst, r->img + r->pos, got);
+	r->pos += MUT(89) ? n : got;  /* mutant 89: position advanced by the count asked */
 	return got;
+}
+
+/* The parent of HEAD, TASK and TAIL: the seed returns a negative one as is. */
+static int parent_zero(const struct reader *r, int64_t p)
+{
+	if (MUT(16))  /* mutant 16: parent never checked */
+		return 0;
+	if (p < 0 && (!r->hardened || MUT(94)))  /* mutant 94: hardened returns it too */
+		return MUT(17) ? -EINVAL_ : (int)p;  /* mutant 17: not returned raw */
+	return p != 0 ? -EINVAL_ : 0;
 }
 
 /* cr_read_obj_type: header, len check, payload, type check; then *parent.
  * Returns 0 or a negative errno. */
-static int read_obj(struct reader *r, uint8_t *buf, int n, int type, int32_t *parent)
+static int read_obj(struct reader *r, uint8_t *buf, int n, int type, int64_t *parent)
 {
 	uint8_t h[HDR_SIZE] = {0};  /* a stack variable: zero stands for "undefined" */
+	size_t start = r->pos;
 	size_t got = kread(r, h, HDR_SIZE);
-	if (r->hardened && got < HDR_SIZE)
-		return -EPIPE_;
-	int len = (int16_t)get(h + 2, 2), t = (int16_t)get(h, 2);
+	int len = (int16_t)get(h + 2, 2), t = (int16_t)get(h, 2), rc;
+	/* u32 to int: >= 0x80000000 turns negative (mutant 56: kept unsigned) */
+	int64_t p = MUT(56) ? (int64_t)get(h + 4, 4) : (int32_t)get(h + 4, 4);
+	int epipe = MUT(82) ? -EIO_ : -EPIPE_;  /* mutant 82: EIO at end of file */
+	/* end of file inside the header: hardened only (mutant 91: not checked; 96: seed too) */
+	if (got < HDR_SIZE && (r->hardened ? !MUT(91) : MUT(96)))
+		return epipe;
+	if (MUT(38) && type != STRING && (rc = parent_zero(r, p)))
+		return rc;  /* mutant 38: parent checked before len and the payload */
 	if (MUT(29) && t != type)  /* mutant 29: type checked before the payload */
 		return -EINVAL_;
-	if (len < 0 || (MUT(15) ? len >= n : len > n))  /* mutant 15: >= */
+	/* mutant 47: len 0 refused; mutant 15: >= */
+	if ((MUT(47) ? len <= 0 : len < 0) || (MUT(15) ? len >= n : len > n) ||
+	    (r->hardened && len != n && !MUT(30) &&  /* mutant 30: len not exact */
+	     !(MUT(92) && type == STRING) && !(MUT(95) && type == TASK))) {  /* 92, 95: one record */
+		if (MUT(86))  /* mutant 86: the header is not counted */
+			r->pos = start;
+		if (MUT(87) && len > 0)  /* mutant 87: the payload is skipped */
+			r->pos += r->size - r->pos < (size_t)len ? r->size - r->pos : (size_t)len;
 		return -EINVAL_;
-	if (r->hardened && len != n && !MUT(30))        /* mutant 30: len not exact */
-		return -EINVAL_;
+	}
 	got = kread(r, buf, (size_t)len);
-	if (got < (size_t)len && (MUT(25) ? !r->hardened : r->hardened && !MUT(26)))
-		return -EPIPE_;  /* mutant 25: seed errs at EOF; 26: hardened does not */
+	/* end of file inside the payload: hardened only (25: seed errs; 26: hardened does not) */
+	int eof = got < (size_t)len && (MUT(25) ? !r->hardened : r->hardened && !MUT(26));
+	if (eof && !MUT(45))  /* mutant 45: checked after the type */
+		return epipe;
 	if (t != type)
 		return -EINVAL_;
-	*parent = (int32_t)get(h + 4, 4);  /* u32 to int: >= 0x80000000 turns negative */
+	if (eof)
+		return epipe;
+	*parent = p;
 	return 0;
 }
 
-/* The parent of HEAD, TASK and TAIL: the seed returns a negative one as is. */
-static int parent_zero(const struct reader *r, int32_t p)
+/* The HEAD payload checks: magic, rev, version, flags. */
+static int head_checks(const uint8_t *b, int major, int minor, int patch)
 {
-	if (MUT(16))  /* mutant 16: parent never checked */
-		return 0;
-	if (p < 0 && !r->hardened)
-		return MUT(17) ? -EINVAL_ : p;  /* mutant 17: not returned raw */
-	return p != 0 ? -EINVAL_ : 0;
+	int vw = MUT(62) ? 1 : 2;  /* mutant 62: major/minor/patch compared as u8 */
+	uint64_t rev = get(b + H_REV, 2), flags = get(b + H_FLAGS, 8);
+	if (get(b + H_MAGIC, 8) != MAGIC_HEAD && !MUT(35))  /* mutant 35: magic unchecked */
+		return MUT(85) ? -ENOEXEC_ : -EINVAL_;          /* mutant 85: ENOEXEC */
+	if (MUT(51) ? rev > CR_VERSION : rev != CR_VERSION)  /* mutant 51: older revs pass */
+		return -EINVAL_;
+	if (get(b + H_MAJOR, vw) != (uint64_t)major ||
+	    (get(b + H_MINOR, vw) != (uint64_t)minor && !MUT(18)) ||  /* mutant 18: only major */
+	    (get(b + H_PATCH, vw) != (uint64_t)patch && !MUT(18)))
+		return -EINVAL_;
+	/* mutant 55: a signed compare with CR_CTX_CKPT; mutant 64: a 32-bit mask */
+	if ((MUT(55) ? (int64_t)flags > CR_CTX_CKPT
+	     : MUT(64) ? (flags & (uint32_t)~CR_CTX_CKPT) != 0
+		       : (flags & ~(uint64_t)CR_CTX_CKPT) != 0) && !MUT(19))  /* mutant 19 */
+		return -EINVAL_;
+	return 0;
+}
+
+static int tail_bad(const uint8_t *b)
+{
+	if (MUT(63))  /* mutant 63: the TAIL magic compared as 32 bits */
+		return (uint32_t)get(b, 8) != (uint32_t)MAGIC_TAIL;
+	return get(b, 8) != MAGIC_TAIL;
 }
 
 static int do_restart(struct reader *r, uint8_t comm[TASK_COMM_LEN], int major, int minor,
 		      int patch)
 {
-	static uint8_t kbuf[PAGE_SIZE + 1];  /* kmalloc(task_comm_len) */
+	/* kmalloc(task_comm_len), not zeroed: only its first 16 bytes can reach comm, and
+	 * zero stands for "undefined". Sized for any len a STRING header can carry. */
+	static uint8_t kbuf[1 << 15];
 	uint8_t *b = r->hbuf;
-	int32_t p;
+	const struct abi *ta = MUT(97) ? &ABIS[0] : r->a;  /* mutant 97: x86_64 layout for i386 */
+	int64_t p;
 	int rc;
+	memset(kbuf, 0, TASK_COMM_LEN);
 
 	/* HEAD */
-	if ((rc = read_obj(r, b, HEAD_SIZE, HEAD, &p)) || (rc = parent_zero(r, p)))
+	if ((rc = read_obj(r, b, HEAD_SIZE, HEAD, &p)))
 		return rc;
-	if ((get(b + H_MAGIC, 8) != MAGIC_HEAD && !MUT(35)) ||   /* mutant 35: magic unchecked */
-	    get(b + H_REV, 2) != CR_VERSION || get(b + H_MAJOR, 2) != (uint64_t)major ||
-	    (get(b + H_MINOR, 2) != (uint64_t)minor && !MUT(18)) ||  /* mutant 18: only major */
-	    (get(b + H_PATCH, 2) != (uint64_t)patch && !MUT(18)))
-		return -EINVAL_;
-	if (get(b + H_FLAGS, 8) & ~(uint64_t)CR_CTX_CKPT && !MUT(19))  /* mutant 19 */
-		return -EINVAL_;
+	if (MUT(43) && (rc = head_checks(b, major, minor, patch)))
+		return rc;  /* mutant 43: HEAD payload checked before the parent */
+	if ((rc = parent_zero(r, p)))
+		return rc;
+	/* mutant 50: `parent <= 0` returned as is: a zero parent skips the HEAD checks */
+	if (!MUT(43) && !(MUT(50) && p == 0) && (rc = head_checks(b, major, minor, patch)))
+		return rc;
 
 	/* TASK; only task_comm_len matters to restart */
-	if ((rc = read_obj(r, b, r->a->task_size, TASK, &p)) || (rc = parent_zero(r, p)))
+	if (MUT(66))  /* mutant 66: the scratch buffer is zeroed before TASK is read */
+		memset(r->hbuf, 0, sizeof r->hbuf);
+	/* mutant 98: x86_64 TASK expected without the aligned(8) tail padding (148) */
+	int tsize = ta->task_size - (MUT(98) && ta == &ABIS[0] ? 4 : 0);
+	if ((rc = read_obj(r, b, tsize, TASK, &p)))
 		return rc;
-	int32_t tcl = (int32_t)get(b + r->a->comm_len_at, 4);
-	int max = MUT(20) ? PAGE_SIZE - 1 : MUT(21) ? PAGE_SIZE + 1 : PAGE_SIZE;  /* mutants 20, 21 */
-	if (tcl < (r->hardened && !MUT(32) ? 1 : 0) || tcl > max)  /* mutant 32: 0 accepted */
-		return -EINVAL_;
+	/* task_comm_len is an s32 (mutant 57: read as 64 bits) */
+	int64_t tcl = MUT(57) ? (int64_t)get(b + ta->comm_len_at, 8)
+			      : (int32_t)get(b + ta->comm_len_at, 4);
+	if (!MUT(40) && (rc = parent_zero(r, p)))  /* mutant 40: parent after task_comm_len */
+		return rc;
+	if (MUT(41) && (rc = read_obj(r, kbuf, (int)tcl, STRING, &p)))
+		return rc;  /* mutant 41: STRING read before task_comm_len is checked */
+	int64_t lo = r->hardened ? !MUT(32) : MUT(48);  /* 32: hardened takes 0; 48: seed refuses 0 */
+	int64_t max = PAGE_SIZE;
+	if (MUT(20) || (MUT(49) && r->hardened))  /* mutant 20: off by one; 49: hardened only */
+		max = PAGE_SIZE - 1;
+	else if (MUT(21))                         /* mutant 21: off by one */
+		max = PAGE_SIZE + 1;
+	else if (MUT(54))                         /* mutant 54: the scratch buffer's size */
+		max = 2 * PAGE_SIZE;
+	if (tcl < lo || tcl > max)
+		return MUT(84) && tcl > max ? -ENAMETOOLONG_ : -EINVAL_;  /* mutant 84 */
 	if (MUT(22) && tcl > TASK_COMM_LEN)  /* mutant 22: long names refused, not truncated */
 		return -EINVAL_;
+	if (MUT(40) && (rc = parent_zero(r, p)))
+		return rc;
 
 	/* STRING, into the kmalloc buffer; a positive parent skips it (seed) */
-	memset(kbuf, 0, sizeof kbuf);
-	if ((rc = read_obj(r, kbuf, tcl, STRING, &p)))
+	size_t ncopy = tcl < TASK_COMM_LEN ? (size_t)tcl : TASK_COMM_LEN;
+	uint8_t *sbuf = MUT(68) ? r->hbuf : MUT(70) ? comm : kbuf;  /* 68: hbuf; 70: comm */
+	int sn = MUT(53) ? (int)tcl + 1 : MUT(70) ? (int)ncopy : (int)tcl;  /* 53: room for NUL */
+	if (!MUT(41) && (rc = read_obj(r, sbuf, sn, STRING, &p)))
 		return rc;
-	if (p != 0 && r->hardened && !MUT(33))  /* mutant 33: hardened lets it pass */
+	/* mutant 33: hardened lets a parent through; 44: hardened checks it after the copy */
+	if (p != 0 && r->hardened && !MUT(33) && !MUT(44))
 		return -EINVAL_;
-	if (p < 0)
-		return p;
+	if (p < 0 && !(MUT(44) && r->hardened))
+		return (int)p;
 	if (p > 0 && MUT(28))  /* mutant 28: positive parent refused */
 		return -EINVAL_;
-	if (p == 0) {
-		if (!MUT(34))  /* mutant 34: comm not cleared first */
+	if (p == 0 || (MUT(44) && r->hardened)) {
+		/* mutant 34: comm not cleared first; 70: it already holds the STRING bytes */
+		if (!MUT(34) && !MUT(70))
 			memset(comm, 0, TASK_COMM_LEN);
-		memcpy(comm, kbuf, tcl < TASK_COMM_LEN ? (size_t)tcl : TASK_COMM_LEN);
-		if (r->hardened ? !MUT(31) : MUT(23))  /* mutants 31 (no NUL), 23 (NUL in seed) */
-			comm[TASK_COMM_LEN - 1] = 0;
+		if (!MUT(70))  /* mutant 69: copied from the TASK buffer, not the STRING's */
+			memcpy(comm, MUT(68) || MUT(69) ? r->hbuf : kbuf, ncopy);
+		/* mutants 31 (no NUL), 23 (NUL in seed), 93 (NUL after the copied bytes) */
+		if (r->hardened ? !MUT(31) : MUT(23))
+			comm[MUT(93) ? ncopy - 1 : TASK_COMM_LEN - 1] = 0;
 	}
+	if (MUT(44) && p != 0 && r->hardened)
+		return -EINVAL_;
 
 	/* TAIL */
-	if ((rc = read_obj(r, b, TAIL_SIZE, TAIL, &p)) || (rc = parent_zero(r, p)))
+	uint8_t own[TAIL_SIZE] = {0};
+	uint8_t *tb = MUT(67) ? own : b;  /* mutant 67: TAIL read into its own zeroed buffer */
+	if ((rc = read_obj(r, tb, TAIL_SIZE, TAIL, &p)))
 		return rc;
-	if (get(b, 8) != MAGIC_TAIL)
+	if (MUT(42) && tail_bad(tb))  /* mutant 42: magic checked before the parent */
+		return -EINVAL_;
+	if ((rc = parent_zero(r, p)))
+		return rc;
+	if (tail_bad(tb))
 		return -EINVAL_;
 	if (MUT(24))  /* mutant 24: bytes after TAIL consumed */
 		r->pos = r->size;
@@ -447,8 +564,12 @@ static void restart(const struct abi *a)
 	uint64_t counter = num("counter", 0x7fffffff), flags = num("flags", UINT64_MAX);
 	uint64_t major = num("major", 255), minor = num("minor", 255), patch = num("patch", 255);
 	const char *profile = str("profile"), *file = str("file");
+	const char *crid = MUT(74) ? str("crid") : NULL;  /* the seed never looks at crid */
 	uint8_t comm[TASK_COMM_LEN];
-	struct reader r = {image, 0, 0, 0, a, {0}};
+	static struct reader r;
+	memset(&r, 0, sizeof r);
+	r.img = image;
+	r.a = a;
 	hex("comm", comm, TASK_COMM_LEN, TASK_COMM_LEN);
 	r.size = hex("image", image, -1, MAX_IMAGE);
 	if (!bad && strcmp(profile, "seed") && strcmp(profile, "hardened"))
@@ -462,17 +583,25 @@ static void restart(const struct abi *a)
 	r.hardened = strcmp(profile, "hardened") == 0;
 
 	int ret;
-	if (flags != 0 && !MUT(36)) {  /* mutant 36: flags ignored */
+	/* mutant 72: flags tested against a mask; mutant 78: only the low 32 bits */
+	uint64_t fl = MUT(72) ? flags & ~(uint64_t)CR_CTX_CKPT : MUT(78) ? (uint32_t)flags : flags;
+	if (MUT(39) && strcmp(file, "bad-fd") == 0) {
+		ret = -EBADF_;         /* mutant 39: the fd checked before flags */
+	} else if (fl != 0 && !MUT(36)) {  /* mutant 36: flags ignored */
 		ret = -EINVAL_;
+	} else if (MUT(74) && strcmp(crid, "0") != 0) {
+		ret = -EINVAL_;        /* mutant 74: crid checked like flags */
 	} else if (strcmp(file, "bad-fd") == 0) {
-		ret = -EBADF_;
+		ret = MUT(79) ? -EINVAL_ : -EBADF_;  /* mutant 79: EINVAL */
 		counter += MUT(37);    /* mutant 37: counter advanced anyway */
 	} else if (strcmp(file, "write-only") == 0) {
-		ret = -EBADF_;         /* the context exists; its first read fails */
-		counter += 1;
+		ret = MUT(83) ? -EINVAL_ : -EBADF_;  /* the context exists; its first read fails */
+		counter += !MUT(75);   /* mutant 75: counter not advanced; 83: EINVAL */
 	} else {
 		counter += !MUT(27);   /* mutant 27: counter not advanced */
 		ret = do_restart(&r, comm, (int)major, (int)minor, (int)patch);
+		if (MUT(88) && ret != 0)  /* mutant 88: the file position rewound on failure */
+			r.pos = 0;
 	}
 	say("ret %d\nconsumed %zu\ncounter %llu\n", ret, r.pos, (unsigned long long)counter);
 	say_hex("comm", comm, TASK_COMM_LEN);

@@ -2,6 +2,7 @@
  * The systematic case families, each derived from the layout tables, the
  * ABI registry and the reference's check list rather than picked by hand:
  *
+ * - `order`: every ordered pair of violations of the check list (`violations.ts`);
  * - `args`: every bit of `flags` (as wide as the ABI's `long`), boundary
  *   pids, crids and counters, each with every file kind, for both operations;
  * - `lengths`: `task_comm_len` × STRING `len` × name length over the
@@ -29,7 +30,6 @@ import type { CatalogBase } from "./catalog.ts";
 import { withBytes } from "./image.ts";
 import { orderCases } from "./violations.ts";
 import type { Case, CheckpointCase, RestartCase } from "./types.ts";
-import { PROFILES } from "../reference/types.ts";
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
@@ -311,7 +311,7 @@ export function bitCases(b: CatalogBase): RestartCase[] {
 export function familyCases(b: CatalogBase): Case[] {
   const image = checkpoint(b.state, b.ckptEnv).image;
   return [
-    ...PROFILES.flatMap((p) => orderCases(b.abi, image, b.rstEnv, p)),
+    ...orderCases(b.abi, image, b.rstEnv),
     ...argsCases(b),
     ...lengthCases(b),
     ...staleCases(b),

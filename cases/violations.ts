@@ -12,7 +12,7 @@
  */
 import { type AbiName, type Field, layoutOf, type RecordName } from "../reference/layout.ts";
 import { restart, RESTART_CHECKS } from "../reference/restart.ts";
-import type { Profile, RestartEnv } from "../reference/types.ts";
+import type { RestartEnv } from "../reference/types.ts";
 import { imagePlan, type PlannedRecord } from "../reference/walk.ts";
 import { withBytes } from "./image.ts";
 import type { RestartCase } from "./types.ts";
@@ -103,7 +103,7 @@ function editsFor(check: string, abi: AbiName, image: Uint8Array): { edit: Edit;
   if (!planned) return [];
   const size = planned.layout.size;
   if (part === "hdr" && (name === "eof")) {
-    return [1, l.HDR.size - 1, 0].map((k) => ({
+    return [l.HDR.size - 1, 1, 0].map((k) => ({
       edit: { kind: "truncate", at: planned.offset + k },
       what: `end of file ${k} bytes into the ${rec} header`,
     }));
@@ -134,23 +134,25 @@ function editsFor(check: string, abi: AbiName, image: Uint8Array): { edit: Edit;
 }
 
 /**
- * For every check of a profile (except `ok`), the first candidate edit of
- * the valid input `(image, env)` that the reference decides at that check.
- * Checks no single edit reaches are left out.
+ * For every check restart makes in any profile (except `ok`), and every
+ * distinct way it can decide (each return value: a positive parent is
+ * -EINVAL, a negative one is returned as is), the first candidate edit of
+ * the valid input `(image, env)` that the reference decides at that check
+ * with that value, in some profile. Checks no single edit reaches are left
+ * out.
  */
-export function violations(
-  abi: AbiName,
-  image: Uint8Array,
-  env: RestartEnv,
-  profile: Profile,
-): Violation[] {
+export function violations(abi: AbiName, image: Uint8Array, env: RestartEnv): Violation[] {
   const out: Violation[] = [];
   for (const c of RESTART_CHECKS) {
-    if (c.id === "ok" || !c.profiles.includes(profile)) continue;
+    if (c.id === "ok") continue;
+    const seen = new Set<number>();
     for (const { edit, what } of editsFor(c.id, abi, image)) {
       const input = applyEdits(abi, image, env, [edit]);
-      const o = restart(input.image, input.env, profile);
-      if (o.decision.check === c.id && o.ret.defined && o.ret.value !== 0) {
+      for (const profile of c.profiles) {
+        const o = restart(input.image, input.env, profile);
+        if (o.decision.check !== c.id || !o.ret.defined || o.ret.value === 0) continue;
+        if (seen.has(o.ret.value)) continue;
+        seen.add(o.ret.value);
         out.push({ check: c.id, edit, what });
         break;
       }
@@ -160,17 +162,17 @@ export function violations(
 }
 
 /**
- * The check-order family of one ABI and profile: for every ordered pair of
- * checks (A before B in the check list) with compatible violations, an
- * input violating both, as `restart/<abi>/order-<profile>/<A>+<B>`.
+ * The check-order family of one ABI: for every ordered pair of violations
+ * (A's check before B's in the check list, or two ways of one check) that
+ * can be applied together, one input violating both, run under every
+ * profile, as `restart/<abi>/order/<A>~<n>+<B>~<m>` (`~n` numbers the ways a
+ * check can decide). Under a profile where A's check exists, A decides.
  */
-export function orderCases(
-  abi: AbiName,
-  image: Uint8Array,
-  env: RestartEnv,
-  profile: Profile,
-): RestartCase[] {
-  const vs = violations(abi, image, env, profile);
+export function orderCases(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
+  const vs = violations(abi, image, env);
+  const way = new Map<Violation, number>();
+  for (const v of vs) way.set(v, vs.filter((w) => w.check === v.check).indexOf(v) + 1);
+  const tag = (v: Violation) => `${v.check}~${way.get(v)}`;
   const out: RestartCase[] = [];
   for (let i = 0; i < vs.length; i++) {
     for (let j = i + 1; j < vs.length; j++) {
@@ -178,13 +180,12 @@ export function orderCases(
       if (!compatible(a.edit, b.edit)) continue;
       const input = applyEdits(abi, image, env, [a.edit, b.edit]);
       out.push({
-        id: `restart/${abi}/order-${profile}/${a.check}+${b.check}`,
+        id: `restart/${abi}/order/${tag(a)}+${tag(b)}`,
         op: "restart",
         abi,
         reason: `${a.what} and ${b.what}: ${a.check} comes first and must decide`,
         image: input.image,
         env: input.env,
-        profiles: [profile],
       });
     }
   }

@@ -8,7 +8,7 @@ const impl = (name: string, mode: string) =>
 
 async function conform(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "--cases", "2", ...args],
+    args: ["run", "-A", CLI, "--cases", "2", "--fuzz", "0", ...args],
     env: { NO_COLOR: "1" },
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -21,6 +21,10 @@ Deno.test("conform exits 0 when every implementation conforms, and writes JSON a
     "--no-bundled",
     "--impl",
     impl("good", "none"),
+    "--op",
+    "restart",
+    "--abi",
+    "x86_64",
     "--filter",
     "*/x86_64/head/*",
     "--json",
@@ -29,7 +33,7 @@ Deno.test("conform exits 0 when every implementation conforms, and writes JSON a
     `${dir}/r.xml`,
   );
   strictEqual(r.code, 0, r.out + r.err);
-  match(r.out, /good \(hostile-none\): CONFORMS/);
+  match(r.out, /good \(hostile-none\): CONFORMS restart × x86_64 × seed,hardened/);
   const json = JSON.parse(await Deno.readTextFile(`${dir}/r.json`));
   strictEqual(json.implementations[0].results.length, json.runs);
   ok(json.implementations[0].results.every((x: { status: string }) => x.status === "pass"));
@@ -42,6 +46,10 @@ Deno.test("conform exits 1 on a difference and explains it in one glance with a 
     "--no-bundled",
     "--impl",
     impl("bad", "wrong-abi"),
+    "--op",
+    "checkpoint",
+    "--abi",
+    "x86_64",
     "--filter",
     "checkpoint/x86_64/plain",
   );
@@ -52,7 +60,7 @@ Deno.test("conform exits 1 on a difference and explains it in one glance with a 
   match(r.out, /TASK\.hdr\.len @0x0ea: expected 9800 got 9000/);
   match(
     r.out,
-    /re-run: deno task conform --only bad --impl 'bad=exec .*' --filter checkpoint\/x86_64\/plain/,
+    /re-run: tools\/deno\/deno task conform --only bad --no-bundled --impl 'bad=exec .*' --op checkpoint --abi x86_64 --filter checkpoint\/x86_64\/plain/,
   );
 });
 
@@ -64,6 +72,8 @@ Deno.test("conform: known failures pass the gate; a stale entry fails it; --upda
     "--no-bundled",
     "--impl",
     impl("bad", "wrong-abi"),
+    "--abi",
+    "x86_64",
     "--filter",
     "checkpoint/x86_64/plain",
     "--filter",
@@ -95,4 +105,85 @@ Deno.test("conform exits 2 on usage and setup errors", async () => {
   const setup = await conform("--no-bundled", "--impl", "gone=/nonexistent/testee");
   strictEqual(setup.code, 2);
   match(setup.out, /setup: gone: exited before answering hello/);
+});
+
+Deno.test("conform fails closed: unsupported answers, no declared ABI, an uncovered cell", async () => {
+  const unsupported = await conform("--no-bundled", "--impl", impl("lazy", "unsupported"));
+  strictEqual(unsupported.code, 1, unsupported.out);
+  match(unsupported.out, /lazy \(hostile-unsupported\): DOES NOT CONFORM/);
+  match(unsupported.out, /UNSUPPORTED/);
+  const empty = await conform("--no-bundled", "--impl", impl("empty", "no-abi"));
+  strictEqual(empty.code, 1, empty.out);
+  match(empty.out, /nothing was compared/);
+  match(empty.out, /declares no operation × ABI × profile/);
+  const narrowed = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("good", "none"),
+    "--filter",
+    "restart/x86_64/head/*",
+  );
+  strictEqual(narrowed.code, 1, narrowed.out);
+  match(narrowed.out, /not covered: checkpoint\/i386: declared, but no case of it was run/);
+});
+
+Deno.test("conform: a selection with no case is a usage error naming the option that emptied it", async () => {
+  const filter = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("good", "none"),
+    "--filter",
+    "nomatch/*",
+  );
+  strictEqual(filter.code, 2);
+  match(filter.err, /no case selected: --filter left nothing/);
+  const shard = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("good", "none"),
+    "--shard",
+    "1/1000000",
+  );
+  strictEqual(shard.code, 2);
+  match(shard.err, /no case selected: --shard left nothing/);
+  const require = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("good", "none"),
+    "--require",
+    "sparc/*",
+  );
+  strictEqual(require.code, 2);
+  match(require.err, /--require: sparc\/\* names no cell/);
+});
+
+Deno.test("conform: --require fails a testee that does not declare the cell; the summary names what ran", async () => {
+  const r = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("half", "restart-x86_64"),
+    "--filter",
+    "restart/x86_64/head/*",
+    "--require",
+    "restart/i386/*",
+  );
+  strictEqual(r.code, 1, r.out);
+  match(
+    r.out,
+    /half \(hostile-restart-x86_64\): DOES NOT CONFORM restart × x86_64 × seed,hardened; checkpoint not declared/,
+  );
+  match(
+    r.out,
+    /not covered: restart\/i386\/seed: required by --require restart\/i386\/\*, not declared/,
+  );
+  const ok = await conform(
+    "--no-bundled",
+    "--impl",
+    impl("half", "restart-x86_64"),
+    "--filter",
+    "restart/x86_64/head/*",
+    "--require",
+    "restart/x86_64/*",
+  );
+  strictEqual(ok.code, 0, ok.out);
 });

@@ -1,9 +1,11 @@
 /**
- * `deno task mutants`: runs the default suite against every mutant of the C
- * implementation (`impls/mutants/mutants.tsv`) and every correct
- * implementation. Every mutant must fail at least one named case; every
- * correct implementation must pass with zero failures. Prints the table and
- * the score, e.g. `mutants: 37/37 killed`.
+ * `deno task mutants [--all-layers]`: the mutation score. Runs the default
+ * suite, layer by layer, against every mutant of the C implementation
+ * (`impls/mutants/mutants.tsv`), and against every correct bundled
+ * implementation. A mutant is killed by the first layer in which a case
+ * fails; `--all-layers` runs every layer against every mutant and counts the
+ * failures per layer, to show what each layer is worth. Every mutant must be
+ * killed; every correct implementation must conform.
  *
  * @module
  */
@@ -11,9 +13,10 @@ import { buildCases } from "../cases/suite.ts";
 import type { CaseRun } from "../cases/types.ts";
 import { buildC } from "../harness/build.ts";
 import { isFailure } from "../harness/expect.ts";
-import { bundledTestees } from "./bundled.ts";
-import { conforms, runImpl, selectRuns } from "../harness/runner.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
+import { conforms, runImpl, selectRuns } from "../harness/runner.ts";
+import { DEFAULT_FUZZ } from "./options.ts";
+import { bundledTestees } from "./bundled.ts";
 
 /** One line of `mutants.tsv`. */
 export interface Mutant {
@@ -27,18 +30,54 @@ export interface Mutant {
 
 /** The verdict on one mutant. */
 export interface MutantResult extends Mutant {
-  /** Number of failing case runs. */
-  readonly failing: number;
+  /** Failing case runs per layer run (only up to the killing layer unless all layers ran). */
+  readonly failing: ReadonlyMap<string, number>;
+  /** The first layer with a failing case, if any. */
+  readonly killedBy?: string;
   /** The first failing result id, if any. */
   readonly first?: string;
 }
 
 /** What the mutation run found. */
 export interface MutationReport {
+  /** The layers, in the order they run. */
+  readonly layers: readonly string[];
   /** Every mutant's verdict. */
   readonly mutants: readonly MutantResult[];
   /** Correct implementations and their failure counts (must all be 0). */
   readonly correct: readonly { name: string; failing: number; conforms: boolean }[];
+}
+
+/** Case groups (the id's third part) by layer, in the order the layers run. */
+export const LAYERS: readonly (readonly [string, readonly string[]])[] = [
+  ["catalog", [
+    "valid",
+    "head",
+    "task",
+    "string",
+    "tail",
+    "syscall",
+    "plain",
+    "task-dead",
+    "comm",
+    "uts",
+    "max",
+    "time-beyond-2^32",
+  ]],
+  ["shape", ["truncate", "flip", "sweep", "shape"]],
+  ["order", ["order"]],
+  ["args", ["args"]],
+  ["lengths", ["lengths"]],
+  ["stale", ["stale"]],
+  ["values", ["value", "bits"]],
+  ["generated", ["gen"]],
+  ["fuzz", ["fuzz"]],
+];
+
+/** The layer of a result id. */
+export function layerOf(rid: string): string {
+  const group = rid.split("/")[2] ?? "";
+  return LAYERS.find(([, groups]) => groups.includes(group))?.[0] ?? "catalog";
 }
 
 /** Reads the mutant list. */
@@ -52,11 +91,15 @@ export async function readMutants(
   });
 }
 
-/** Runs the suite against every correct implementation and every mutant. */
+/** Runs every layer (or up to the first that kills) against every mutant. */
 export async function mutationRun(
-  opts: { cases?: number; seed?: number } = {},
+  opts: { cases?: number; seed?: number; fuzz?: number; allLayers?: boolean } = {},
 ): Promise<MutationReport> {
-  const runs: CaseRun[] = selectRuns(buildCases({ cases: opts.cases ?? 64, seed: opts.seed ?? 1 }));
+  const runs: CaseRun[] = selectRuns(
+    buildCases({ cases: opts.cases ?? 64, seed: opts.seed ?? 1, fuzz: opts.fuzz ?? DEFAULT_FUZZ }),
+  );
+  const byLayer = new Map<string, CaseRun[]>(LAYERS.map(([l]) => [l, []]));
+  for (const r of runs) byLayer.get(layerOf(r.rid))!.push(r);
   const correct = [];
   for (const { testee, cases } of await bundledTestees()) {
     const rep = await runImpl(testee, cases ? selectRuns(cases()) : runs);
@@ -70,11 +113,18 @@ export async function mutationRun(
   const bins = await Promise.all(mutants.map((m) => buildC([`-DMUTANT=${m.id}`])));
   const out: MutantResult[] = [];
   for (const [i, m] of mutants.entries()) {
-    const rep = await runImpl(new ProcessTestee(m.id, bins[i]!, { window: 32 }), runs);
-    const bad = rep.results.filter((r) => isFailure(r.status));
-    out.push({ ...m, failing: bad.length, first: bad[0]?.rid });
+    const failing = new Map<string, number>();
+    let killedBy: string | undefined, first: string | undefined;
+    for (const [layer] of LAYERS) {
+      const rep = await runImpl(new ProcessTestee(m.id, bins[i]!), byLayer.get(layer)!);
+      const bad = rep.results.filter((r) => isFailure(r.status));
+      failing.set(layer, bad.length);
+      if (bad.length && !killedBy) [killedBy, first] = [layer, bad[0]!.rid];
+      if (killedBy && !opts.allLayers) break;
+    }
+    out.push({ ...m, failing, killedBy, first });
   }
-  return { mutants: out, correct };
+  return { layers: LAYERS.map(([l]) => l), mutants: out, correct };
 }
 
 /** The table and the score line. */
@@ -87,25 +137,37 @@ export function formatMutationReport(r: MutationReport): string {
       }`,
     );
   }
+  const all = r.mutants.every((m) => m.failing.size === r.layers.length);
   lines.push(
     "",
-    `${"mutant".padEnd(34)}${"bug class".padEnd(16)}${"failing".padStart(8)}  first failing case`,
+    `${"mutant".padEnd(34)}${"bug class".padEnd(15)}${"killed by".padEnd(11)}${
+      all ? r.layers.map((l) => l.slice(0, 7).padStart(8)).join("") : "  first failing case"
+    }`,
   );
   for (const m of r.mutants) {
+    const tail = all
+      ? r.layers.map((l) => String(m.failing.get(l) ?? 0).padStart(8)).join("")
+      : `  ${m.first ?? `SURVIVED: ${m.description}`}`;
     lines.push(
-      `${m.id.padEnd(34)}${m.bugClass.padEnd(16)}${String(m.failing).padStart(8)}  ${
-        m.first ?? "SURVIVED: " + m.description
-      }`,
+      `${m.id.padEnd(34)}${m.bugClass.padEnd(15)}${(m.killedBy ?? "-").padEnd(11)}${tail}`,
     );
   }
-  const killed = r.mutants.filter((m) => m.failing > 0).length;
+  lines.push("");
+  for (const l of r.layers) {
+    const n = r.mutants.filter((m) => m.killedBy === l).length;
+    const any = r.mutants.filter((m) => (m.failing.get(l) ?? 0) > 0).length;
+    lines.push(
+      `layer ${l.padEnd(10)} first to kill ${String(n).padStart(3)}${all ? `, kills ${any}` : ""}`,
+    );
+  }
+  const killed = r.mutants.filter((m) => m.killedBy).length;
   lines.push("", `mutants: ${killed}/${r.mutants.length} killed`);
   return lines.join("\n");
 }
 
 if (import.meta.main) {
-  const r = await mutationRun();
+  const r = await mutationRun({ allLayers: Deno.args.includes("--all-layers") });
   console.log(formatMutationReport(r));
-  const ok = r.mutants.every((m) => m.failing > 0) && r.correct.every((c) => c.conforms);
+  const ok = r.mutants.every((m) => m.killedBy) && r.correct.every((c) => c.conforms);
   Deno.exit(ok ? 0 : 1);
 }

@@ -50,7 +50,7 @@ Deno.test("a made-up ABI registered in one place flows through layouts, cases, r
     );
     const runs = selectRuns(cases);
     ok(runs.length > 1000, `${runs.length} runs`);
-    const rep = await runImpl(new ReferenceTestee(), runs);
+    const rep = await runImpl(new ReferenceTestee(), runs, [], undefined, { abis: ["toy"] });
     strictEqual(rep.results.filter((r) => r.status === "pass").length, runs.length);
     ok(conforms(rep));
     const over = rep.results.find((r) => r.rid === "restart/toy/task/comm-len-8193@seed")!;

@@ -117,12 +117,13 @@ export function coverage(
  */
 export function coverageLine(hello: Hello, cov: Coverage): string {
   const parts: string[] = [];
+  const missing: string[] = [];
   for (const op of OPS) {
     const cells = [...cov.exercised].filter(([c, n]) => n > 0 && c.startsWith(`${op}/`)).map((
       [c],
     ) => c.split("/"));
     if (!hello.ops.includes(op)) {
-      parts.push(`${op} not declared`);
+      missing.push(`${op} not declared`);
       continue;
     }
     if (!cells.length) continue;
@@ -130,5 +131,5 @@ export function coverageLine(hello: Hello, cov: Coverage): string {
     const profiles = [...new Set(cells.map((c) => c[2]).filter(Boolean))].join(",");
     parts.push(profiles ? `${op} × ${abis} × ${profiles}` : `${op} × ${abis}`);
   }
-  return parts.join("; ");
+  return [...parts, ...missing].join("; ");
 }

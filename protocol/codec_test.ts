@@ -62,13 +62,22 @@ Deno.test("parseAnswer() reads a restart answer and rejects a wrong id, missing 
   });
 });
 
-Deno.test("parseHello() checks ABIs and profiles", () => {
+Deno.test("parseHello() checks ABIs, profiles and operations; no ops key means both", () => {
   deepStrictEqual(parseHello(enc.encode("protocol 1\nname x\nabis x86_64\nprofiles seed\n")), {
     protocol: 1,
+    ops: ["checkpoint", "restart"],
     name: "x",
     abis: ["x86_64"],
     profiles: ["seed"],
   });
+  deepStrictEqual(
+    parseHello(enc.encode("protocol 1\nname x\nops restart\nabis i386\nprofiles\n")).ops,
+    ["restart"],
+  );
+  throws(
+    () => parseHello(enc.encode("protocol 1\nname x\nops frobnicate\nabis i386\nprofiles\n")),
+    /unknown operation "frobnicate"/,
+  );
   throws(
     () => parseHello(enc.encode("protocol 1\nname x\nabis arm\nprofiles seed\n")),
     /unknown ABI "arm"/,

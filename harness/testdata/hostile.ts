@@ -9,6 +9,9 @@
  * - `garbage`: answers every case with a well-framed payload of junk.
  * - `wrong-abi`: answers checkpoints with the other ABI's image.
  * - `old-protocol`: answers hello with protocol 0.
+ * - `unsupported`: declares everything, then answers every case "unsupported".
+ * - `no-abi`: its hello declares no ABI.
+ * - `restart-x86_64`: declares only restart of x86_64 (both profiles).
  *
  * The last argument is a marker that tests use to find leftover processes.
  *
@@ -84,10 +87,12 @@ for (;;) {
   for (let f = fr.next(); f; f = fr.next()) {
     const m = parseLines(f);
     if (m.get("op") === "hello") {
+      const abis = mode === "no-abi" ? "" : mode === "restart-x86_64" ? "x86_64" : "x86_64 i386";
+      const ops = mode === "restart-x86_64" ? "ops restart\n" : "";
       send(
         `protocol ${
           mode === "old-protocol" ? 0 : 1
-        }\nname hostile-${mode}\nabis x86_64 i386\nprofiles seed hardened\n`,
+        }\nname hostile-${mode}\n${ops}abis ${abis}\nprofiles seed hardened\n`,
       );
       if (mode === "flood") { for (;;) out.writeSync(new Uint8Array(65536).fill(0x41)); }
       continue;
@@ -100,6 +105,10 @@ for (;;) {
     if (mode === "grandchild" && id === target) {
       new Deno.Command("sleep", { args: ["300"], stdout: "inherit", stdin: "null" }).spawn();
       Deno.exit(0);
+    }
+    if (mode === "unsupported") {
+      send(`id ${id}\nunsupported nothing is implemented\n`);
+      continue;
     }
     if (mode === "garbage") {
       out.writeSync(frame(Uint8Array.from([0xde, 0xad, 0x0a, 0xbe, 0xef])));

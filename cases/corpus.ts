@@ -69,17 +69,33 @@ type Json = Record<string, unknown>;
  * @throws {InputError} naming the line and the field that is wrong.
  */
 export function readCorpus(text: string): Case[] {
-  const out: Case[] = [];
-  const ids = new Set<string>();
+  const entries: [string, unknown][] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim() || line.startsWith("#")) return;
     const where = `corpus line ${i + 1}`;
-    let o: Json;
     try {
-      o = JSON.parse(line);
+      entries.push([where, JSON.parse(line)]);
     } catch (e) {
       throw new InputError(where, "one JSON object", (e as Error).message);
     }
+  });
+  return corpusCases(entries);
+}
+
+/**
+ * Cases from already parsed corpus objects (a JSON array of them, say), each
+ * with a label for error messages.
+ *
+ * @throws {InputError} naming the entry and the field that is wrong.
+ */
+export function corpusCases(entries: readonly (readonly [string, unknown])[]): Case[] {
+  const out: Case[] = [];
+  const ids = new Set<string>();
+  entries.forEach(([where, value]) => {
+    if (typeof value !== "object" || value === null) {
+      throw new InputError(where, "one JSON object", typeof value);
+    }
+    const o = value as Json;
     const str = (v: unknown, name: string) => {
       if (typeof v !== "string") throw new InputError(`${where}: ${name}`, "a string", typeof v);
       return v;
@@ -156,7 +172,7 @@ export function readCorpus(text: string): Case[] {
         throw new InputError(`${where}: op`, "checkpoint or restart", String(o.op));
       }
     } catch (e) {
-      if (e instanceof InputError && !e.message.startsWith("corpus line")) {
+      if (e instanceof InputError && !e.message.startsWith(where)) {
         throw new InputError(`${where}: ${e.field}`, e.expected, e.found);
       }
       throw e;

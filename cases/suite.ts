@@ -23,6 +23,8 @@ import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.t
 import { generated } from "./generate.ts";
 import { familyCases } from "./families.ts";
 import { fuzzCases } from "./fuzz.ts";
+import { corpusCases } from "./corpus.ts";
+import regressions from "./regressions.json" with { type: "json" };
 import { flips, reshaped, sweeps, truncations } from "./shape.ts";
 import type { Case, CaseClass, CaseRun } from "./types.ts";
 
@@ -110,6 +112,14 @@ export function generatedCases(abi: AbiName, seed: number, count: number): Case[
   return out;
 }
 
+/**
+ * The regression cases: failures `deno task fuzz` found, shrunk, kept in
+ * `cases/regressions.json` as named cases (`restart/<abi>/regress/<name>`).
+ */
+export function regressionCases(): Case[] {
+  return corpusCases(regressions.map((o, i) => [`cases/regressions.json entry ${i + 1}`, o]));
+}
+
 /** Every case of the suite, in a stable order. */
 export function buildCases(opts: SuiteOptions = {}): Case[] {
   const seed = opts.seed ?? 1;
@@ -119,6 +129,7 @@ export function buildCases(opts: SuiteOptions = {}): Case[] {
     out.push(
       ...namedCases(abi, opts.kernel),
       ...familyCases(catalogBase(abi, opts.kernel)),
+      ...regressionCases().filter((c) => c.abi === abi),
       ...generatedCases(abi, seed, count),
       ...fuzzCases(seed, opts.fuzz ?? 0, abi),
     );

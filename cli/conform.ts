@@ -15,7 +15,7 @@
  */
 import { buildCases } from "../cases/suite.ts";
 import type { Case } from "../cases/types.ts";
-import { type Cell, inScope, type Scope } from "../harness/cells.ts";
+import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
 import type { CaseResult } from "../harness/compare.ts";
 import {
   type Expectation,
@@ -119,8 +119,15 @@ export async function main(args: string[]): Promise<number> {
     filters: o.filters,
     shard: o.shard,
   };
-  const scope: Scope = { ops: o.ops, abis: o.abis, profiles: o.profiles, require: o.require };
   const runs = selectRuns(cases, sel);
+  const scope: Scope = {
+    ops: o.ops,
+    abis: o.abis,
+    profiles: o.profiles,
+    require: o.require,
+    // A replayed corpus is about its own cells only.
+    cells: o.replay.length ? [...new Set(runs.map(cellOf))] : undefined,
+  };
   if (!runs.length) {
     console.error(explainEmpty(cases, sel));
     return 2;
@@ -162,6 +169,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const rerun = (impl: string, r: CaseResult) => {
     const parts = [gateCommand(), "--only", quote(impl)];
+    for (const f of o.replay) parts.push("--replay", quote(f));
     const spec = specs.get(impl);
     if (spec) parts.push("--no-bundled", "--impl", quote(spec.spec));
     parts.push("--op", r.run.case.op, "--abi", r.run.case.abi);

@@ -1,0 +1,279 @@
+/**
+ * `deno task fuzz`: differential fuzzing of one implementation against the
+ * reference. Generates structure-aware fuzz cases (`cases/fuzz.ts`) batch
+ * after batch, compares every defined value, prints progress, and on a
+ * failure shrinks the input (fewest bytes, then simplest values) and
+ * appends it to a corpus file that `deno task conform --replay FILE`
+ * replays. Exits 0 when nothing failed, 1 when something did, 2 on a usage
+ * or setup error.
+ *
+ * @example
+ * ```sh
+ * deno task fuzz --impl c --seconds 30
+ * deno task fuzz --impl 'mine=./my-testee' --runs 1000000 --seed 7 --corpus found.jsonl
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { abiNames } from "../reference/abi.ts";
+import { caseToLine } from "../cases/corpus.ts";
+import { fuzzCheckpointCase, fuzzRestartCase } from "../cases/fuzz.ts";
+import { shrinkCase } from "../cases/shrink.ts";
+import { caseRuns } from "../cases/suite.ts";
+import type { Case, CaseRun } from "../cases/types.ts";
+import { cellOf, declaredCells } from "../harness/cells.ts";
+import {
+  type CaseResult,
+  compare,
+  expectedOf,
+  formatDifference,
+  requestOf,
+} from "../harness/compare.ts";
+import { isFailure } from "../harness/expect.ts";
+import { PerCaseTestee } from "../harness/percase_testee.ts";
+import { ProcessTestee } from "../harness/process_testee.ts";
+import type { Testee } from "../protocol/testee.ts";
+import { bundledTestees } from "./bundled.ts";
+import { gateCommand } from "./conform.ts";
+import { UsageError } from "./options.ts";
+
+const USAGE = `usage: deno task fuzz --impl NAME[=CMD] [options]
+
+Differential fuzzing against the reference: every defined value compared.
+Failures are shrunk and appended to the corpus file.
+
+  --impl NAME=CMD      the testee (persistent mode; NAME=percase:CMD per case),
+                       or NAME alone for a bundled one (c, seed-c-x86_64, ...)
+  --runs N             stop after N case runs (default 100000)
+  --seconds S          stop after S seconds (whichever comes first)
+  --seed S             fuzz seed (default 1)
+  --start I            first case index (default 0)
+  --abi ABI            only this ABI (repeatable)
+  --batch N            cases per ABI per batch (default 2000)
+  --corpus FILE        where shrunk failures go (default fuzz-corpus.jsonl)
+  --max-failures N     stop after N failures (default 5)
+  --timeout MS         per-case timeout (default 5000)
+  -h, --help           this text`;
+
+interface FuzzOptions {
+  impl: string;
+  runs: number;
+  seconds: number;
+  seed: number;
+  start: number;
+  abis: string[];
+  batch: number;
+  corpus: string;
+  maxFailures: number;
+  timeout: number;
+}
+
+function parse(args: string[]): FuzzOptions | "help" {
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        impl: { type: "string" },
+        runs: { type: "string" },
+        seconds: { type: "string" },
+        seed: { type: "string" },
+        start: { type: "string" },
+        abi: { type: "string", multiple: true },
+        batch: { type: "string" },
+        corpus: { type: "string" },
+        "max-failures": { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (v.help) return "help";
+  const int = (name: string, s: string | undefined, def: number, min: number) => {
+    if (s === undefined) return def;
+    if (!/^[0-9]+$/.test(s) || Number(s) < min || !Number.isSafeInteger(Number(s))) {
+      throw new UsageError(`--${name}: expected an integer >= ${min}, found ${s}`);
+    }
+    return Number(s);
+  };
+  if (!v.impl) throw new UsageError("--impl is required");
+  for (const a of v.abi ?? []) {
+    if (!abiNames().includes(a)) {
+      throw new UsageError(`--abi: expected ${abiNames().join(" or ")}, found ${a}`);
+    }
+  }
+  return {
+    impl: v.impl,
+    runs: int("runs", v.runs, 100_000, 1),
+    seconds: int("seconds", v.seconds, Number.MAX_SAFE_INTEGER, 1),
+    seed: int("seed", v.seed, 1, 0),
+    start: int("start", v.start, 0, 0),
+    abis: v.abi ?? [...abiNames()],
+    batch: int("batch", v.batch, 2000, 1),
+    corpus: v.corpus ?? "fuzz-corpus.jsonl",
+    maxFailures: int("max-failures", v["max-failures"], 5, 1),
+    timeout: int("timeout", v.timeout, 5000, 1),
+  };
+}
+
+/** A factory of fresh instances of the testee named by `--impl`. */
+async function testeeFactory(spec: string, timeoutMs: number): Promise<() => Testee> {
+  const eq = spec.indexOf("=");
+  if (eq > 0) {
+    const name = spec.slice(0, eq), cmd = spec.slice(eq + 1);
+    return cmd.startsWith("percase:")
+      ? () => new PerCaseTestee(name, cmd.slice(8), { timeoutMs })
+      : () => new ProcessTestee(name, cmd, { timeoutMs });
+  }
+  const entries = await bundledTestees({ timeoutMs }, { kernel: spec.startsWith("kernel-") });
+  const e = entries.find((x) => x.testee.name === spec);
+  if (!e) {
+    throw new UsageError(
+      `--impl ${spec}: no bundled implementation of that name (${
+        entries.map((x) => x.testee.name).join(", ")
+      }); give NAME=CMD for your own`,
+    );
+  }
+  return () => e.testee;
+}
+
+/** Runs runs on a started testee; returns one result per run. */
+async function runAll(t: Testee, runs: readonly CaseRun[]): Promise<CaseResult[]> {
+  const out: CaseResult[] = new Array(runs.length);
+  await t.run(runs.map(requestOf), (i, o) => {
+    out[i] = compare(runs[i]!, expectedOf(runs[i]!), o);
+  });
+  return out;
+}
+
+/** Runs the fuzzer with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let o: FuzzOptions;
+  let fresh: () => Testee;
+  try {
+    const p = parse(args);
+    if (p === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    o = p;
+    fresh = await testeeFactory(o.impl, o.timeout);
+  } catch (e) {
+    console.error(`${(e as Error).message}${e instanceof UsageError ? `\n\n${USAGE}` : ""}`);
+    return 2;
+  }
+  const testee = fresh();
+  let declared: Set<string>;
+  try {
+    declared = new Set(declaredCells(await testee.start()));
+  } catch (e) {
+    console.error(`setup: ${(e as Error).message}`);
+    return 2;
+  }
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  let runsDone = 0, failures = 0, lastReport = 0;
+  let index = o.start;
+  console.error(
+    `fuzz: ${testee.name}, seed ${o.seed}, from index ${o.start}, ${
+      o.abis.join(" ")
+    }; corpus ${o.corpus}`,
+  );
+  const found: CaseResult[] = [];
+  try {
+    while (runsDone < o.runs && elapsed() < o.seconds && failures < o.maxFailures) {
+      const cases: Case[] = [];
+      for (const abi of o.abis) {
+        for (let i = index; i < index + o.batch; i++) {
+          cases.push(fuzzRestartCase(o.seed, i, abi), fuzzCheckpointCase(o.seed, i, abi));
+        }
+      }
+      index += o.batch;
+      const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r)));
+      if (!runs.length) {
+        console.error("fuzz: the testee declares none of the fuzzed cells");
+        return 2;
+      }
+      const results = await runAll(testee, runs.slice(0, o.runs - runsDone));
+      runsDone += results.length;
+      for (const r of results) {
+        if (!isFailure(r.status)) continue;
+        failures++;
+        found.push(r);
+        if (failures >= o.maxFailures) break;
+      }
+      if (elapsed() - lastReport >= 2) {
+        lastReport = elapsed();
+        console.error(
+          `fuzz: ${runsDone} runs, ${
+            (runsDone / elapsed()).toFixed(0)
+          }/s, ${failures} failures, next index ${index}`,
+        );
+      }
+    }
+  } finally {
+    await testee.close();
+  }
+  console.log(
+    `fuzz: ${runsDone} runs in ${elapsed().toFixed(1)} s (${
+      (runsDone / elapsed()).toFixed(0)
+    }/s), ${failures} failures, seed ${o.seed}, indices ${o.start}..${index - 1}`,
+  );
+  for (const r of found) {
+    const shrinker = fresh();
+    await shrinker.start();
+    let minimal = r.run.case;
+    try {
+      const res = await shrinkCase(r.run.case, async (c) => {
+        const [run] = caseRuns([c]).filter((x) => x.profile === r.run.profile);
+        if (!run) return false;
+        const [res] = await runAll(shrinker, [run]);
+        return isFailure(res!.status);
+      });
+      minimal = {
+        ...res.minimal,
+        id: `${r.run.case.id}-min`,
+        reason: `shrunk from ${r.rid} (${res.tries} tries)`,
+      };
+    } finally {
+      await shrinker.close();
+    }
+    const line = caseToLine(
+      minimal.op === "restart" && r.run.profile
+        ? { ...minimal, profiles: [r.run.profile] }
+        : minimal,
+    );
+    await Deno.writeTextFile(o.corpus, line + "\n", { append: true });
+    console.log(`FAIL ${r.rid} (${r.status})`);
+    for (const d of r.differences.slice(0, 4)) console.log(`  ${formatDifference(d)}`);
+    if (r.detail) console.log(`  ${r.detail}`);
+    console.log(
+      `  shrunk to ${
+        minimal.op === "restart" ? `${minimal.image.length} image bytes` : "a minimal task"
+      } → ${o.corpus}`,
+    );
+  }
+  if (found.length) {
+    console.log(
+      `replay: ${gateCommand()} --replay ${o.corpus} ${
+        o.impl.includes("=") ? `--no-bundled --impl '${o.impl}'` : `--only ${o.impl}`
+      }`,
+    );
+  }
+  return failures ? 1 : 0;
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    console.error(`fuzz: ${(e as Error).message}`);
+    code = 2;
+  }
+  Deno.exit(code);
+}

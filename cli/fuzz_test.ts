@@ -1,0 +1,59 @@
+// `deno task fuzz` end to end: a bug is found, shrunk, written to a corpus that replays.
+import { match, ok, strictEqual } from "node:assert/strict";
+import { buildC } from "../harness/build.ts";
+
+const FUZZ = new URL("./fuzz.ts", import.meta.url).pathname;
+const CONFORM = new URL("./conform.ts", import.meta.url).pathname;
+
+async function run(script: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, out: text(out.stdout), err: text(out.stderr) };
+}
+
+Deno.test("fuzz finds a held-back bug, shrinks it to a few bytes, and the corpus replays", async () => {
+  const dir = await Deno.makeTempDir();
+  const corpus = `${dir}/found.jsonl`;
+  const mutant = await buildC(["-DMUTANT=m43"]);
+  const r = await run(
+    FUZZ,
+    "--impl",
+    `m43=${mutant}`,
+    "--runs",
+    "30000",
+    "--max-failures",
+    "1",
+    "--corpus",
+    corpus,
+  );
+  strictEqual(r.code, 1, r.out + r.err);
+  match(r.out, /FAIL restart\/\w+\/fuzz\/s1-\d+@seed/);
+  match(r.err, /fuzz: m43, seed 1/);
+  const line = JSON.parse((await Deno.readTextFile(corpus)).trim());
+  ok(line.image.length / 2 <= 16, `shrunk to ${line.image.length / 2} bytes`);
+  const replayBad = await run(
+    CONFORM,
+    "--replay",
+    corpus,
+    "--no-bundled",
+    "--impl",
+    `m43=${mutant}`,
+  );
+  strictEqual(replayBad.code, 1, replayBad.out);
+  const good = await buildC();
+  const replayGood = await run(CONFORM, "--replay", corpus, "--no-bundled", "--impl", `c=${good}`);
+  strictEqual(replayGood.code, 0, replayGood.out);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fuzz exits 0 on a correct implementation and 2 on usage errors", async () => {
+  const good = await buildC();
+  const r = await run(FUZZ, "--impl", `c=${good}`, "--runs", "4000", "--corpus", "/dev/null");
+  strictEqual(r.code, 0, r.out + r.err);
+  match(r.out, /fuzz: 4000 runs in .* 0 failures/);
+  strictEqual((await run(FUZZ)).code, 2);
+  strictEqual((await run(FUZZ, "--impl", "nosuch")).code, 2);
+});

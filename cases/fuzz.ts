@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { abiNames, getAbi } from "../reference/abi.ts";
+import { abiNames, getAbi, registryGeneration } from "../reference/abi.ts";
 import { concat } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type AbiName, type Field, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
@@ -88,7 +88,7 @@ const MUTATIONS: readonly ((rng: Prng, img: Uint8Array, abi: AbiName) => Uint8Ar
     const others = abiNames().filter((a) => a !== abi);
     if (!others.length) return img;
     const other = rng.pick(others);
-    const foreign = checkpoint(genTaskState(rng, other), genCheckpointEnv(rng, other)).image;
+    const foreign = baseImage(0, rng.int(BASES), other).image;
     const mine = [...walkRecords(abi, img)].map((r) => r.offset);
     const theirs = [...walkRecords(other, foreign)].map((r) => r.offset);
     const at = mine.length ? rng.pick(mine) : 0;
@@ -192,12 +192,30 @@ function fuzzRestartEnv(rng: Prng, abi: AbiName, kernel: RestartEnv["kernel"]): 
   };
 }
 
+/** How many distinct base images a fuzz seed mutates, per ABI. */
+const BASES = 256;
+const bases = new Map<string, { image: Uint8Array; kernel: RestartEnv["kernel"] }>();
+
+/** Base image `k` of a seed and ABI: the checkpoint image of a generated task (cached). */
+function baseImage(seed: number, k: number, abi: AbiName) {
+  const key = `${seed}/${abi}/${k}/${registryGeneration()}`;
+  let b = bases.get(key);
+  if (!b) {
+    const rng = rngFor(seed, k, abi, "base");
+    const env = genCheckpointEnv(rng, abi);
+    b = { image: checkpoint(genTaskState(rng, abi), env).image, kernel: env.kernel };
+    if (bases.size > 16 * BASES) bases.clear();
+    bases.set(key, b);
+  }
+  return b;
+}
+
 /** Fuzzed restart case `index` of `seed` for an ABI: `restart/<abi>/fuzz/s<seed>-<index>`. */
 export function fuzzRestartCase(seed: number, index: number, abi: AbiName): RestartCase {
   const rng = rngFor(seed, index, abi, "restart");
-  const state = genTaskState(rng, abi);
-  const cenv = genCheckpointEnv(rng, abi);
-  let image = checkpoint(state, cenv).image;
+  const base = baseImage(seed, rng.int(BASES), abi);
+  const cenv = { kernel: base.kernel };
+  let image = base.image;
   const steps: number[] = [];
   for (let n = 1 + rng.int(4); n > 0; n--) {
     const m = rng.int(MUTATIONS.length);

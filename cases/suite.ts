@@ -144,12 +144,17 @@ function classOf(ret: { defined: boolean; value?: number }): CaseClass {
 }
 
 /** Expands cases into runs: a checkpoint case once, a restart case once per profile, with classes. */
-export function caseRuns(cases: readonly Case[]): CaseRun[] {
+export function caseRuns(cases: Iterable<Case>): CaseRun[] {
   const out: CaseRun[] = [];
   for (const c of cases) {
     if (c.op === "checkpoint") {
       const r = checkpoint(c.state, c.env);
-      out.push({ rid: c.id, case: c, class: r.ret > 0 ? "must-accept" : "must-reject" });
+      out.push({
+        rid: c.id,
+        case: c,
+        class: r.ret > 0 ? "must-accept" : "must-reject",
+        expected: { kind: "checkpoint", r },
+      });
       continue;
     }
     for (const profile of c.profiles ?? PROFILES) {
@@ -159,6 +164,7 @@ export function caseRuns(cases: readonly Case[]): CaseRun[] {
         case: c,
         profile,
         class: classOf(o.ret.defined ? { defined: true, value: o.ret.value } : { defined: false }),
+        expected: { kind: "restart", o },
       });
     }
   }

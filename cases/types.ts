@@ -5,7 +5,14 @@
  * @module
  */
 import type { AbiName } from "../reference/layout.ts";
-import type { CheckpointEnv, Profile, RestartEnv, TaskState } from "../reference/types.ts";
+import type {
+  CheckpointEnv,
+  CheckpointResult,
+  Profile,
+  RestartEnv,
+  RestartOutcome,
+  TaskState,
+} from "../reference/types.ts";
 
 /**
  * `must-accept`: the reference succeeds; `must-reject`: it returns an error
@@ -58,6 +65,11 @@ export interface RestartCase extends CaseBase {
 /** Any case. */
 export type Case = CheckpointCase | RestartCase;
 
+/** The reference's result for a run: computed once, when the run is made. */
+export type Expected =
+  | { readonly kind: "checkpoint"; readonly r: CheckpointResult }
+  | { readonly kind: "restart"; readonly o: RestartOutcome };
+
 /** One run of a case: a checkpoint case once, a restart case once per profile. */
 export interface CaseRun {
   /** Result id: the case id, plus `@profile` for restart. */
@@ -68,4 +80,6 @@ export interface CaseRun {
   readonly profile?: Profile;
   /** Its class, from the reference outcome under that profile. */
   readonly class: CaseClass;
+  /** The reference's result, from which the class comes. */
+  readonly expected: Expected;
 }

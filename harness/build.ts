@@ -115,6 +115,32 @@ export function buildC(flags: readonly string[] = []): Promise<string> {
   });
 }
 
+/** True when the seed-c sources (the seed's code in user space) are present in this checkout. */
+export function haveSeedCSources(): boolean {
+  try {
+    return Deno.statSync(`${ROOT}impls/seed-c/build.sh`).isFile &&
+      Deno.statSync(`${ROOT}golden/recipe/port`).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds `impls/seed-c` for an ABI (the seed's own code, compiled unmodified
+ * against a user-space shim), with extra gcc flags; returns the binary's path.
+ */
+export function buildSeedC(abi: string, flags: readonly string[] = []): Promise<string> {
+  return buildCached({
+    name: `seed-c-${abi}`,
+    inputs: [
+      ...filesUnder("impls/seed-c", /\.(c|h|sh)$/),
+      ...filesUnder("golden/recipe/port", /./),
+    ],
+    command: ["sh", "impls/seed-c/build.sh", "{out}", abi, ...flags],
+    output: "seed-c",
+  });
+}
+
 /** Builds a single-file C testee from the repository (a test testee, say). */
 export function buildSingleC(path: string, flags: readonly string[] = []): Promise<string> {
   const name = path.replace(/^.*\//, "").replace(/\.c$/, "");

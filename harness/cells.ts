@@ -59,11 +59,14 @@ export interface Scope {
   readonly profiles?: readonly string[];
   /** `--require` patterns (`OP/ABI/PROFILE`, `*` and `?` wildcards). */
   readonly require?: readonly string[];
+  /** When set, only these cells are in scope (a replayed corpus covers its own cells). */
+  readonly cells?: readonly Cell[];
 }
 
 /** True when a cell survives the scope's `--op`, `--abi` and `--profile`. */
 export function inScope(cell: Cell, scope: Scope): boolean {
   const [op, abi, profile] = cell.split("/");
+  if (scope.cells && !scope.cells.includes(cell)) return false;
   return (!scope.ops?.length || scope.ops.includes(op as Op)) &&
     (!scope.abis?.length || scope.abis.includes(abi!)) &&
     (!profile || !scope.profiles?.length || scope.profiles.includes(profile));

@@ -7,11 +7,8 @@
  * @module
  */
 import { toHex } from "../reference/bytes.ts";
-import { checkpoint } from "../reference/checkpoint.ts";
 import { errnoName } from "../reference/errors.ts";
 import { type AbiName, TASK_COMM_LEN } from "../reference/layout.ts";
-import { restart } from "../reference/restart.ts";
-import type { CheckpointResult, RestartOutcome } from "../reference/types.ts";
 import { fieldSpans } from "../reference/walk.ts";
 import type { CaseRun } from "../cases/types.ts";
 import type { Outcome } from "../protocol/testee.ts";
@@ -68,36 +65,38 @@ export interface CaseResult {
   readonly decidedBy?: string;
 }
 
-/** The reference's result for a run, computed once. */
-export type Expected = { kind: "checkpoint"; r: CheckpointResult } | {
-  kind: "restart";
-  o: RestartOutcome;
-};
+import type { Expected } from "../cases/types.ts";
+export type { Expected };
 
-/** Memoizes a function of a run on the run object (shared by every testee that runs it). */
-function perRun<T>(f: (run: CaseRun) => T): (run: CaseRun) => T {
-  const cache = new WeakMap<CaseRun, T>();
-  return (run) => {
-    if (!cache.has(run)) cache.set(run, f(run));
-    return cache.get(run)!;
-  };
+const requests = new WeakMap<CaseRun, Request>();
+const expectations = new WeakMap<Request, Expected>();
+
+/**
+ * The request a run sends: one object per run, so that its encoding is
+ * cached across testees and the reference's result travels with it.
+ */
+export function requestOf(run: CaseRun): Request {
+  let r = requests.get(run);
+  if (!r) {
+    const c = run.case;
+    r = c.op === "checkpoint"
+      ? { op: "checkpoint", state: c.state, env: c.env }
+      : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
+    requests.set(run, r);
+    expectations.set(r, run.expected);
+  }
+  return r;
 }
 
-/** The request a run sends (one object per run, so its encoding is cached across testees). */
-export const requestOf: (run: CaseRun) => Request = perRun((run) => {
-  const c = run.case;
-  return c.op === "checkpoint"
-    ? { op: "checkpoint", state: c.state, env: c.env }
-    : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
-});
+/** The reference result for a run (computed once, when the run was made). */
+export function expectedOf(run: CaseRun): Expected {
+  return run.expected;
+}
 
-/** The reference result for a run, computed once per run object. */
-export const expectedOf: (run: CaseRun) => Expected = perRun((run) => {
-  const c = run.case;
-  return c.op === "checkpoint"
-    ? { kind: "checkpoint", r: checkpoint(c.state, c.env) }
-    : { kind: "restart", o: restart(c.image, c.env, run.profile!) };
-});
+/** The reference result carried by a request made by {@link requestOf}, if it was. */
+export function expectedOfRequest(r: Request): Expected | undefined {
+  return expectations.get(r);
+}
 
 /**
  * Per byte of an image: the record and field it belongs to and where that

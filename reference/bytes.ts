@@ -59,10 +59,33 @@ export function fromHex(text: string): Uint8Array | undefined {
 
 /** Reads an unsigned integer of `size` bytes at `at`. */
 export function readUnsigned(buf: Uint8Array, at: number, size: number, endian: Endian): bigint {
+  const little = endian === "little";
+  if (size === 1) return BigInt(buf[at]!);
+  if (size === 2 || size === 4) {
+    let v = 0;
+    for (let i = 0; i < size; i++) v = v * 256 + buf[little ? at + size - 1 - i : at + i]!;
+    return BigInt(v);
+  }
+  if (size === 8) {
+    const lo = readUnsignedNumber(buf, little ? at : at + 4, 4, endian);
+    const hi = readUnsignedNumber(buf, little ? at + 4 : at, 4, endian);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
   let v = 0n;
+  for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(buf[little ? at + size - 1 - i : at + i]!);
+  return v;
+}
+
+/** Reads an unsigned integer of at most 6 bytes at `at` as a number. */
+export function readUnsignedNumber(
+  buf: Uint8Array,
+  at: number,
+  size: number,
+  endian: Endian,
+): number {
+  let v = 0;
   for (let i = 0; i < size; i++) {
-    const b = buf[endian === "little" ? at + size - 1 - i : at + i]!;
-    v = (v << 8n) | BigInt(b);
+    v = v * 256 + buf[endian === "little" ? at + size - 1 - i : at + i]!;
   }
   return v;
 }
@@ -75,10 +98,33 @@ export function writeUnsigned(
   endian: Endian,
   value: bigint,
 ): void {
+  const little = endian === "little";
+  if (size <= 4) {
+    let v = Number(BigInt.asUintN(size * 8, value));
+    for (let i = 0; i < size; i++) {
+      buf[little ? at + i : at + size - 1 - i] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
+    return;
+  }
+  if (size === 8) {
+    const v = BigInt.asUintN(64, value);
+    const lo = Number(v & 0xffffffffn), hi = Number(v >> 32n);
+    writeUnsigned32(buf, little ? at : at + 4, lo, endian);
+    writeUnsigned32(buf, little ? at + 4 : at, hi, endian);
+    return;
+  }
   let v = BigInt.asUintN(size * 8, value);
   for (let i = 0; i < size; i++) {
-    buf[endian === "little" ? at + i : at + size - 1 - i] = Number(v & 0xffn);
+    buf[little ? at + i : at + size - 1 - i] = Number(v & 0xffn);
     v >>= 8n;
+  }
+}
+
+function writeUnsigned32(buf: Uint8Array, at: number, v: number, endian: Endian): void {
+  for (let i = 0; i < 4; i++) {
+    buf[endian === "little" ? at + i : at + 3 - i] = v & 0xff;
+    v = v >>> 8;
   }
 }
 

@@ -4,19 +4,20 @@
  *
  * @module
  */
-import { concat } from "./bytes.ts";
 import { encodeInto } from "./codec.ts";
 import { ERRNO } from "./errors.ts";
 import {
   CR_CTX_CKPT,
   CR_VERSION,
+  imageSize,
   layoutOf,
   MAGIC_HEAD,
   MAGIC_TAIL,
   RECORD_TYPES,
   TASK_COMM_LEN,
+  TASK_STATE_FIELDS,
 } from "./layout.ts";
-import type { AbiLayout, RecordLayout } from "./layout.ts";
+import type { RecordLayout } from "./layout.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
@@ -26,11 +27,14 @@ export const TASK_DEAD = 64n;
 /** The scratch buffer's size: two pages (`CR_HBUF_ORDER` 1). */
 export const HBUF_SIZE = 8192;
 
-/** Encodes an 8-byte record header. */
-export function encodeHeader(l: AbiLayout, type: number, len: number, parent = 0n): Uint8Array {
-  const out = new Uint8Array(l.HDR.size);
-  encodeInto(l.HDR, l.abi.endian, { type: BigInt(type), len: BigInt(len), parent }, out);
-  return out;
+/** The scratch buffer, reused by every call (checkpoint is synchronous). */
+const hbuf = new Uint8Array(HBUF_SIZE);
+
+/** The TASK record's values: the task's fields and `task_comm_len`. */
+function taskValues(state: TaskState): Record<string, bigint> {
+  const v: Record<string, bigint> = { task_comm_len: BigInt(TASK_COMM_LEN) };
+  for (const name of TASK_STATE_FIELDS) v[name] = state[name as keyof TaskState] as bigint;
+  return v;
 }
 
 /**
@@ -80,19 +84,33 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
 
   const l = layoutOf(env.abi);
   const endian = l.abi.endian;
-  // The scratch buffer: its never-written bytes are never output (HEAD fills
-  // [0, 224) before TASK reuses [0, size)), so their value does not matter.
-  const hbuf = new Uint8Array(HBUF_SIZE);
+  // The scratch buffer, reused from call to call: cleared where records go,
+  // then HEAD is built in it and TASK over it, as the seed does.
+  const used = Math.max(l.HEAD.size, l.TASK.size, l.TAIL.size);
+  hbuf.fill(0, 0, used);
+  const image = new Uint8Array(imageSize(env.abi));
+  let at = 0;
+  const put = (type: number, payload: Uint8Array) => {
+    encodeInto(
+      l.HDR,
+      endian,
+      { type: BigInt(type), len: BigInt(payload.length), parent: 0n },
+      image,
+      at,
+    );
+    image.set(payload, at + l.HDR.size);
+    at += l.HDR.size + payload.length;
+  };
   const record = (
     layout: RecordLayout,
     type: number,
     values: Record<string, bigint | Uint8Array>,
   ) => {
     encodeInto(layout, endian, values, hbuf);
-    return concat([encodeHeader(l, type, layout.size), hbuf.slice(0, layout.size)]);
+    put(type, hbuf.subarray(0, layout.size));
   };
 
-  const head = record(l.HEAD, RECORD_TYPES.HEAD, {
+  record(l.HEAD, RECORD_TYPES.HEAD, {
     magic: MAGIC_HEAD,
     major: BigInt(env.kernel.major),
     minor: BigInt(env.kernel.minor),
@@ -107,24 +125,18 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   if (state.state === TASK_DEAD) {
     return {
       ret: -ERRNO.EAGAIN,
-      image: head,
+      image: image.slice(0, at),
       counter: crid,
       decision: {
         record: "TASK",
         check: "TASK.state",
-        offset: head.length,
+        offset: at,
         detail: "task is TASK_DEAD",
       },
     };
   }
-  const { comm, ...ints } = state;
-  const task = record(l.TASK, RECORD_TYPES.TASK, { ...ints, task_comm_len: BigInt(TASK_COMM_LEN) });
-  const string = concat([encodeHeader(l, RECORD_TYPES.STRING, TASK_COMM_LEN), comm]);
-  const tail = record(l.TAIL, RECORD_TYPES.TAIL, { magic: MAGIC_TAIL });
-  return {
-    ret: crid,
-    image: concat([head, task, string, tail]),
-    counter: crid,
-    decision: decide("ok", "checkpoint written"),
-  };
+  record(l.TASK, RECORD_TYPES.TASK, taskValues(state));
+  put(RECORD_TYPES.STRING, state.comm);
+  record(l.TAIL, RECORD_TYPES.TAIL, { magic: MAGIC_TAIL });
+  return { ret: crid, image, counter: crid, decision: decide("ok", "checkpoint written") };
 }

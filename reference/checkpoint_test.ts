@@ -40,12 +40,16 @@ Deno.test("checkpoint() copies a 64-byte utsname without NUL and leaks version[5
   deepStrictEqual(task.subarray(20, 24), h("00000000")); // high half of time 1
 });
 
-Deno.test("checkpoint() writes u64 maxima on x86_64", () => {
+Deno.test("checkpoint() writes u64 maxima on x86_64 (tv_nsec at its own maximum, 10^9-1)", () => {
   const max = (1n << 64n) - 1n;
   const t = sampleTask();
   for (const k of Object.keys(t) as (keyof TaskState)[]) {
     if (k === "comm") continue;
-    (t as unknown as Record<string, bigint>)[k] = k.startsWith("exit_") ? 0xffffffffn : max;
+    (t as unknown as Record<string, bigint>)[k] = k.startsWith("exit_")
+      ? 0xffffffffn
+      : k.endsWith("_nsec")
+      ? 999_999_999n
+      : max;
   }
   const r = checkpoint(t, env("x86_64", max));
   deepStrictEqual(
@@ -55,7 +59,11 @@ Deno.test("checkpoint() writes u64 maxima on x86_64", () => {
       "ff".repeat(8),
       "ff".repeat(12),
       "ffffffff", // padding: high half of time 2^64-1
-      "ff".repeat(8 * 15),
+      "ff".repeat(8 * 10), // utime .. start_time_sec
+      "ffc99a3b00000000", // start_time_nsec 999999999
+      "ff".repeat(8), // real_start_time_sec
+      "ffc99a3b00000000", // real_start_time_nsec
+      "ff".repeat(8 * 2), // min_flt, maj_flt
       "10000000",
       "00000000",
     ),

@@ -117,6 +117,19 @@ export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
   { id: "ok", profiles: BOTH },
 ]);
 
+/**
+ * Scratch memory reused from run to run (restart is synchronous, so one set
+ * serves every call): allocating typed arrays per run dominated its cost.
+ */
+const scratch = new Map<string, ShadowMem>();
+
+/** A pooled block of `size` never-written bytes from `source`, of at least `size` capacity. */
+function pooled(slot: string, size: number, source: UndefinedSource): ShadowMem {
+  let m = scratch.get(slot);
+  if (!m || m.val.length < size) scratch.set(slot, m = new ShadowMem(size, source));
+  return m.reset(source, size);
+}
+
 /** An outcome reached: thrown through the run and caught at the top. */
 class Done {
   constructor(readonly outcome: RestartOutcome) {}
@@ -142,11 +155,12 @@ class Run {
     this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
     this.hardened = profile === "hardened";
-    this.hbuf = new ShadowMem(
+    this.hbuf = pooled(
+      "hbuf",
       Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size),
       "page",
     );
-    this.comm = new ShadowMem(TASK_COMM_LEN, "stack");
+    this.comm = pooled("comm-before", TASK_COMM_LEN, "stack");
     this.comm.write(0, env.comm);
     this.counter = (env.counter ?? 0) + 1;
   }
@@ -194,8 +208,7 @@ class Run {
       ? defined(this.pos)
       : { defined: false, source, why };
     if (!this.commFinal) {
-      const c = new ShadowMem(TASK_COMM_LEN, source);
-      this.comm = c;
+      this.comm = pooled("comm-undefined", TASK_COMM_LEN, source);
     }
     this.finish(
       { defined: false, source, why },
@@ -222,7 +235,7 @@ class Run {
   readObj(rec: RecordName, dst: ShadowMem, n: number, type: number): Sym {
     const H = this.l.HDR;
     const start = this.pos;
-    const hdr = new ShadowMem(H.size, "stack");
+    const hdr = pooled("hdr", H.size, "stack");
     const got = this.read(hdr, H.size);
     if (this.hardened && got < H.size) {
       this.fail(
@@ -451,7 +464,7 @@ class Run {
       );
     }
     const tcl = c.s.number;
-    const buf = new ShadowMem(tcl, "kmalloc");
+    const buf = pooled("kmalloc", tcl, "kmalloc");
     const sStart = this.pos;
     const sp = this.readObj("STRING", buf, tcl, RECORD_TYPES.STRING);
     const f = field(this.l.HDR, "parent");
@@ -468,7 +481,7 @@ class Run {
       this.commFinal = true;
       return;
     }
-    const comm = new ShadowMem(TASK_COMM_LEN, "stack");
+    const comm = pooled("comm-after", TASK_COMM_LEN, "stack");
     comm.write(0, new Uint8Array(TASK_COMM_LEN));
     const n = Math.min(tcl, TASK_COMM_LEN);
     comm.val.set(buf.val.subarray(0, n));

@@ -26,6 +26,13 @@ export class ShadowMem {
     this.undef = new Uint8Array(size).fill(CODES[source]);
   }
 
+  /** Makes the first `size` bytes never-written again, from `source` (for reuse across runs). */
+  reset(source: UndefinedSource, size: number = this.val.length): this {
+    this.val.fill(0, 0, size);
+    this.undef.fill(CODES[source], 0, size);
+    return this;
+  }
+
   /** Copies defined bytes in at `at` (from the image, say). */
   write(at: number, bytes: Uint8Array): void {
     this.val.set(bytes, at);
@@ -39,17 +46,29 @@ export class ShadowMem {
 
   /** Reads a field (at `base` + its offset) as a symbolic integer. */
   sym(f: Field, endian: Endian, base = 0): Sym {
-    let value = 0n;
-    let known = 0n;
+    // Bytes from the most significant down, in two 32-bit halves of plain
+    // numbers (BigInt arithmetic per byte was most of restart's cost).
+    const size = f.size;
+    let hi = 0, lo = 0, khi = 0, klo = 0;
     let source: UndefinedSource | undefined;
-    for (let i = 0; i < f.size; i++) {
-      const at = base + f.offset + (endian === "little" ? f.size - 1 - i : i);
+    for (let i = 0; i < size; i++) {
+      const sig = size - 1 - i; // significance of this byte: 0 is the least
+      const at = base + f.offset + (endian === "little" ? sig : i);
       const u = this.undef[at]!;
-      value = (value << 8n) | BigInt(this.val[at]!);
-      known = (known << 8n) | (u === 0 ? 0xffn : 0n);
-      if (u !== 0) source ??= SOURCES[u];
+      const b = this.val[at]!;
+      const k = u === 0 ? 0xff : 0;
+      if (u !== 0 && source === undefined) source = SOURCES[u];
+      if (sig >= 4) {
+        hi = hi * 256 + b;
+        khi = khi * 256 + k;
+      } else {
+        lo = lo * 256 + b;
+        klo = klo * 256 + k;
+      }
     }
-    return new Sym(value, known, f.size * 8, f.type === "s16" || f.type === "s32", source);
+    const value = size > 4 ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
+    const known = size > 4 ? (BigInt(khi) << 32n) | BigInt(klo) : BigInt(klo);
+    return new Sym(value, known, size * 8, f.type === "s16" || f.type === "s32", source);
   }
 }
 

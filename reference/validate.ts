@@ -39,6 +39,16 @@ export interface FieldDomain {
  * a timespec's `tv_nsec`, which a kernel keeps normalised.
  */
 export function fieldDomain(f: Field, abi: AbiName): FieldDomain {
+  let byAbi = domains.get(f);
+  if (!byAbi) domains.set(f, byAbi = new Map());
+  let d = byAbi.get(abi);
+  if (!d) byAbi.set(abi, d = computeDomain(f, abi));
+  return d;
+}
+
+const domains = new WeakMap<Field, Map<AbiName, FieldDomain>>();
+
+function computeDomain(f: Field, abi: AbiName): FieldDomain {
   const bits = BigInt(f.size * 8);
   const max = (1n << bits) - 1n;
   if (f.source === "nsec") {

@@ -117,6 +117,13 @@ export class Child {
     });
   }
 
+  /** The next frame if one is already buffered (no waiting). Throws ProtocolError for oversized frames. */
+  tryFrame(): Uint8Array | undefined {
+    const f = this.frames.next();
+    if (f && this.proc.stdout!.isPaused()) this.proc.stdout!.resume();
+    return f;
+  }
+
   /**
    * The next frame, "eof", or "timeout" after `ms`. When the child itself has
    * exited, a descendant holding stdout open does not keep the harness

@@ -223,7 +223,7 @@ export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
   }
   const o = exp.o;
   const d = o.decision;
-  const decidedBy = `${d.check} @0x${d.offset.toString(16).padStart(3, "0")}`;
+
   if (o.ret.defined) {
     if (a.ret !== o.ret.value) out("ret", retText(o.ret.value), retText(a.ret));
   } else notes.push(`ret ${retText(a.ret)} (undefined in the seed: ${o.ret.why})`);
@@ -269,8 +269,13 @@ export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
     differences: diffs,
     undefinedNotes: notes,
     context,
-    decidedBy,
+    decidedBy: diffs.length ? decidedByOf(o) : undefined,
   };
+}
+
+/** What decided a restart outcome, as shown: `HEAD.patch @0x014`. */
+export function decidedByOf(o: { decision: { check: string; offset: number } }): string {
+  return `${o.decision.check} @0x${o.decision.offset.toString(16).padStart(3, "0")}`;
 }
 
 /** Formats one difference: `TASK.exit_code @0x0fc: expected 00000000 got 01000000` (x86_64). */

@@ -99,7 +99,8 @@ export class ProcessTestee implements Testee {
       let outcome: Outcome;
       let restartChild = false;
       try {
-        const f = await child.nextFrame(this.opts.timeoutMs);
+        // Answers already buffered are taken without yielding to the event loop.
+        const f = child.tryFrame() ?? await child.nextFrame(this.opts.timeoutMs);
         if (f === "eof") {
           const st = await raceTimeout(child.status, this.opts.graceMs);
           const how = st === "timeout"

@@ -7,7 +7,7 @@
  */
 import { toHex } from "../reference/bytes.ts";
 import type { CaseClass } from "../cases/types.ts";
-import { type CaseResult, formatDifference, type Status } from "./compare.ts";
+import { type CaseResult, decidedByOf, formatDifference, type Status } from "./compare.ts";
 import { conforms, type ImplReport } from "./runner.ts";
 import { coverageLine } from "./cells.ts";
 
@@ -143,7 +143,7 @@ export function jsonReport(reports: readonly ImplReport[], meta: Record<string, 
         class: r.run.class,
         status: r.status,
         reason: r.run.case.reason,
-        decidedBy: r.decidedBy ?? null,
+        decidedBy: r.run.expected.kind === "restart" ? decidedByOf(r.run.expected.o) : null,
         differences: r.differences.map((d) => ({ ...d, text: formatDifference(d) })),
         undefined: r.undefinedNotes,
         detail: r.detail ?? null,

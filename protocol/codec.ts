@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { fromHex, toHex } from "../reference/bytes.ts";
+import { fromHex } from "../reference/bytes.ts";
 import { CrconformError } from "../reference/errors.ts";
-import { TASK_STATE_FIELDS } from "../reference/layout.ts";
 import type { AbiName } from "../reference/layout.ts";
 import {
   type CheckpointEnv,
@@ -114,71 +113,17 @@ export function helloPayload(): Uint8Array {
   return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
 }
 
-const cachedBodies = new WeakMap<Request, Uint8Array>();
+export { encodeFrames, requestBody, requestPayload } from "./encode.ts";
 
-/** Serializes a request (with its id) into a payload; the body is cached per request object. */
-export function requestPayload(req: Request, id: number): Uint8Array {
-  let body = cachedBodies.get(req);
-  if (!body) cachedBodies.set(req, body = enc.encode(requestBody(req)));
-  const head = enc.encode(`op ${req.op}\nid ${id}\n`);
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
-  return out;
-}
-
-/**
- * Frames requests `from`..`to` (their ids are their indices) into one
- * buffer, ready to write: length prefix, `op` and `id` lines, cached body.
- */
-export function encodeFrames(reqs: readonly Request[], from: number, to: number): Uint8Array {
-  const heads: Uint8Array[] = [];
-  const bodies: Uint8Array[] = [];
-  let size = 0;
-  for (let i = from; i < to; i++) {
-    const req = reqs[i]!;
-    let body = cachedBodies.get(req);
-    if (!body) cachedBodies.set(req, body = enc.encode(requestBody(req)));
-    const head = enc.encode(`op ${req.op}\nid ${i}\n`);
-    heads.push(head);
-    bodies.push(body);
-    size += 4 + head.length + body.length;
+/** `[a-z_][a-z0-9_]*`, without a regular expression (this runs once per answer line). */
+function isKey(k: string): boolean {
+  if (!k.length) return false;
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    const lower = c >= 97 && c <= 122, under = c === 95, digit = c >= 48 && c <= 57;
+    if (!(lower || under || (digit && i > 0))) return false;
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (let k = 0; k < heads.length; k++) {
-    const head = heads[k]!;
-    const body = bodies[k]!;
-    view.setUint32(at, head.length + body.length, true);
-    out.set(head, at + 4);
-    out.set(body, at + 4 + head.length);
-    at += 4 + head.length + body.length;
-  }
-  return out;
-}
-
-/** The request body without `op` and `id`: what identifies a request's content. */
-export function requestBody(req: Request): string {
-  const e = req.env;
-  let s = `abi ${e.abi}\n`;
-  s += `major ${e.kernel.major}\nminor ${e.kernel.minor}\npatch ${e.kernel.patch}\n`;
-  s += `counter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${e.file ?? "ok"}\n`;
-  if (req.op === "checkpoint") {
-    const ce = req.env;
-    s += `release ${toHex(ce.uts.release)}\nversion ${toHex(ce.uts.version)}\nmachine ${
-      toHex(ce.uts.machine)
-    }\n`;
-    s += `time ${ce.time}\npid ${ce.pid ?? 0}\n`;
-    const st = req.state as unknown as Record<string, bigint>;
-    for (const name of TASK_STATE_FIELDS) s += `${name} ${st[name]}\n`;
-    s += `comm ${toHex(req.state.comm)}\n`;
-  } else {
-    s += `profile ${req.profile}\ncrid ${req.env.crid ?? 0}\ncomm ${toHex(req.env.comm)}\nimage ${
-      toHex(req.image)
-    }\n`;
-  }
-  return s;
+  return true;
 }
 
 /** Parses `key value` lines; a repeated key or a line without a space is a protocol error. */
@@ -186,12 +131,16 @@ export function parseLines(payload: Uint8Array): Map<string, string> {
   const text = dec.decode(payload);
   const out = new Map<string, string>();
   let lineNo = 0;
-  for (const line of text.split("\n")) {
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
     lineNo++;
     if (line === "") continue;
     const sp = line.indexOf(" ");
     const key = sp < 0 ? line : line.slice(0, sp);
-    if (!/^[a-z_][a-z0-9_]*$/.test(key)) {
+    if (!isKey(key)) {
       throw new ProtocolError(
         `line ${lineNo}: expected "key value", found ${JSON.stringify(line.slice(0, 60))}`,
       );

@@ -4,8 +4,7 @@
 #
 # Builds seed-c for x86_64 and i386 with --coverage -O0 (DIR, default
 # .cache/seed-c-coverage), runs the default suite through the gate against
-# both (profile seed: the only one seed-c declares; --all-states, with
-# known-failures.txt as the expectations), then runs gcov -b on the
+# both (seed-c declares the seed profile only), then runs gcov -b on the
 # port's sys.c, checkpoint.c and restart.c and prints, per function of the
 # seed, branches taken / total and the file:line of every branch never taken,
 # per ABI and for the two ABIs together (a branch counts as taken when either
@@ -35,11 +34,10 @@ for abi in x86_64 i386; do
 done
 
 status=0
-# --all-states: the x86_64 states seed-c answers `unsupported` by default run through the port too;
-# they are the known failures listed in known-failures.txt (tv_nsec through the port's u32).
-tools/deno/deno task conform --no-bundled --expect impls/seed-c/known-failures.txt \
-  --impl "seed-c-x86_64=$out/x86_64/seed-c --all-states$opts" \
-  --impl "seed-c-i386=$out/i386/seed-c --all-states$opts" --profile seed "$@" || status=$?
+# The default suite (named cases, families, regressions, generated states, the fuzz batch).
+tools/deno/deno task conform --no-bundled \
+  --impl "seed-c-x86_64=$out/x86_64/seed-c$opts" \
+  --impl "seed-c-i386=$out/i386/seed-c$opts" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "coverage: the gate exited $status (the numbers below are still what ran)" >&2
 fi

@@ -7,12 +7,12 @@
 import { UTS_LEN } from "../reference/layout.ts";
 import { type BundleCase, encodeBundle } from "./bundle.ts";
 import {
-  DEFAULT_CACHE,
   ensureKernel,
   type EnsureKernelOptions,
   KERNEL_TARGETS,
   type KernelAbi,
   type KernelBuild,
+  kernelCacheDir,
 } from "./kernel_build.ts";
 import {
   interpretRecords,
@@ -51,6 +51,8 @@ export interface RunKernelOptions {
 
 /** The guest wall clock at power-on (QEMU `-rtc base`). */
 export const RTC_BASE = "2008-04-01T00:00:00";
+/** {@link RTC_BASE} in seconds since the epoch: the mtime of every initramfs entry. */
+export const RTC_BASE_EPOCH = Date.parse(`${RTC_BASE}Z`) / 1000;
 
 /**
  * Boots the capture kernel once and returns what it observed.
@@ -66,13 +68,19 @@ export const RTC_BASE = "2008-04-01T00:00:00";
 export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Promise<KernelRun> {
   const build = opts.build ?? (await ensureKernel(abi, opts.ensure));
   if (build.abi !== abi) throw new Error(`runKernel: build is for ${build.abi}, not ${abi}`);
-  const cache = opts.ensure?.cacheDir ?? DEFAULT_CACHE;
+  const cache = opts.ensure?.cacheDir ?? kernelCacheDir();
   let dir = opts.runDir;
   if (!dir) {
     await Deno.mkdir(`${cache}/runs`, { recursive: true });
     dir = await Deno.makeTempDir({ dir: `${cache}/runs`, prefix: `${abi}-` });
   } else await Deno.mkdir(dir, { recursive: true });
   const cases = opts.restartCases ?? [];
+  // The initramfs is a function of its contents only: every entry gets the
+  // mtime RTC_BASE (gen_init_cpio -t for directories and nodes, utime for
+  // files), so neither the build time of the init nor the time of the run
+  // reaches the guest.
+  await Deno.copyFile(build.initBin, `${dir}/init`);
+  await Deno.utime(`${dir}/init`, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
   const list = [
     "dir /dev 0755 0 0",
     "nod /dev/console 0600 0 0 c 5 1",
@@ -80,15 +88,16 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     "nod /dev/null 0666 0 0 c 1 3",
     "dir /proc 0755 0 0",
     "dir /tmp 01777 0 0",
-    `file /init ${build.initBin} 0755 0 0`,
+    `file /init ${dir}/init 0755 0 0`,
   ];
   if (cases.length) {
     await Deno.writeFile(`${dir}/cases.bin`, encodeBundle(cases));
+    await Deno.utime(`${dir}/cases.bin`, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
     list.push(`file /cases.bin ${dir}/cases.bin 0644 0 0`);
   }
   await Deno.writeTextFile(`${dir}/initramfs.list`, list.join("\n") + "\n");
   const cpio = await new Deno.Command(build.genInitCpio, {
-    args: [`${dir}/initramfs.list`],
+    args: ["-t", String(RTC_BASE_EPOCH), `${dir}/initramfs.list`],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -169,5 +178,9 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     consoleLog,
     bootMs,
     qemuArgs: [qemu, ...qemuArgs],
+    qemuCommand: [qemu, ...qemuArgs].map((a) =>
+      a.replaceAll(`${dir}/`, "").replaceAll(`${build.dir}/`, "")
+    ),
+    variant: build.variant,
   };
 }

@@ -17,7 +17,13 @@ import { type Hello, PROTOCOL_VERSION, type Request, requestBody } from "../prot
 import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { runKernel } from "./boot.ts";
 import { type BundleCase, encodeBundle, prctlCanSet } from "./bundle.ts";
-import { buildKeys, ensureKernel, KERNEL_ABIS, type KernelAbi } from "./kernel_build.ts";
+import {
+  buildKeys,
+  ensureKernel,
+  KERNEL_ABIS,
+  type KernelAbi,
+  type KernelVariant,
+} from "./kernel_build.ts";
 import { type KernelRestartResult, versionFromRelease } from "./serial.ts";
 
 /** Where the captures live. */
@@ -27,10 +33,33 @@ export const MANIFEST_PATH: string = new URL("./MANIFEST.json", import.meta.url)
 /** The ABIs captured. */
 export const GOLDEN_ABIS: readonly KernelAbi[] = KERNEL_ABIS;
 
-/** What a capture was made from. CI recomputes every hash and fails when one changed. */
+/**
+ * The boots of a capture, each on every case and scenario: name, kernel
+ * configuration, kernel command line. They differ only in what never-written
+ * memory holds: "zeroed" zeroes new pages and slab objects; "poisoned" fills
+ * freed pages and slab objects with poison (`0x6b…a5`); "stackpattern" is a
+ * kernel built with `INIT_STACK_ALL_PATTERN` (every stack variable starts as
+ * `0xfe` bytes) and zeroed allocations. A value the reference calls defined
+ * must be the same in all of them.
+ */
+export const BOOTS: readonly {
+  readonly name: "zeroed" | "poisoned" | "stackpattern";
+  readonly variant: KernelVariant;
+  readonly args: string;
+}[] = Object.freeze(
+  [
+    { name: "zeroed", variant: "base", args: "init_on_alloc=1" },
+    { name: "poisoned", variant: "base", args: "init_on_alloc=0 page_poison=1 slub_debug=P" },
+    { name: "stackpattern", variant: "stackpattern", args: "init_on_alloc=1" },
+  ] as const,
+);
+/** A boot of the capture. */
+export type BootName = (typeof BOOTS)[number]["name"];
+/** The boot names, in order. */
+export const BOOT_NAMES: readonly BootName[] = Object.freeze(BOOTS.map((b) => b.name));
+
+/** What a capture was made from. CI recomputes every key and hash and fails when one changed. */
 export interface Manifest {
-  /** When the capture ran (ISO date). */
-  readonly capturedAt: string;
   /** dpkg version of `linux-source-6.1` built. */
   readonly sourceVersion: string;
   /** `make kernelrelease`. */
@@ -39,25 +68,41 @@ export interface Manifest {
   readonly kernel: KernelVersion;
   /** `qemu-system-x86_64 --version`, first line. */
   readonly qemu: string;
-  /** Per ABI: recipe keys (port, config, scripts; init) and the bundle's SHA-256. */
-  readonly abis: Readonly<
-    Record<string, { kernelKey: string; initKey: string; bundle: string; cases: number }>
-  >;
+  /** Per ABI: recipe keys, the bundle's SHA-256, and what the builds produced. */
+  readonly abis: Readonly<Record<string, ManifestAbi>>;
+}
+
+/** One ABI's entry in the manifest. */
+export interface ManifestAbi {
+  /** Key of the base kernel build (port, config.fragment, apply.sh, build.sh, source version). */
+  readonly kernelKey: string;
+  /** Key of the init build (init.c, build-init.sh, base kernel key). */
+  readonly initKey: string;
+  /** Kernel keys of the variants (base key + the variant's fragment), e.g. `stackpattern`. */
+  readonly variantKeys: Readonly<Record<string, string>>;
+  /** SHA-256 of the restart bundle the boots ran. */
+  readonly bundle: string;
+  /** Number of restart cases. */
+  readonly cases: number;
+  /**
+   * SHA-256 of what the builds produced: each variant's `bzImage` and the
+   * init. Not checked without building; a rebuild from any path on the same
+   * toolchain gives the same hashes.
+   */
+  readonly builds: Readonly<Record<string, string>>;
 }
 
 /** One case's kernel result in one boot: ret, consumed, comm (hex), counter delta. */
 export type StoredResult = [ret: number, consumed: number, comm: string, counterDelta: number];
 
-/** `restarts.json`: results of both boots, keyed by {@link requestKey}. */
+/** `restarts.json`: results of every boot ({@link BOOTS}), keyed by {@link requestKey}. */
 export interface StoredRestarts {
   /** ABI. */
   readonly abi: AbiName;
   /** Kernel version the cases were built for. */
   readonly kernel: KernelVersion;
-  /** Results by request key. */
-  readonly results: Readonly<
-    Record<string, { id: string; zeroed: StoredResult; poisoned: StoredResult }>
-  >;
+  /** Results by request key: the case id and the result in each boot. */
+  readonly results: Readonly<Record<string, { id: string } & Record<BootName, StoredResult>>>;
 }
 
 /** True when a kernel can take on the environment: its own version, a comm prctl can set. */
@@ -143,6 +188,17 @@ export async function staleness(m: Manifest): Promise<string[]> {
     if (keys.init !== rec.initKey) {
       out.push(`${abi}: the capture init changed (key ${rec.initKey} → ${keys.init})`);
     }
+    for (const b of BOOTS) {
+      if (b.variant === "base") continue;
+      const was = rec.variantKeys?.[b.variant];
+      if (keys.variants[b.variant] !== was) {
+        out.push(
+          `${abi}: the ${b.variant} kernel's config changed (key ${was ?? "none"} → ${
+            keys.variants[b.variant]
+          })`,
+        );
+      }
+    }
     const cases = goldenCases(abi, m.kernel);
     const hash = bundleHash(cases);
     if (hash !== rec.bundle) {
@@ -187,12 +243,12 @@ const notACheckpoint: Outcome = {
 
 /** The committed captures of one ABI, answering as the kernel did (the "zeroed" boot by default). */
 export class GoldenTestee implements Testee {
-  /** `golden-<abi>`, or `golden-<abi>-poisoned`. */
+  /** `golden-<abi>`, or `golden-<abi>-<boot>` for another boot. */
   readonly name: string;
   private results = new Map<string, KernelRestartResult>();
 
   /** Reads the captures of `abi` from `boot`. */
-  constructor(readonly abi: AbiName, readonly boot: "zeroed" | "poisoned" = "zeroed") {
+  constructor(readonly abi: AbiName, readonly boot: BootName = "zeroed") {
     this.name = boot === "zeroed" ? `golden-${abi}` : `golden-${abi}-${boot}`;
   }
 
@@ -207,6 +263,11 @@ export class GoldenTestee implements Testee {
       );
     }
     for (const [key, v] of Object.entries(stored.results)) {
+      if (!v[this.boot]) {
+        throw new SetupError(
+          `${this.name}: the capture has no ${this.boot} boot; run deno task capture`,
+        );
+      }
       const [ret, consumed, comm, counterDelta] = v[this.boot];
       this.results.set(key, { ret, consumed, comm: fromHex(comm)!, counterDelta });
     }
@@ -270,7 +331,7 @@ export class LiveKernelTestee implements Testee {
     const cases = batch.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
     const run = await runKernel(this.abi, {
       restartCases: bundleCases(cases),
-      bootArgs: "init_on_alloc=1",
+      bootArgs: BOOTS[0]!.args,
     });
     for (const { i, r } of batch) {
       const k = run.restarts.get(String(i));

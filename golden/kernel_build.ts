@@ -1,12 +1,17 @@
 /**
  * Building the capture kernel: Linux 6.1 with crconform's port of the 2008
  * checkpoint/restart seed (the recipe in `golden/recipe/`) and the static
- * capture init, cached by a hash of every input (see {@link buildKeys}).
- * Nothing here runs at import time.
+ * capture init, cached by a hash of every input (see {@link buildKeys}) under
+ * `${cacheRoot()}/kernel` ({@link kernelCacheDir}). The builds do not depend
+ * on where the checkout or the cache is, nor on the time: two builds from
+ * different paths give byte-identical kernels and inits. What a build is
+ * doing is streamed as it happens (phases, apt, a line every 30 s with the
+ * objects compiled so far). Nothing here runs at import time.
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { cacheRoot } from "../harness/build.ts";
 
 /**
  * The ABIs the capture recipe builds a kernel for (`make ARCH=<abi>`), each
@@ -28,28 +33,62 @@ export function isKernelAbi(abi: string): abi is KernelAbi {
   return Object.hasOwn(KERNEL_TARGETS, abi);
 }
 
+/**
+ * The kernel configurations the recipe builds per ABI: `base`
+ * (tinyconfig + `config.fragment`: no automatic stack initialisation, as in
+ * 2008) and variants, each one more fragment merged on top and built
+ * separately (a different compiler flag for every object: no sharing).
+ * `stackpattern`: `INIT_STACK_ALL_PATTERN` (gcc
+ * `-ftrivial-auto-var-init=pattern`), for the stack half of the
+ * definedness probe.
+ */
+export const KERNEL_VARIANTS: Readonly<
+  Record<"base" | "stackpattern", { readonly fragment?: string; readonly what: string }>
+> = Object.freeze({
+  base: { what: "INIT_STACK_NONE (no automatic stack initialisation, as in 2008)" },
+  stackpattern: {
+    fragment: "config.stackpattern",
+    what: "INIT_STACK_ALL_PATTERN (every stack variable pattern-initialised)",
+  },
+});
+/** A kernel configuration of the recipe. */
+export type KernelVariant = keyof typeof KERNEL_VARIANTS;
+
 const HERE = new URL(".", import.meta.url).pathname;
-/** The recipe folder: port, config fragment, build scripts, init. */
+/** The recipe folder: port, config fragments, build scripts, init. */
 export const RECIPE: string = `${HERE}recipe/`;
-const REPO = new URL("../", import.meta.url).pathname;
-/** Default cache directory for source trees, builds and boot runs (gitignored). */
-export const DEFAULT_CACHE: string = `${REPO}.cache/kernel`;
+
+/**
+ * The kernel cache: `${cacheRoot()}/kernel` (`$CRCONFORM_CACHE/kernel`, else
+ * `$XDG_CACHE_HOME/crconform/kernel`, else `~/.cache/crconform/kernel`):
+ * the pristine source, one build folder per ABI, variant and key (about
+ * 1.6 GB each), and the boot runs. Shared by every checkout.
+ */
+export function kernelCacheDir(): string {
+  return `${cacheRoot()}/kernel`;
+}
 
 /** Options of {@link ensureKernel}. */
 export interface EnsureKernelOptions {
-  /** Cache directory. @default `<repo>/.cache/kernel` */
+  /** Cache directory. @default {@link kernelCacheDir} */
   cacheDir?: string;
-  /** Progress messages (setup, build). @default writes to stderr */
+  /** Progress messages (phases, apt, build progress). @default writes to stderr */
   log?: (msg: string) => void;
+  /** Which configuration. @default "base" */
+  variant?: KernelVariant;
+  /** Interval of the build progress lines, ms. @default 30000 */
+  progressEveryMs?: number;
 }
 
 /** A built capture kernel. */
 export interface KernelBuild {
   /** The ABI it was built for. */
   abi: KernelAbi;
+  /** The configuration. */
+  variant: KernelVariant;
   /** Path of the kernel image. */
   bzImage: string;
-  /** Path of the static capture init (`golden/recipe/init.c`). */
+  /** Path of the static capture init (`golden/recipe/init.c`), the same for every variant. */
   initBin: string;
   /** Path of the tree's `usr/gen_init_cpio`, built for the host. */
   genInitCpio: string;
@@ -57,7 +96,9 @@ export interface KernelBuild {
   sourceVersion: string;
   /** `make kernelrelease` of the build (e.g. `6.1.192`). */
   kernelRelease: string;
-  /** Cache key: hash of source version, ABI, every recipe file and init.c (see {@link buildKeys}). */
+  /** Cache key of the kernel image (the variant's key for a variant; see {@link buildKeys}). */
+  kernelKey: string;
+  /** Cache key: kernel and init together. */
   key: string;
   /** The build directory. */
   dir: string;
@@ -65,6 +106,7 @@ export interface KernelBuild {
 
 const dec = new TextDecoder();
 
+/** Runs a command to completion and returns its stdout; throws with the end of stderr on failure. */
 export async function runCommand(
   cmd: string,
   args: string[],
@@ -85,7 +127,70 @@ export async function runCommand(
   return dec.decode(out.stdout);
 }
 
-/** Recipe files (relative to `golden/recipe/`) that key the kernel build. */
+/** `12.3 s`, `4m05s`: an elapsed time for progress lines. */
+export function formatElapsed(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.floor(s - 60 * m)).padStart(2, "0")}s`;
+}
+
+/**
+ * Runs a command, forwarding every stderr line to `log` as it arrives
+ * (prefixed), calling `heartbeat` every `everyMs` while it runs, and
+ * returning its stdout. Throws with the end of stderr on failure.
+ */
+export async function runStreaming(
+  cmd: string,
+  args: string[],
+  opts: {
+    log: (m: string) => void;
+    prefix?: string;
+    heartbeat?: () => Promise<string | undefined>;
+    everyMs?: number;
+  },
+): Promise<string> {
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
+  const prefix = opts.prefix ?? "";
+  let tail = "";
+  const pumpErr = (async () => {
+    let buf = "";
+    const td = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      buf += td.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r/g, "");
+        buf = buf.slice(nl + 1);
+        tail = (tail + line + "\n").slice(-4000);
+        if (line.trim()) opts.log(`${prefix}${line}`);
+      }
+    }
+    if (buf.trim()) {
+      tail = (tail + buf).slice(-4000);
+      opts.log(`${prefix}${buf}`);
+    }
+  })();
+  const pumpOut = new Response(child.stdout).text();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (opts.heartbeat) {
+    const beat = opts.heartbeat;
+    timer = setInterval(() => {
+      beat().then((m) => m && opts.log(`${prefix}${m}`), () => {});
+    }, opts.everyMs ?? 30000);
+  }
+  try {
+    const [status, out] = await Promise.all([child.status, pumpOut, pumpErr]);
+    if (!status.success) {
+      throw new Error(`${cmd} ${args.join(" ")} failed (exit ${status.code}):\n${tail}`);
+    }
+    return out;
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+  }
+}
+
+/** Recipe files (relative to `golden/recipe/`) that key the base kernel build. */
 export async function recipeFiles(): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
@@ -112,25 +217,45 @@ async function hashFiles(prefix: string, files: readonly string[]): Promise<stri
   return h.digest("hex").slice(0, 16);
 }
 
+/** Cache keys of the builds of one ABI (see {@link buildKeys}). */
+export interface BuildKeys {
+  /** The base kernel: linux-source version, ABI, port, config.fragment, apply.sh, build.sh. */
+  kernel: string;
+  /** The init: init.c, build-init.sh and the base kernel key (its tree provides nolibc). */
+  init: string;
+  /** Base kernel and init together. */
+  key: string;
+  /** Per variant, the kernel key: the base key plus the variant's name and fragment. */
+  variants: Readonly<Record<KernelVariant, string>>;
+}
+
 /**
  * Cache keys of a build. `kernel`: SHA-256 over the linux-source version,
  * the ABI and every kernel recipe file (port sources, config fragment,
  * apply.sh, build.sh) — names the build directory. `init`: over init.c and
  * build-init.sh (plus the kernel key, whose tree provides nolibc) — names
  * the init binary, so an init change does not rebuild the kernel. `key`:
- * both together. First 16 hex digits each.
+ * both together. `variants`: a variant's kernel key, over the base kernel
+ * key, its name and its fragment (`variants.base` = `kernel`). First 16 hex
+ * digits each. Paths and times are not inputs: the builds do not depend on
+ * them.
  */
-export async function buildKeys(
-  sourceVersion: string,
-  abi: KernelAbi,
-): Promise<{ kernel: string; init: string; key: string }> {
+export async function buildKeys(sourceVersion: string, abi: KernelAbi): Promise<BuildKeys> {
   const kernel = await hashFiles(
     `linux-source-6.1=${sourceVersion}\nabi=${abi}\n`,
     await recipeFiles(),
   );
   const init = await hashFiles(`kernel=${kernel}\n`, ["init.c", "build-init.sh"]);
   const key = createHash("sha256").update(`${kernel}:${init}`).digest("hex").slice(0, 16);
-  return { kernel, init, key };
+  const variants = { base: kernel } as Record<KernelVariant, string>;
+  for (
+    const [v, spec] of Object.entries(KERNEL_VARIANTS) as [KernelVariant, { fragment?: string }][]
+  ) {
+    if (spec.fragment) {
+      variants[v] = await hashFiles(`kernel=${kernel}\nvariant=${v}\n`, [spec.fragment]);
+    }
+  }
+  return { kernel, init, key, variants };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -142,59 +267,199 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Makes sure a capture kernel for `abi` is built and returns its paths.
+ * Runs `fn` holding the lock file `path` (created exclusively, holding our
+ * pid). Waits while another live process holds it; takes over a lock whose
+ * process is gone. Keeps two captures sharing a cache from building the same
+ * kernel at once.
+ */
+async function withLock<T>(
+  path: string,
+  log: (m: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  let waited = 0;
+  for (;;) {
+    try {
+      const f = await Deno.open(path, { write: true, createNew: true });
+      await f.write(new TextEncoder().encode(`${Deno.pid}\n`));
+      f.close();
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      const holder = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+      if (!holder || !pidAlive(holder)) {
+        await Deno.remove(path).catch(() => {});
+        continue;
+      }
+      if (waited % 30000 === 0) {
+        log(`waiting for process ${holder}, which is building ${path.replace(/\.lock$/, "")}`);
+      }
+      await new Promise((r) => setTimeout(r, 5000));
+      waited += 5000;
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+/** What `build.log` shows so far: objects compiled (CC/AS lines) and the last one. */
+export async function buildLogProgress(
+  buildLog: string,
+): Promise<{ objects: number; last?: string }> {
+  const text = await Deno.readTextFile(buildLog).catch(() => "");
+  let objects = 0;
+  let last: string | undefined;
+  for (const m of text.matchAll(/^\s+(?:CC|AS)\s+(\S+)$/gm)) {
+    objects++;
+    last = m[1];
+  }
+  return { objects, last };
+}
+
+/** Objects compiled by an earlier finished build of `abi` in the cache (an estimate for progress lines). */
+async function earlierObjectCount(cache: string, abi: KernelAbi): Promise<number | undefined> {
+  try {
+    for await (const e of Deno.readDir(cache)) {
+      if (!e.isDirectory || !e.name.startsWith(`build-${abi}-`) || e.name.endsWith(".tmp")) {
+        continue;
+      }
+      const n = Number(
+        (await Deno.readTextFile(`${cache}/${e.name}/objects`).catch(() => "")).trim(),
+      );
+      if (n > 0) return n;
+    }
+  } catch { /* no cache yet */ }
+  return undefined;
+}
+
+/**
+ * Makes sure a capture kernel for `abi` (and `variant`) is built and returns
+ * its paths.
  *
  * Runs `golden/recipe/setup.sh` (installs missing Debian packages, unpacks
  * linux-source-6.1 once into `<cache>/src-<version>/pristine`), then, when
  * `<cache>/build-<abi>-<kernel key>/DONE` is missing, `golden/recipe/build.sh`
- * (copy of the pristine tree, port applied, tinyconfig + fragment, bzImage),
- * then `build-init.sh` when `init-<init key>` is missing. A cold build took
- * about 8.5 min (x86_64, copy included) on this 2-core machine.
- * Not safe to run twice concurrently for the same ABI.
+ * (copy of the pristine tree, port applied, tinyconfig + fragment, bzImage)
+ * into a temporary folder renamed into place, then `build-init.sh` when
+ * `init-<init key>` is missing. A variant builds the base kernel too (its
+ * tree gives the init, the same binary for every variant) and then its own
+ * kernel in `<cache>/build-<abi>-<variant>-<variant key>/`. A cold build
+ * took about 8.5 min (x86_64, copy included) and 5.5 min (i386) on this
+ * 2-core machine. Every phase, apt's output, and every 30 s the number of
+ * objects compiled go to `log`. Builds of the same kernel by two processes
+ * sharing the cache are serialised by a lock file.
  */
 export async function ensureKernel(
   abi: KernelAbi,
   opts: EnsureKernelOptions = {},
 ): Promise<KernelBuild> {
   if (!isKernelAbi(abi)) throw new Error(`ensureKernel: no kernel recipe for ABI ${abi}`);
-  const cache = opts.cacheDir ?? DEFAULT_CACHE;
+  const variant = opts.variant ?? "base";
+  if (!Object.hasOwn(KERNEL_VARIANTS, variant)) {
+    throw new Error(`ensureKernel: no kernel variant ${variant}`);
+  }
+  const cache = opts.cacheDir ?? kernelCacheDir();
   const log = opts.log ?? ((m: string) => console.error(m));
+  const every = opts.progressEveryMs ?? 30000;
   await Deno.mkdir(cache, { recursive: true });
-  const setup = await runCommand("sh", [`${RECIPE}setup.sh`, cache]);
+  const tSetup = Date.now();
+  const setup = await runStreaming("sh", [`${RECIPE}setup.sh`, cache], {
+    log,
+    prefix: "  ",
+    heartbeat: () =>
+      Promise.resolve(`setup: still running (${formatElapsed(Date.now() - tSetup)})`),
+    everyMs: every,
+  });
   const m = /SOURCE_VERSION=(\S+)/.exec(setup);
   if (!m) throw new Error(`setup.sh did not report SOURCE_VERSION:\n${setup}`);
   const sourceVersion = m[1]!;
-  const keys = await buildKeys(sourceVersion, abi);
-  const key = keys.key;
-  const dir = `${cache}/build-${abi}-${keys.kernel}`;
-  if (!(await exists(`${dir}/DONE`))) {
-    log(`kernel: building ${abi} (linux-source ${sourceVersion}, key ${keys.kernel}) in ${dir}`);
-    const t0 = Date.now();
-    await runCommand("sh", [
-      `${RECIPE}build.sh`,
-      abi,
-      `${cache}/src-${sourceVersion}/pristine`,
-      dir,
-    ]);
-    log(`kernel: ${abi} built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (Date.now() - tSetup > 2000) {
+    log(`setup: packages and source ready in ${formatElapsed(Date.now() - tSetup)}`);
   }
+  const keys = await buildKeys(sourceVersion, abi);
+  const pristine = `${cache}/src-${sourceVersion}/pristine`;
+
+  const build = async (v: KernelVariant, dir: string) => {
+    if (await exists(`${dir}/DONE`)) return;
+    await withLock(`${dir}.lock`, log, async () => {
+      if (await exists(`${dir}/DONE`)) return;
+      const name = v === "base" ? abi : `${abi} ${v}`;
+      const tmp = `${dir}.tmp`;
+      log(
+        `kernel ${name}: building (linux-source ${sourceVersion}, key ${keys.variants[v]}; ` +
+          `a cold build takes minutes: ~8.5 min x86_64, ~5.5 min i386 on 2 cores)`,
+      );
+      const t0 = Date.now();
+      const fragment = KERNEL_VARIANTS[v].fragment;
+      const expected = await earlierObjectCount(cache, abi);
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      await runStreaming(
+        "sh",
+        [`${RECIPE}build.sh`, abi, pristine, tmp, ...(fragment ? [fragment] : [])],
+        {
+          log: (l) =>
+            log(`kernel ${name}: ${l.replace(/^build: /, "")} (${formatElapsed(Date.now() - t0)})`),
+          heartbeat: async () => {
+            const p = await buildLogProgress(`${tmp}/build.log`);
+            return p.objects
+              ? `${p.objects}${
+                expected ? ` of about ${expected}` : ""
+              } objects compiled so far (last: ${p.last})`
+              : `still preparing the tree`;
+          },
+          everyMs: every,
+        },
+      );
+      const p = await buildLogProgress(`${tmp}/build.log`);
+      await Deno.writeTextFile(`${tmp}/objects`, `${p.objects}\n`);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await Deno.rename(tmp, dir);
+      log(`kernel ${name}: built in ${formatElapsed(Date.now() - t0)} (${p.objects} objects)`);
+    });
+  };
+
+  const baseDir = `${cache}/build-${abi}-${keys.kernel}`;
+  await build("base", baseDir);
   const again = await buildKeys(sourceVersion, abi);
-  if (again.key !== keys.key) {
+  if (again.key !== keys.key || again.variants[variant] !== keys.variants[variant]) {
     throw new Error("ensureKernel: recipe files changed during the build; run again");
   }
-  const initBin = `${dir}/init-${keys.init}`;
+  const initBin = `${baseDir}/init-${keys.init}`;
   if (!(await exists(initBin))) {
-    await runCommand("sh", [`${RECIPE}build-init.sh`, abi, `${dir}/src`, initBin]);
+    log(`init ${abi}: building (key ${keys.init})`);
+    await runCommand("sh", [`${RECIPE}build-init.sh`, abi, `${baseDir}/src`, initBin]);
   }
+  let dir = baseDir;
+  if (variant !== "base") {
+    dir = `${cache}/build-${abi}-${variant}-${keys.variants[variant]}`;
+    await build(variant, dir);
+  }
+  const kernelKey = keys.variants[variant];
   return {
     abi,
+    variant,
     bzImage: `${dir}/bzImage`,
     initBin,
-    genInitCpio: `${dir}/gen_init_cpio`,
+    genInitCpio: `${baseDir}/gen_init_cpio`,
     sourceVersion,
     kernelRelease: (await Deno.readTextFile(`${dir}/kernelrelease`)).trim(),
-    key,
+    kernelKey,
+    key: variant === "base"
+      ? keys.key
+      : createHash("sha256").update(`${kernelKey}:${keys.init}`).digest("hex").slice(0, 16),
     dir,
   };
 }

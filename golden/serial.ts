@@ -10,7 +10,7 @@
 import { CrconformError } from "../reference/errors.ts";
 import { concat } from "../reference/bytes.ts";
 import type { KernelVersion } from "../reference/types.ts";
-import type { KernelAbi } from "./kernel_build.ts";
+import type { KernelAbi, KernelVariant } from "./kernel_build.ts";
 
 const dec = new TextDecoder();
 
@@ -286,6 +286,10 @@ export interface KernelRun {
   bootMs: number;
   /** The QEMU command line used. */
   qemuArgs: string[];
+  /** The same without folders (the run's files and the kernel image by name): the same from any path. */
+  qemuCommand: string[];
+  /** The kernel configuration booted (`base`, `stackpattern`). */
+  variant: KernelVariant;
 }
 
 /** Kernel version bytes from a kernel release like `6.1.192` (sublevel clamped to 255 as KERNEL_VERSION does). */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # apply.sh TREE — install the crconform checkpoint/restart port into a copy of
-# the linux-source-6.1 tree. Copies golden/kernel/port/ over the tree and makes
+# the linux-source-6.1 tree. Copies golden/recipe/port/ over the tree and makes
 # three scripted edits (PORT.md): Kbuild gets checkpoint/, and both x86
 # syscall tables get 451 checkpoint / 452 restart. Fails if already applied.
 set -eu

@@ -2,11 +2,11 @@
 /*
  * crconform capture init: PID 1 of the patched 6.1 kernel under QEMU.
  *
- * Built static against the kernel's nolibc (see build.sh). Every syscall
+ * Built static against the kernel's nolibc (see build-init.sh). Every syscall
  * goes through my_syscallN so the raw return value is kept (restart can
  * return values outside the errno range).
  *
- * Output: binary records (see golden/kernel.ts, parseRecords) collected in
+ * Output: binary records (see golden/serial.ts, parseRecords) collected in
  * a buffer and sent as hex frames on the data port /dev/ttyS1:
  *   "=CRF <seq> <len> <crc32>\n" <hex lines> "=END <seq>\n"
  * len = payload bytes, crc32 = IEEE CRC-32 of the payload, both hex.

@@ -2,13 +2,12 @@
 # setup.sh — install the build/boot prerequisites and unpack linux-source-6.1
 # into the kernel cache (pristine copy, never modified).
 #
-# Usage: golden/recipe/setup.sh [CACHE_DIR]   (default: <repo>/.cache/kernel)
+# Usage: golden/recipe/setup.sh CACHE_DIR   (golden/kernel_build.ts passes
+# ${cacheRoot()}/kernel: $CRCONFORM_CACHE/kernel, else ~/.cache/crconform/kernel)
 # Prints, as its last line, "SOURCE_VERSION=<dpkg version of linux-source-6.1>".
 # Idempotent: does nothing expensive when everything is already in place.
 set -eu
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-CACHE=${1:-$REPO/.cache/kernel}
+CACHE=${1:-${CRCONFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crconform}/kernel}
 mkdir -p "$CACHE"
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils python3 qemu-system-x86 linux-source-6.1 gcc-multilib"
@@ -18,7 +17,7 @@ for p in $PKGS; do
   case "$st" in *"install ok installed"*) ;; *) MISSING="$MISSING $p" ;; esac
 done
 if [ -n "$MISSING" ]; then
-  echo "setup: installing:$MISSING" >&2
+  echo "setup: installing:$MISSING (apt-get update, then install)" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >&2
   # shellcheck disable=SC2086
@@ -33,6 +32,7 @@ if [ ! -f "$PRISTINE/.unpacked" ]; then
   rm -rf "$PRISTINE" "$PRISTINE.tmp"
   mkdir -p "$PRISTINE.tmp"
   tar -xf "$TARBALL" -C "$PRISTINE.tmp" --strip-components=1
+  echo "setup: unpacked ($(du -sh "$PRISTINE.tmp" | cut -f1))" >&2
   touch "$PRISTINE.tmp/.unpacked"
   mv "$PRISTINE.tmp" "$PRISTINE"
 fi

@@ -2,7 +2,7 @@
 /*
  * crconform port of the 2008 checkpoint/restart seed to Linux 6.1:
  * writing an image (HEAD, TASK, STRING comm, TAIL) of the current task.
- * See golden/kernel/PORT.md for how each 2.6.25 field maps to 6.1.
+ * See golden/recipe/PORT.md for how each 2.6.25 field maps to 6.1.
  */
 #include <linux/version.h>
 #include <linux/sched.h>

@@ -2,7 +2,7 @@
 /*
  * crconform port of the 2008 checkpoint/restart seed to Linux 6.1:
  * reading an image back. Every check, its order and its return value are
- * the seed's. Only comm is restored. See golden/kernel/PORT.md.
+ * the seed's. Only comm is restored. See golden/recipe/PORT.md.
  */
 #include <linux/version.h>
 #include <linux/sched.h>

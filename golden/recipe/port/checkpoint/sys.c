@@ -2,7 +2,7 @@
 /*
  * crconform port of the 2008 checkpoint/restart seed to Linux 6.1:
  * the two syscalls, image I/O, context allocation and the scratch buffer.
- * See golden/kernel/PORT.md for every difference from the 2.6.25 seed.
+ * See golden/recipe/PORT.md for every difference from the 2.6.25 seed.
  */
 #include <linux/sched.h>
 #include <linux/kernel.h>

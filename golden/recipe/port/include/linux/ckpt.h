@@ -2,7 +2,7 @@
 /*
  * crconform port of the 2008 checkpoint/restart seed to Linux 6.1:
  * the per-operation context and the helpers shared by sys.c, checkpoint.c
- * and restart.c. See golden/kernel/PORT.md.
+ * and restart.c. See golden/recipe/PORT.md.
  */
 #ifndef _LINUX_CKPT_H
 #define _LINUX_CKPT_H

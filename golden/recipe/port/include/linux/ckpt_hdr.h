@@ -2,7 +2,7 @@
 /*
  * crconform port of the 2008 checkpoint/restart seed to Linux 6.1:
  * the image format (record header, record types, payload structs, magics).
- * Written for crconform from the seed's description; see golden/kernel/PORT.md.
+ * Written for crconform from the seed's description; see golden/recipe/PORT.md.
  */
 #ifndef _LINUX_CKPT_HDR_H
 #define _LINUX_CKPT_HDR_H

@@ -66,9 +66,11 @@ export class ShadowMem {
         klo = klo * 256 + k;
       }
     }
-    const value = size > 4 ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
-    const known = size > 4 ? (BigInt(khi) << 32n) | BigInt(klo) : BigInt(klo);
-    return new Sym(value, known, size * 8, f.type === "s16" || f.type === "s32", source);
+    const signed = f.type === "s16" || f.type === "s32";
+    if (size <= 4) return new Sym(lo, klo, size * 8, signed, source);
+    const value = (BigInt(hi) << 32n) | BigInt(lo);
+    const known = (BigInt(khi) << 32n) | BigInt(klo);
+    return new Sym(value, known, size * 8, signed, source);
   }
 }
 
@@ -85,101 +87,190 @@ export function anyOf(checks: readonly Tri[]): { verdict: Tri; first: number } {
   return { verdict: unknown ? "unknown" : false, first: -1 };
 }
 
-/** An integer read from shadow memory: its bits, which of them are known, and its signedness. */
+/**
+ * An integer read from shadow memory: its bits, which of them are known, and
+ * its signedness. Widths up to 32 bits are plain numbers (the header fields
+ * and most payload fields); wider ones are bigints.
+ */
 export class Sym {
-  /** Raw unsigned bits (unknown bits are 0). */
-  readonly value: bigint;
-  /** Mask of known bits. */
-  readonly known: bigint;
   /** Width in bits. */
   readonly bits: number;
   /** Whether comparisons treat it as signed. */
   readonly signed: boolean;
   /** Source of the first undefined byte, if any. */
   readonly source: UndefinedSource | undefined;
+  /** Up to 32 bits: the raw unsigned bits and the known-bits mask, as numbers. */
+  private readonly v: number;
+  private readonly k: number;
+  /** Wider: the same as bigints. */
+  private readonly bv: bigint;
+  private readonly bk: bigint;
 
-  /** Wraps raw bits. */
+  /** Wraps raw bits (`value` and `known` as numbers up to 32 bits, else bigints). */
   constructor(
-    value: bigint,
-    known: bigint,
+    value: bigint | number,
+    known: bigint | number,
     bits: number,
     signed: boolean,
     source?: UndefinedSource,
   ) {
-    this.value = value;
-    this.known = known;
     this.bits = bits;
     this.signed = signed;
     this.source = source;
+    if (bits <= 32) {
+      this.v = Number(value) >>> 0;
+      this.k = Number(known) >>> 0;
+      this.bv = 0n;
+      this.bk = 0n;
+    } else {
+      this.v = this.k = 0;
+      this.bv = BigInt(value);
+      this.bk = BigInt(known);
+    }
   }
 
-  private get full(): bigint {
+  private get small(): boolean {
+    return this.bits <= 32;
+  }
+
+  private get full(): number {
+    return this.bits === 32 ? 0xffffffff : (1 << this.bits) - 1;
+  }
+
+  private get bigFull(): bigint {
     return (1n << BigInt(this.bits)) - 1n;
+  }
+
+  /** Raw unsigned bits (unknown bits are 0). */
+  get value(): bigint {
+    return this.small ? BigInt(this.v) : this.bv;
+  }
+
+  /** Mask of known bits. */
+  get known(): bigint {
+    return this.small ? BigInt(this.k) : this.bk;
   }
 
   /** True when every bit is known. */
   get defined(): boolean {
-    return this.known === this.full;
+    return this.small ? this.k === this.full : this.bk === this.bigFull;
   }
 
   /** The value as a number (signed when the field is signed); only meaningful when defined. */
   get number(): number {
-    return Number(this.signed ? BigInt.asIntN(this.bits, this.value) : this.value);
+    if (!this.small) {
+      return Number(this.signed ? BigInt.asIntN(this.bits, this.bv) : this.bv);
+    }
+    return this.signed ? signedOf(this.v, this.bits) : this.v;
   }
 
   /** Reinterprets the same bits as a signed 32-bit `int` (the seed's `return h.parent`). */
   asInt(): Sym {
-    return new Sym(this.value, this.known, this.bits, true, this.source);
+    return this.small
+      ? new Sym(this.v, this.k, this.bits, true, this.source)
+      : new Sym(this.bv, this.bk, this.bits, true, this.source);
   }
 
   /** `x == c`. */
-  eq(c: bigint): Tri {
-    const cc = BigInt.asUintN(this.bits, c);
-    if ((this.value & this.known) !== (cc & this.known)) return false;
+  eq(c: bigint | number): Tri {
+    if (this.small) {
+      const cc = toUnsigned(c, this.bits);
+      if (((this.v & this.k) >>> 0) !== ((cc & this.k) >>> 0)) return false;
+      return this.defined ? true : "unknown";
+    }
+    const cc = BigInt.asUintN(this.bits, BigInt(c));
+    if ((this.bv & this.bk) !== (cc & this.bk)) return false;
     return this.defined ? true : "unknown";
   }
 
   /** `x != c`. */
-  ne(c: bigint): Tri {
+  ne(c: bigint | number): Tri {
     const e = this.eq(c);
     return e === "unknown" ? e : !e;
   }
 
   /** `x < lo || x > hi`, over every value the unknown bits allow. */
-  outside(lo: bigint, hi: bigint): Tri {
+  outside(lo: bigint | number, hi: bigint | number): Tri {
+    if (this.small) {
+      const { min, max } = this.smallRange();
+      const l = Number(lo), h = Number(hi);
+      if (max < l || min > h) return true;
+      if (min >= l && max <= h) return false;
+      return "unknown";
+    }
     const { min, max } = this.range();
-    if (max < lo || min > hi) return true;
-    if (min >= lo && max <= hi) return false;
+    const l = BigInt(lo), h = BigInt(hi);
+    if (max < l || min > h) return true;
+    if (min >= l && max <= h) return false;
     return "unknown";
   }
 
   /** `x < 0` (sign bit), for a signed value. */
   negative(): Tri {
-    const sign = 1n << BigInt(this.bits - 1);
     if (!this.signed) return false;
-    if ((this.known & sign) === 0n) return "unknown";
-    return (this.value & sign) !== 0n;
+    if (this.small) {
+      const sign = this.bits === 32 ? 0x80000000 : 1 << (this.bits - 1);
+      if (((this.k & sign) >>> 0) === 0) return "unknown";
+      return ((this.v & sign) >>> 0) !== 0;
+    }
+    const sign = 1n << BigInt(this.bits - 1);
+    if ((this.bk & sign) === 0n) return "unknown";
+    return (this.bv & sign) !== 0n;
   }
 
   /** `(x & mask) != 0`. */
-  anyBits(bits: bigint): Tri {
-    const mask = BigInt.asUintN(this.bits, bits);
-    if ((this.value & this.known & mask) !== 0n) return true;
-    return (this.known & mask) === mask ? false : "unknown";
+  anyBits(bits: bigint | number): Tri {
+    if (this.small) {
+      const mask = toUnsigned(bits, this.bits);
+      if (((this.v & this.k & mask) >>> 0) !== 0) return true;
+      return ((this.k & mask) >>> 0) === mask ? false : "unknown";
+    }
+    const mask = BigInt.asUintN(this.bits, BigInt(bits));
+    if ((this.bv & this.bk & mask) !== 0n) return true;
+    return (this.bk & mask) === mask ? false : "unknown";
   }
 
   /** Smallest and largest values the unknown bits allow. */
   range(): { min: bigint; max: bigint } {
-    const unknown = this.full & ~this.known;
+    if (this.small) {
+      const r = this.smallRange();
+      return { min: BigInt(r.min), max: BigInt(r.max) };
+    }
+    const full = this.bigFull;
+    const unknown = full & ~this.bk;
     if (!this.signed) {
-      return { min: this.value & this.known, max: (this.value & this.known) | unknown };
+      return { min: this.bv & this.bk, max: (this.bv & this.bk) | unknown };
     }
     const sign = 1n << BigInt(this.bits - 1);
-    const base = this.value & this.known;
+    const base = this.bv & this.bk;
     const lowUnknown = unknown & ~sign;
     const signUnknown = (unknown & sign) !== 0n;
     const minBits = (base & ~lowUnknown) | (signUnknown ? sign : 0n);
-    const maxBits = (base | lowUnknown) & (signUnknown ? ~sign : this.full);
+    const maxBits = (base | lowUnknown) & (signUnknown ? ~sign : full);
     return { min: BigInt.asIntN(this.bits, minBits), max: BigInt.asIntN(this.bits, maxBits) };
   }
+
+  private smallRange(): { min: number; max: number } {
+    const full = this.full;
+    const unknown = (full & ~this.k) >>> 0;
+    const base = (this.v & this.k) >>> 0;
+    if (!this.signed) return { min: base, max: (base | unknown) >>> 0 };
+    const sign = this.bits === 32 ? 0x80000000 : 1 << (this.bits - 1);
+    const lowUnknown = (unknown & ~sign) >>> 0;
+    const signUnknown = ((unknown & sign) >>> 0) !== 0;
+    const minBits = ((base & ~lowUnknown) | (signUnknown ? sign : 0)) >>> 0;
+    const maxBits = ((base | lowUnknown) & (signUnknown ? ~sign : full)) >>> 0;
+    return { min: signedOf(minBits, this.bits), max: signedOf(maxBits, this.bits) };
+  }
+}
+
+/** Two's complement of the low `bits` bits of an unsigned number (bits ≤ 32). */
+function signedOf(v: number, bits: number): number {
+  return bits === 32 ? v | 0 : (v << (32 - bits)) >> (32 - bits);
+}
+
+/** The low `bits` bits (≤ 32) of an integer, as an unsigned number. */
+function toUnsigned(c: bigint | number, bits: number): number {
+  const n = typeof c === "bigint" ? Number(BigInt.asUintN(bits, c)) : c;
+  return bits === 32 ? n >>> 0 : (n & ((1 << bits) - 1)) >>> 0;
 }

@@ -1,13 +1,17 @@
 /**
- * `deno task bench`: harness throughput, reported as cases per second with
- * the machine it ran on. Rows: the reference in process; the persistent
- * protocol against the minimal C testee and the C implementation, window 1
- * and pipelined (64 and 256 requests in flight); one process per case.
+ * `deno task bench [--million]`: throughput, reported as cases per second
+ * with the machine it ran on. Rows: the reference in process (computing
+ * every outcome); the persistent protocol against the minimal C testee and
+ * the C implementation, window 1 and pipelined; one process per case; and
+ * the end-to-end pair — the whole `deno task conform` command against the C
+ * implementation (wall clock, generation and start-up included) beside the
+ * C implementation alone on the same requests, with their ratio. With
+ * `--million`, also 10^6 fuzzed case runs end to end with the peak RSS.
  *
  * @module
  */
 import { buildCases } from "../cases/suite.ts";
-import { buildC } from "../harness/build.ts";
+import { buildC, buildSingleC } from "../harness/build.ts";
 import { requestOf } from "../harness/compare.ts";
 import { encodeFrames, type Request } from "../protocol/codec.ts";
 import { selectRuns } from "../harness/runner.ts";
@@ -17,17 +21,6 @@ import { ReferenceTestee } from "../harness/reference_testee.ts";
 import type { Testee } from "../protocol/testee.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-
-async function buildMinimal(): Promise<string> {
-  const out = `${ROOT}.cache/bench`;
-  await Deno.mkdir(out, { recursive: true });
-  const bin = `${out}/minimal`;
-  const r = await new Deno.Command("gcc", {
-    args: ["-std=c99", "-O2", "-o", bin, `${ROOT}harness/testdata/minimal.c`],
-  }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-  return bin;
-}
 
 /** Runs `requests` through a testee `rounds` times; returns cases per second. */
 export async function throughput(
@@ -80,11 +73,40 @@ async function alone(bin: string, reqs: readonly Request[], rounds: number): Pro
   return (reqs.length * rounds) / s;
 }
 
+/**
+ * The whole gate as a user runs it: `conform.ts ARGS`, wall clock; returns
+ * case runs per second (from its summary line) and its peak RSS in MiB.
+ */
+async function endToEnd(args: string[]): Promise<{ rate: number; runs: number; rssMiB: number }> {
+  const t0 = performance.now();
+  const r = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "maxrss %M", Deno.execPath(), "run", "-A", `${ROOT}cli/conform.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch(async () =>
+    await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}cli/conform.ts`, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output()
+  );
+  const s = (performance.now() - t0) / 1000;
+  const out = new TextDecoder().decode(r.stdout);
+  const m = /(\d+) case runs/.exec(out);
+  if (r.code !== 0 || !m) {
+    throw new Error(`conform ${args.join(" ")} exited ${r.code}:\n${out.slice(-2000)}`);
+  }
+  const rss = /maxrss (\d+)/.exec(new TextDecoder().decode(r.stderr));
+  return { rate: Number(m[1]) / s, runs: Number(m[1]), rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
 if (import.meta.main) {
   const runs = selectRuns(buildCases({ abis: ["x86_64"] }), { profiles: ["seed"] });
   const restarts = runs.filter((r) => r.case.op === "restart").map(requestOf);
-  const all = runs.map(requestOf);
-  const minimal = await buildMinimal();
+  // Copies: a request made by the runner carries the reference's result, which the
+  // reference testee would reuse instead of computing.
+  const all = runs.map((r) => ({ ...requestOf(r) }));
+  const minimal = await buildSingleC("harness/testdata/minimal.c");
   const c = await buildC();
   const rows: [string, number][] = [];
   const row = async (name: string, t: Testee, reqs: readonly Request[], rounds: number) => {
@@ -115,9 +137,55 @@ if (import.meta.main) {
     all.slice(0, 400),
     1,
   );
+  // The end-to-end pair: the gate on `--cases 6400` against impls/c, and impls/c alone on
+  // the same requests.
+  const gateArgs = [
+    "--no-bundled",
+    "--impl",
+    `c=${c}`,
+    "--cases",
+    "6400",
+    "--fuzz",
+    "0",
+    "--no-shrink",
+  ];
+  const gate = await endToEnd(gateArgs);
+  const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) => ({
+    ...requestOf(r),
+  }));
+  const cAlone = await alone(c, sameRuns, 3);
+  rows.push([
+    `gate end to end: conform ${
+      gateArgs.slice(3).join(" ")
+    } vs impls/c (${gate.runs} runs, peak RSS ${gate.rssMiB.toFixed(0)} MiB)`,
+    gate.rate,
+  ]);
+  rows.push(["impls/c alone on the same requests", cAlone]);
+  const notes = [`end to end / alone: ${(gate.rate / cAlone).toFixed(2)}`];
+  if (Deno.args.includes("--million")) {
+    for (const fuzz of [16_000, 160_000]) {
+      const big = await endToEnd([
+        "--no-bundled",
+        "--impl",
+        `c=${c}`,
+        "--cases",
+        "0",
+        "--fuzz",
+        String(fuzz),
+        "--no-shrink",
+      ]);
+      rows.push([
+        `gate end to end, ${big.runs} runs (fuzz ${fuzz}/ABI), peak RSS ${
+          big.rssMiB.toFixed(0)
+        } MiB`,
+        big.rate,
+      ]);
+    }
+  }
   console.log(`machine: ${await machine()}`);
   console.log("| path | cases/s |\n|---|---:|");
   for (const [name, v] of rows) {
     console.log(`| ${name} | ${Math.round(v).toLocaleString("en-US")} |`);
   }
+  for (const n of notes) console.log(n);
 }

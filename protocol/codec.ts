@@ -113,8 +113,6 @@ export function helloPayload(): Uint8Array {
   return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
 }
 
-export { encodeFrames, requestBody, requestPayload } from "./encode.ts";
-
 /** `[a-z_][a-z0-9_]*`, without a regular expression (this runs once per answer line). */
 function isKey(k: string): boolean {
   if (!k.length) return false;

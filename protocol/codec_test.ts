@@ -1,14 +1,7 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { defaultRestartEnv } from "../reference/types.ts";
-import {
-  frame,
-  FrameReader,
-  MAX_FRAME,
-  parseAnswer,
-  parseHello,
-  ProtocolError,
-  requestPayload,
-} from "./codec.ts";
+import { frame, FrameReader, MAX_FRAME, parseAnswer, parseHello, ProtocolError } from "./codec.ts";
+import { requestPayload } from "./encode.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

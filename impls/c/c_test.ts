@@ -11,7 +11,7 @@ import { buildC } from "../../harness/build.ts";
 import { PerCaseTestee } from "../../harness/percase_testee.ts";
 import { ProcessTestee } from "../../harness/process_testee.ts";
 import { conforms, type ImplReport, runImpl, selectRuns } from "../../harness/runner.ts";
-import { requestPayload } from "../../protocol/codec.ts";
+import { requestPayload } from "../../protocol/encode.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const dec = new TextDecoder();

@@ -35,7 +35,7 @@ import { PerCaseTestee } from "../harness/percase_testee.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees } from "./bundled.ts";
-import { gateCommand } from "./conform.ts";
+import { gateCommand } from "./gate_command.ts";
 import { UsageError } from "./options.ts";
 
 const USAGE = `usage: deno task fuzz --impl NAME[=CMD] [options]

@@ -13,20 +13,25 @@
  *
  * @module
  */
+import { PROFILES } from "../reference/types.ts";
 import { buildCases } from "../cases/suite.ts";
 import type { Case } from "../cases/types.ts";
+import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
 import type { CaseResult } from "../harness/compare.ts";
 import {
   type Expectation,
   isFailure,
   parseExpectations,
+  unknownEntries,
   updatedExpectations,
 } from "../harness/expect.ts";
 import { PerCaseTestee } from "../harness/percase_testee.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
-import { consoleReport, jsonReport, junitReport } from "../harness/report.ts";
+import { consoleReport } from "../harness/report/console.ts";
+import { type GateInfo, suiteFingerprint } from "../harness/report/common.ts";
+import type { SuiteMeta } from "../harness/report/json.ts";
 import {
   conforms,
   explainEmpty,
@@ -39,20 +44,37 @@ import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees, type Entry } from "./bundled.ts";
 import { type ImplSpec, type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { shrinkFirst } from "./shrink_report.ts";
+import { gateCommand, quote } from "./gate_command.ts";
+import { Outputs } from "./outputs.ts";
+import config from "../deno.json" with { type: "json" };
 
-const REPO = new URL("../", import.meta.url).pathname;
+export { gateCommand } from "./gate_command.ts";
 
-const quote = (s: string) => (/^[\w@%+=:,./*-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** The gate's version (deno.json `version`). */
+export const VERSION: string = config.version;
 
-/**
- * The command that runs the gate again, as it works from the current
- * directory: the pinned wrapper from the repository root, else Deno itself
- * on this file's absolute path.
- */
-export function gateCommand(): string {
-  return Deno.cwd().replace(/\/*$/, "/") === REPO
-    ? "tools/deno/deno task conform"
-    : `${quote(Deno.execPath())} run -A ${quote(`${REPO}cli/conform.ts`)}`;
+/** Every result id of a list of cases (a restart case once per profile). */
+function* ridsOf(cases: readonly Case[]): Generator<string> {
+  for (const c of cases) {
+    if (c.op === "checkpoint") yield c.id;
+    else for (const p of c.profiles ?? PROFILES) yield `${c.id}@${p}`;
+  }
+}
+
+/** What `--version` prints: the gate, the protocol, and the selected suite's fingerprint. */
+function versionText(gate: GateInfo, o: Options): string {
+  const how = [`--seed ${o.seed}`, `--cases ${o.cases}`, `--fuzz ${o.fuzz}`];
+  for (const op of o.ops) how.push(`--op ${op}`);
+  for (const a of o.abis) how.push(`--abi ${a}`);
+  for (const p of o.profiles) how.push(`--profile ${p}`);
+  for (const f of o.filters) how.push(`--filter ${quote(f)}`);
+  for (const f of o.replay) how.push(`--replay ${quote(f)}`);
+  if (o.shard) how.push(`--shard ${o.shard.k}/${o.shard.n}`);
+  return [
+    `crconform ${gate.version}`,
+    `protocol ${gate.protocol}`,
+    `suite ${gate.fingerprint} (${gate.runs} runs: ${how.join(" ")})`,
+  ].join("\n");
 }
 
 /** A new testee for an `--impl` option. */
@@ -128,6 +150,16 @@ export async function main(args: string[]): Promise<number> {
     // A replayed corpus is about its own cells only.
     cells: o.replay.length ? [...new Set(runs.map(cellOf))] : undefined,
   };
+  const gate: GateInfo = {
+    version: VERSION,
+    protocol: PROTOCOL_VERSION,
+    fingerprint: suiteFingerprint(runs.map((r) => r.rid)),
+    runs: runs.length,
+  };
+  if (o.version) {
+    console.log(versionText(gate, o));
+    return 0;
+  }
   if (!runs.length) {
     console.error(explainEmpty(cases, sel));
     return 2;
@@ -183,22 +215,39 @@ export async function main(args: string[]): Promise<number> {
     }
     return parts.join(" ");
   };
-  const tty = Deno.stderr.isTerminal();
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  const progress = tty
-    ? (impl: string, done: number, total: number) => {
-      Deno.stderr.writeSync(
-        new TextEncoder().encode(`\r${impl}: ${done}/${total}${done === total ? "\n" : ""}`),
-      );
-    }
-    : undefined;
+  const suite: SuiteMeta = {
+    seed: o.seed,
+    cases: o.cases,
+    fuzz: o.fuzz,
+    shard: o.shard ?? null,
+    ops: o.ops,
+    abis: o.abis,
+    profiles: o.profiles,
+    filters: o.filters,
+    replay: o.replay,
+  };
+  const outputs = new Outputs({ o, gate, suite, rerun, expectations });
+  // Every result id of the suite before shard, filter and --abi: an expectation that matches
+  // none of them names nothing (entries whose cases lie outside this selection are not judged).
+  let suiteIds: string[] | undefined;
+  const universe = (own?: readonly Case[]) => () => {
+    suiteIds ??= [
+      ...ridsOf(
+        o.abis.length ? buildCases({ seed: o.seed, cases: o.cases, fuzz: o.fuzz }) : cases,
+      ),
+    ];
+    return own ? [...suiteIds, ...ridsOf(own)] : suiteIds;
+  };
+  const unknown = new Set<Expectation>();
   const reports: ImplReport[] = [];
   const notes: string[] = [];
   const extra = new Map<string, string[]>();
   const t0 = performance.now();
   let total = 0;
   for (const e of entries) {
-    const all = e.cases ? selectRuns(e.cases(), sel) : runs;
+    const own = e.cases?.();
+    const all = own ? selectRuns(own, sel) : runs;
     // A bundled implementation that says what it declares gets only those cells' runs.
     const mine = e.declares ? all.filter((r) => e.declares!.includes(cellOf(r))) : all;
     const bundled = !specs.has(e.testee.name);
@@ -208,7 +257,13 @@ export async function main(args: string[]): Promise<number> {
       continue;
     }
     total += mine.length;
-    const rep = await runImpl(e.testee, mine, expectations, progress, scope);
+    let rep = await runImpl(outputs.observe(e.testee, mine), mine, expectations, undefined, scope);
+    if (expectations.length && !o.replay.length && !rep.setupError) {
+      const names = unknownEntries(rep.name, expectations, mine.map((r) => r.rid), universe(own));
+      for (const s of names) unknown.add(s.entry);
+      if (names.length) rep = { ...rep, stale: [...rep.stale, ...names] };
+    }
+    outputs.finished(rep);
     reports.push(rep);
     if (o.shrink && !rep.setupError) {
       const spec = specs.get(e.testee.name);
@@ -223,33 +278,31 @@ export async function main(args: string[]): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   console.log(consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra }));
   for (const n of notes) console.log(n);
-  console.log(`${total} case runs, ${reports.length} implementations, ${seconds.toFixed(2)} s`);
-  const meta = {
-    seed: o.seed,
-    cases: o.cases,
-    fuzz: o.fuzz,
-    shard: o.shard ?? null,
-    runs: total,
-    seconds,
-  };
-  if (o.json) await Deno.writeTextFile(o.json, JSON.stringify(jsonReport(reports, meta), null, 1));
-  if (o.junit) await Deno.writeTextFile(o.junit, junitReport(reports, rerun));
+  console.log(
+    `${total} case runs, ${reports.length} implementations, ${
+      seconds.toFixed(2)
+    } s; suite ${gate.fingerprint}, crconform ${VERSION}`,
+  );
+  await outputs.close(reports, { runs: total, seconds });
   if (o.updateExpect && o.expect) {
     const failures = new Map<string, string[]>();
-    const passes = new Map<string, Set<string>>();
+    const others = new Map<string, Set<string>>();
     for (const rep of reports) {
       failures.set(
         rep.name,
         rep.results.filter((r) => isFailure(r.status) || r.status === "xfail").map((r) => r.rid),
       );
-      passes.set(
+      others.set(
         rep.name,
         new Set(
-          rep.results.filter((r) => r.status === "pass" || r.status === "xpass").map((r) => r.rid),
+          rep.results.filter((r) => !isFailure(r.status) && r.status !== "xfail").map((r) => r.rid),
         ),
       );
     }
-    await Deno.writeTextFile(o.expect, updatedExpectations(expectations, failures, passes));
+    await Deno.writeTextFile(
+      o.expect,
+      updatedExpectations(expectations, failures, others, unknown),
+    );
     console.log(`rewrote ${o.expect}`);
   }
   if (reports.some((r) => r.setupError)) return 2;

@@ -48,16 +48,21 @@ What to run (an implementation must run every cell it declares in scope)
 Results
   --expect FILE          known failures (see harness/expect.ts for the format)
   --update-expect        rewrite --expect FILE from this run's failures
-  --json FILE            write every result as JSON
-  --junit FILE           write JUnit XML
+  --json FILE            write every result as JSON (docs/REPORTS.md)
+  --jsonl FILE           write JSON Lines as results arrive (large runs)
+  --junit FILE           write JUnit XML (one testsuite per implementation)
+  --html FILE            write a self-contained HTML report (a matrix per facet)
   --max-failures N       failures printed in full per implementation (default 10)
   --no-shrink            do not shrink failing generated and fuzzed cases
   --list                 print the selected result ids and exit
+  -q, --quiet            no progress on stderr
 
 Testees
   --timeout MS           per-case timeout (default 5000)
   --window N             requests in flight per testee (default 64)
 
+  --version              print the gate's version, the protocol version and the
+                         fingerprint of the selected suite, and exit
   -h, --help             this text`;
 
 /** A command line the gate cannot run: the message names the option. */
@@ -114,8 +119,16 @@ export interface Options {
   readonly updateExpect: boolean;
   /** `--json`. */
   readonly json?: string;
+  /** `--jsonl`. */
+  readonly jsonl?: string;
   /** `--junit`. */
   readonly junit?: string;
+  /** `--html`. */
+  readonly html?: string;
+  /** `--quiet`. */
+  readonly quiet: boolean;
+  /** `--version`. */
+  readonly version: boolean;
   /** `--max-failures`. */
   readonly maxFailures: number;
   /** Not `--no-shrink`. */
@@ -157,7 +170,11 @@ export function parseOptions(args: string[]): Options {
         expect: { type: "string" },
         "update-expect": { type: "boolean" },
         json: { type: "string" },
+        jsonl: { type: "string" },
         junit: { type: "string" },
+        html: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
+        version: { type: "boolean" },
         "max-failures": { type: "string" },
         "no-shrink": { type: "boolean" },
         list: { type: "boolean" },
@@ -236,7 +253,11 @@ export function parseOptions(args: string[]): Options {
     expect: values.expect,
     updateExpect: values["update-expect"] ?? false,
     json: values.json,
+    jsonl: values.jsonl,
     junit: values.junit,
+    html: values.html,
+    quiet: values.quiet ?? false,
+    version: values.version ?? false,
     maxFailures: int("max-failures", values["max-failures"], 10, 0, 1_000_000),
     shrink: !values["no-shrink"],
     list: values.list ?? false,

@@ -1,9 +1,13 @@
 /**
  * Known failures: a list of result ids (wildcards allowed) with reasons,
  * optionally scoped to an implementation. A listed case that fails is
- * `xfail`; one that passes is `xpass` and fails the run, and an entry that
- * matches no failing case is stale and fails the run too, so the list cannot
- * go stale. `--update-expect` rewrites the list from the current failures.
+ * `xfail`; one that passes is `xpass` and fails the run. Staleness is judged
+ * only against the runs this invocation selected (a shard, a filter, an
+ * `--abi` run only part of the suite): an entry that matches selected runs
+ * but none of them fails is stale, and so is one that matches no case of
+ * the suite at all (a typo, a removed case); an entry whose cases all lie
+ * outside the selection is left alone. `--update-expect` rewrites the list
+ * from the current failures and keeps the entries it could not judge.
  *
  * File format:
  *
@@ -90,59 +94,141 @@ export interface Stale {
   readonly entry: Expectation;
   /** The implementation it was checked against. */
   readonly impl: string;
+  /** Why it is stale (what it matched). */
+  readonly why?: string;
+}
+
+/** The entries of a list that apply to an implementation: its section and the unscoped ones. */
+export function entriesFor(impl: string, list: readonly Expectation[]): Expectation[] {
+  return list.filter((e) => e.impl === undefined || e.impl === impl);
+}
+
+/** The first of an implementation's entries (see {@link entriesFor}) that matches a result id. */
+export function expectationFor(
+  rid: string,
+  mine: readonly Expectation[],
+): Expectation | undefined {
+  for (const e of mine) if (matches(e.pattern, rid)) return e;
+  return undefined;
+}
+
+/**
+ * Applies one matching entry to a result in place: a failure becomes
+ * `xfail`, a pass `xpass`; other statuses (skipped, …) are left as they are.
+ * Returns true when the entry accounted for a failure.
+ */
+export function applyExpectation(r: CaseResult, e: Expectation): boolean {
+  if (isFailure(r.status)) {
+    r.detail = `${r.detail ? `${r.detail}; ` : ""}expected failure: ${e.reason || e.pattern}`;
+    r.status = "xfail";
+    return true;
+  }
+  if (r.status === "pass") {
+    r.status = "xpass";
+    r.detail = `listed as a known failure (line ${e.line}: ${e.pattern}) but passes: remove it`;
+  }
+  return false;
 }
 
 /**
  * Applies the expectations to one implementation's results in place:
  * failures listed become `xfail`, passes listed become `xpass`. Returns the
- * entries that matched no failure.
+ * entries that matched some of these results but no failure among them
+ * (or whose every match an earlier entry took). An entry that matched none of them is not judged here: its cases may lie
+ * in another shard or outside a filter (see {@link unknownEntries}).
  */
 export function applyExpectations(
   impl: string,
   results: CaseResult[],
   list: readonly Expectation[],
 ): Stale[] {
-  const mine = list.filter((e) => e.impl === undefined || e.impl === impl);
+  const mine = entriesFor(impl, list);
   const used = new Set<Expectation>();
+  const seen = new Map<Expectation, Set<string>>();
   for (const r of results) {
-    const e = mine.find((x) => matches(x.pattern, r.rid));
+    const e = expectationFor(r.rid, mine);
     if (!e) continue;
-    if (isFailure(r.status)) {
-      used.add(e);
-      r.detail = `${r.detail ? `${r.detail}; ` : ""}expected failure: ${e.reason || e.pattern}`;
-      r.status = "xfail";
-    } else if (r.status === "pass") {
-      r.status = "xpass";
-      r.detail = `listed as a known failure (line ${e.line}: ${e.pattern}) but passes: remove it`;
-    }
+    const statuses = seen.get(e) ?? new Set<string>();
+    statuses.add(r.status);
+    seen.set(e, statuses);
+    if (applyExpectation(r, e)) used.add(e);
   }
-  return mine.filter((e) => !used.has(e)).map((entry) => ({ entry, impl }));
+  const out: Stale[] = [];
+  for (const [entry, statuses] of seen) {
+    if (used.has(entry)) continue;
+    const why = statuses.size === 1 && statuses.has("skipped")
+      ? "matches only cases of cells its hello does not declare"
+      : "matches no failing case in this selection";
+    out.push({ entry, impl, why });
+  }
+  for (const entry of mine) {
+    if (seen.has(entry)) continue;
+    const r = results.find((r) => matches(entry.pattern, r.rid));
+    if (!r) continue;
+    const first = expectationFor(r.rid, mine)!;
+    out.push({ entry, impl, why: `every case it matches is matched first by line ${first.line}` });
+  }
+  return out.sort((a, b) => a.entry.line - b.entry.line);
+}
+
+/**
+ * The entries of an implementation that match none of `selected` (the
+ * result ids it ran) and no id of `universe` (every result id of the suite,
+ * before any shard, filter or ABI choice): they name nothing, so they are
+ * stale wherever the list is used.
+ */
+export function unknownEntries(
+  impl: string,
+  list: readonly Expectation[],
+  selected: Iterable<string>,
+  universe: () => Iterable<string>,
+): Stale[] {
+  let left = entriesFor(impl, list);
+  for (const rid of selected) {
+    if (!left.length) return [];
+    left = left.filter((e) => !matches(e.pattern, rid));
+  }
+  if (!left.length) return [];
+  for (const rid of universe()) {
+    left = left.filter((e) => !matches(e.pattern, rid));
+    if (!left.length) return [];
+  }
+  return left.map((entry) => ({
+    entry,
+    impl,
+    why: "matches no case of the suite (a typo, or a case that was removed)",
+  }));
 }
 
 /**
  * Rewrites an expectation list from current failures: entries that still
  * match only failures keep their pattern and reason; failures not covered
- * are added by id; stale entries are dropped.
+ * are added by id; stale entries are dropped. `others` holds, per
+ * implementation, every other result id it ran (passing, skipped); an entry
+ * that matches no id this run saw is kept as it is (its cases lie in another
+ * shard or outside the filter), unless it is in `drop` (it names nothing).
  */
 export function updatedExpectations(
   list: readonly Expectation[],
   failures: ReadonlyMap<string, readonly string[]>,
-  passes: ReadonlyMap<string, ReadonlySet<string>>,
+  others: ReadonlyMap<string, ReadonlySet<string>>,
+  drop: ReadonlySet<Expectation> = new Set(),
 ): string {
   const lines = [
     "# crconform known failures: `deno task conform --expect FILE --update-expect` rewrites this file.",
   ];
   for (const [impl, rids] of [...failures].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!rids.length) continue;
-    lines.push(`[${impl}]`);
-    const kept = list.filter((e) =>
-      (e.impl === undefined || e.impl === impl) && rids.some((r) => matches(e.pattern, r)) &&
-      ![...(passes.get(impl) ?? [])].some((r) => matches(e.pattern, r))
+    const rest = [...(others.get(impl) ?? [])];
+    // An entry that matches a passing or skipped case goes (its failures are re-added by id);
+    // one that matches only failures, or nothing this run saw, stays.
+    const kept = entriesFor(impl, list).filter((e) =>
+      !drop.has(e) && !rest.some((r) => matches(e.pattern, r))
     );
-    for (const e of kept) lines.push(`${e.pattern}${e.reason ? `  # ${e.reason}` : ""}`);
+    const section = kept.map((e) => `${e.pattern}${e.reason ? `  # ${e.reason}` : ""}`);
     for (const r of rids) {
-      if (!kept.some((e) => matches(e.pattern, r))) lines.push(`${r}  # TODO: reason`);
+      if (!kept.some((e) => matches(e.pattern, r))) section.push(`${r}  # TODO: reason`);
     }
+    if (section.length) lines.push(`[${impl}]`, ...section);
   }
   return lines.join("\n") + "\n";
 }

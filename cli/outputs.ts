@@ -1,0 +1,141 @@
+/**
+ * What the gate writes besides its console report: the progress on stderr
+ * (unless `--quiet`), the JSON Lines stream as results arrive (`--jsonl`),
+ * and at the end the JSON, JUnit and HTML reports (`--json`, `--junit`,
+ * `--html`). One {@link Outputs} per run of the gate.
+ *
+ * @module
+ */
+import type { CaseRun } from "../cases/types.ts";
+import type { CaseResult } from "../harness/compare.ts";
+import {
+  applyExpectation,
+  entriesFor,
+  type Expectation,
+  expectationFor,
+} from "../harness/expect.ts";
+import { ObservedTestee, ProgressMeter } from "../harness/progress.ts";
+import { BAD, type GateInfo, type Rerun } from "../harness/report/common.ts";
+import { htmlReport } from "../harness/report/html.ts";
+import {
+  headerJson,
+  helloJson,
+  JsonlWriter,
+  jsonReport,
+  jsonText,
+  resultJson,
+  type SuiteMeta,
+  summaryJson,
+} from "../harness/report/json.ts";
+import { junitReport } from "../harness/report/junit.ts";
+import { conforms, type ImplReport } from "../harness/runner.ts";
+import type { Testee } from "../protocol/testee.ts";
+import type { Options } from "./options.ts";
+
+/** How often a progress line is printed when stderr is not a terminal: `$CRCONFORM_PROGRESS_MS`, else 5 s. */
+export function progressInterval(): number {
+  const v = Number(Deno.env.get("CRCONFORM_PROGRESS_MS"));
+  return Number.isFinite(v) && v >= 0 && Deno.env.get("CRCONFORM_PROGRESS_MS") ? v : 5000;
+}
+
+const enc = new TextEncoder();
+const writeErr = (s: string) => {
+  const b = enc.encode(s);
+  let off = 0;
+  while (off < b.length) off += Deno.stderr.writeSync(b.subarray(off));
+};
+
+/** What the outputs need to know about the run. */
+export interface OutputContext {
+  /** The options. */
+  readonly o: Options;
+  /** The gate's identity and the suite's fingerprint. */
+  readonly gate: GateInfo;
+  /** The selection, as recorded in the reports. */
+  readonly suite: SuiteMeta;
+  /** The re-run command of a result. */
+  readonly rerun: Rerun;
+  /** The known failures. */
+  readonly expectations: readonly Expectation[];
+}
+
+/** The progress line, the JSON Lines stream and the report files of one run of the gate. */
+export class Outputs {
+  readonly #c: OutputContext;
+  readonly #meter?: ProgressMeter;
+  readonly #jsonl?: JsonlWriter;
+
+  /** Opens the JSON Lines file (when asked) and writes its first record. */
+  constructor(c: OutputContext) {
+    this.#c = c;
+    if (!c.o.quiet) {
+      this.#meter = new ProgressMeter({
+        tty: Deno.stderr.isTerminal(),
+        intervalMs: progressInterval(),
+        write: writeErr,
+      });
+    }
+    if (c.o.jsonl) {
+      this.#jsonl = new JsonlWriter(c.o.jsonl);
+      this.#jsonl.write({ type: "start", ...headerJson(c.gate, c.suite) });
+    }
+  }
+
+  #line(impl: string, r: CaseResult): Record<string, unknown> {
+    const rerun = BAD.has(r.status) || r.status === "xfail" ? this.#c.rerun(impl, r) : undefined;
+    return { type: "result", impl, ...resultJson(r, rerun) };
+  }
+
+  /** The testee to run: the same one, watched when progress or JSON Lines are wanted. */
+  observe(testee: Testee, runs: readonly CaseRun[]): Testee {
+    const meter = this.#meter;
+    const jsonl = this.#jsonl;
+    if (!meter && !jsonl) return testee;
+    const name = testee.name;
+    const mine = entriesFor(name, this.#c.expectations);
+    return new ObservedTestee(testee, runs, {
+      started: (hello) => jsonl?.write({ type: "implementation", name, hello: helloJson(hello) }),
+      sending: (n) => meter?.begin(name, n),
+      result: (r) => {
+        // The same judgement the runner makes at the end, made now.
+        const e = expectationFor(r.rid, mine);
+        if (e) applyExpectation(r, e);
+        meter?.add(r.status);
+        jsonl?.write(this.#line(name, r));
+      },
+    });
+  }
+
+  /** An implementation is done: the runs it never sent, its summary, its progress line. */
+  finished(rep: ImplReport): void {
+    if (this.#jsonl) {
+      for (const r of rep.results) {
+        if (r.status === "skipped") this.#jsonl.write(this.#line(rep.name, r));
+      }
+      this.#jsonl.write({ type: "summary", ...summaryJson(rep) });
+    }
+    this.#meter?.end(rep);
+  }
+
+  /** Writes the report files and closes the JSON Lines stream. */
+  async close(
+    reports: readonly ImplReport[],
+    run: { runs: number; seconds: number },
+  ): Promise<void> {
+    const { o, gate, suite, rerun } = this.#c;
+    if (this.#jsonl) {
+      this.#jsonl.write({
+        type: "end",
+        conforms: reports.every(conforms),
+        runs: run.runs,
+        seconds: Math.round(run.seconds * 1000) / 1000,
+      });
+      this.#jsonl.close();
+    }
+    if (o.json) {
+      await Deno.writeTextFile(o.json, jsonText(jsonReport(reports, gate, suite, run, rerun)));
+    }
+    if (o.junit) await Deno.writeTextFile(o.junit, junitReport(reports, { rerun, gate }));
+    if (o.html) await Deno.writeTextFile(o.html, htmlReport(reports, { rerun, gate }));
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * A run as it happens: {@link ObservedTestee} wraps a testee so every answer
+ * is compared the moment it arrives (for the progress line, the failures so
+ * far and the JSON Lines stream), and {@link ProgressMeter} prints progress
+ * on stderr: a line rewritten in place on a terminal, else a line every few
+ * seconds (done / total, rate, failures so far, implementation) so CI logs
+ * never look hung, and a final line per implementation either way.
+ *
+ * @module
+ */
+import type { CaseRun } from "../cases/types.ts";
+import type { Hello, Request } from "../protocol/codec.ts";
+import type { Outcome, Testee } from "../protocol/testee.ts";
+import { type CaseResult, compare, requestOf, type Status } from "./compare.ts";
+import { conforms, type ImplReport } from "./runner.ts";
+
+/** What an {@link ObservedTestee} reports. */
+export interface Observer {
+  /** The testee answered hello. */
+  started?(hello: Hello): void;
+  /** `count` requests are about to be sent (the runs of the cells it declares). */
+  sending?(count: number): void;
+  /** One run's result, compared as its answer arrived (before the expectation list). */
+  result?(r: CaseResult): void;
+}
+
+/**
+ * A testee that behaves exactly like the one it wraps and reports each
+ * result as it arrives. The runner still does its own comparison; this one
+ * costs about as much again, so wrap only when someone watches.
+ */
+export class ObservedTestee implements Testee {
+  readonly #inner: Testee;
+  readonly #runOf: Map<Request, CaseRun>;
+  readonly #observer: Observer;
+
+  /** Wraps `inner`, which will be given requests for `runs` (made by `requestOf`). */
+  constructor(inner: Testee, runs: readonly CaseRun[], observer: Observer) {
+    this.#inner = inner;
+    this.#runOf = new Map(runs.map((r) => [requestOf(r), r]));
+    this.#observer = observer;
+  }
+
+  /** The wrapped testee's name. */
+  get name(): string {
+    return this.#inner.name;
+  }
+
+  /** Starts the wrapped testee and reports its hello. */
+  async start(): Promise<Hello> {
+    const hello = await this.#inner.start();
+    this.#observer.started?.(hello);
+    return hello;
+  }
+
+  /** Runs the requests on the wrapped testee, reporting each result after the runner saw it. */
+  run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void> {
+    this.#observer.sending?.(requests.length);
+    return this.#inner.run(requests, (i, o) => {
+      onOutcome(i, o);
+      const run = this.#runOf.get(requests[i]!);
+      if (run && this.#observer.result) this.#observer.result(compare(run, run.expected, o));
+    });
+  }
+
+  /** Stops the wrapped testee. */
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+/** Options of a {@link ProgressMeter}. */
+export interface MeterOptions {
+  /** Writes text to the progress stream (stderr). */
+  readonly write: (text: string) => void;
+  /** The stream is a terminal: rewrite one line in place. */
+  readonly tty: boolean;
+  /** Least time between two progress lines when not a terminal. @default 5000 */
+  readonly intervalMs?: number;
+  /** The clock, in ms. @default performance.now */
+  readonly now?: () => number;
+}
+
+const BAD_LIVE: ReadonlySet<Status> = new Set([
+  "fail",
+  "unsupported",
+  "error",
+  "crash",
+  "timeout",
+  "protocol",
+  "xpass",
+]);
+
+const rate = (n: number, ms: number) => (ms > 0 ? Math.round((n * 1000) / ms) : 0);
+
+/** Progress of one implementation at a time on stderr. */
+export class ProgressMeter {
+  readonly #o: MeterOptions;
+  readonly #interval: number;
+  #impl = "";
+  #total = 0;
+  #done = 0;
+  #failing = 0;
+  #expected = 0;
+  #t0 = 0;
+  #last = 0;
+  #open = false;
+
+  /** A meter writing through `opts.write`. */
+  constructor(opts: MeterOptions) {
+    this.#o = opts;
+    this.#interval = opts.tty ? 100 : opts.intervalMs ?? 5000;
+  }
+
+  #now(): number {
+    return (this.#o.now ?? (() => performance.now()))();
+  }
+
+  /** An implementation starts: `total` runs to compare. */
+  begin(impl: string, total: number): void {
+    this.#impl = impl;
+    this.#total = total;
+    this.#done = this.#failing = this.#expected = 0;
+    this.#t0 = this.#last = this.#now();
+    if (!this.#o.tty) this.#o.write(`conform: ${impl}: ${total} runs to compare\n`);
+  }
+
+  /** The line as it stands. */
+  line(): string {
+    const ms = this.#now() - this.#t0;
+    const pct = this.#total ? Math.floor((this.#done * 100) / this.#total) : 100;
+    return `conform: ${this.#impl} ${this.#done}/${this.#total} runs (${pct}%), ${
+      rate(this.#done, ms)
+    } runs/s, ${this.#failing} failing so far${
+      this.#expected ? `, ${this.#expected} expected` : ""
+    }`;
+  }
+
+  /** One result arrived, with its status after the expectation list. */
+  add(status: Status): void {
+    this.#done++;
+    if (BAD_LIVE.has(status)) this.#failing++;
+    else if (status === "xfail") this.#expected++;
+    // Look at the clock only every 64 results: it is the costly part.
+    if ((this.#done & 63) !== 0 && this.#done !== this.#total) return;
+    const now = this.#now();
+    if (now - this.#last < this.#interval) return;
+    this.#last = now;
+    if (this.#o.tty) {
+      this.#o.write(`\r\x1b[K${this.line()}`);
+      this.#open = true;
+    } else this.#o.write(`${this.line()}\n`);
+  }
+
+  /** An implementation ended: its final line, from its report. */
+  end(rep: ImplReport): void {
+    const clear = this.#open ? "\r\x1b[K" : "";
+    this.#open = false;
+    if (rep.setupError) {
+      this.#o.write(`${clear}conform: ${rep.name}: setup error: ${rep.setupError}\n`);
+      return;
+    }
+    const bad = rep.results.filter((r) => BAD_LIVE.has(r.status)).length;
+    const xfail = rep.results.filter((r) => r.status === "xfail").length;
+    const compared = rep.results.filter((r) => r.status !== "skipped").length;
+    const extra = rep.stale.length + (rep.coverage?.gaps.length ?? 0);
+    this.#o.write(
+      `${clear}conform: ${rep.name}: ${
+        conforms(rep) ? "CONFORMS" : "DOES NOT CONFORM"
+      }, ${compared} runs compared in ${(rep.ms / 1000).toFixed(1)} s (${
+        rate(compared, rep.ms)
+      } runs/s), ${bad} failing${xfail ? `, ${xfail} expected failures` : ""}${
+        extra ? `, ${extra} coverage gaps or stale expectations` : ""
+      }\n`,
+    );
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * What every reporter shares: which statuses count against an
+ * implementation, the full text of a failure (as the console prints it),
+ * the facets a result is grouped by (operation, ABI, profile, group, cell),
+ * the gate's identity (version, protocol, suite fingerprint) and colour.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { CaseRun } from "../../cases/types.ts";
+import { type CaseResult, formatDifference, type Status } from "../compare.ts";
+
+/** Statuses that count against an implementation. */
+export const BAD: ReadonlySet<Status> = new Set([
+  "fail",
+  "unsupported",
+  "error",
+  "crash",
+  "timeout",
+  "protocol",
+  "xpass",
+]);
+
+/** Statuses where the testee did not give a comparable answer: JUnit errors, not failures. */
+export const ERRORS: ReadonlySet<Status> = new Set(["error", "crash", "timeout", "protocol"]);
+
+/**
+ * Every status, in the order reports list them. `not-run` marks the runs an
+ * implementation never got to (the run was stopped early).
+ */
+export const STATUSES: readonly string[] = [
+  "pass",
+  "fail",
+  "xfail",
+  "xpass",
+  "unsupported",
+  "error",
+  "crash",
+  "timeout",
+  "protocol",
+  "skipped",
+  "not-run",
+];
+
+/** True for a run that was never done (stopped early). */
+export const notRun = (r: CaseResult): boolean => (r.status as string) === "not-run";
+
+/** Why an implementation's run stopped before every run was done, if it did. */
+export function stoppedOf(rep: object): string | undefined {
+  return (rep as { stopped?: string }).stopped;
+}
+
+/** The re-run command for a result of an implementation. */
+export type Rerun = (impl: string, r: CaseResult) => string;
+
+/** Who made a report and over what: the gate's version, its protocol, the suite's fingerprint. */
+export interface GateInfo {
+  /** The gate's version (deno.json `version`). */
+  readonly version: string;
+  /** The testee protocol version it speaks. */
+  readonly protocol: number;
+  /** {@link suiteFingerprint} of the selected runs. */
+  readonly fingerprint: string;
+  /** How many runs were selected (before an implementation's own cases). */
+  readonly runs: number;
+}
+
+/**
+ * A fingerprint of a selection: SHA-256 over its result ids in order,
+ * shortened. Two runs with the same gate version and fingerprint ran the
+ * same suite.
+ */
+export function suiteFingerprint(rids: Iterable<string>): string {
+  const h = createHash("sha256");
+  for (const rid of rids) h.update(rid).update("\n");
+  return `sha256:${h.digest("hex").slice(0, 16)}`;
+}
+
+/** Colour helpers honouring NO_COLOR and non-TTY output. */
+export function palette(
+  color: boolean,
+): {
+  red(s: string): string;
+  green(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+} {
+  const wrap = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { red: wrap(31), green: wrap(32), dim: wrap(2), bold: wrap(1) };
+}
+
+/** The full text of one failing result: id, status, differences, context, notes, re-run command. */
+export function formatFailure(r: CaseResult, rerun: string, color = false): string {
+  const p = palette(color);
+  const lines = [
+    `${p.red(r.status.toUpperCase())} ${p.bold(r.rid)}  ${
+      p.dim(`[${r.run.class}] ${r.run.case.reason}`)
+    }`,
+  ];
+  if (r.decidedBy) lines.push(`  reference decided by ${r.decidedBy}`);
+  for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
+  if (r.context?.actual) {
+    lines.push(`  expected ${r.context.expected}`, `  actual   ${r.context.actual}`);
+  } else if (r.context) lines.push(`  image    ${r.context.expected}`);
+  if (r.detail) lines.push(`  ${r.detail}`);
+  for (const n of r.undefinedNotes) lines.push(p.dim(`  note: ${n}`));
+  lines.push(p.dim(`  re-run: ${rerun}`));
+  return lines.join("\n");
+}
+
+/** The facets a result is grouped by in reports. */
+export interface Facets {
+  /** `checkpoint` or `restart`. */
+  readonly op: string;
+  /** The ABI. */
+  readonly abi: string;
+  /** The profile (restart), else null. */
+  readonly profile: string | null;
+  /**
+   * The case's group: the third part of its id (`head`, `truncate`, `gen`,
+   * `fuzz`, …), or `top` for the top-level named cases (`restart/x86_64/valid`).
+   */
+  readonly group: string;
+  /** The coverage cell: `checkpoint/ABI` or `restart/ABI/PROFILE`. */
+  readonly cell: string;
+}
+
+/** The facets of a run. */
+export function facetsOf(run: CaseRun): Facets {
+  const parts = run.case.id.split("/");
+  const { op, abi } = run.case;
+  return {
+    op,
+    abi,
+    profile: run.profile ?? null,
+    group: parts.length >= 4 ? parts[2]! : "top",
+    cell: run.profile ? `${op}/${abi}/${run.profile}` : `${op}/${abi}`,
+  };
+}
+
+/** How many results of each status. */
+export function statusCounts(results: readonly CaseResult[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  for (const r of results) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}
+
+/** The one-line message of a result that is not a pass: its first difference or its detail. */
+export function headline(r: CaseResult): string {
+  const d = r.differences[0];
+  const what = d ? formatDifference(d) : r.detail ?? "";
+  return `${r.status.toUpperCase()}${what ? `: ${what}` : ""}`;
+}

@@ -27,6 +27,7 @@ import {
   updatedExpectations,
 } from "../harness/expect.ts";
 import { PerCaseTestee } from "../harness/percase_testee.ts";
+import { killAllChildren } from "../harness/child.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
 import { consoleReport } from "../harness/report/console.ts";
@@ -37,6 +38,7 @@ import {
   explainEmpty,
   type ImplReport,
   runImpl,
+  type RunLimits,
   type Selection,
   selectRuns,
 } from "../harness/runner.ts";
@@ -245,6 +247,25 @@ export async function main(args: string[]): Promise<number> {
   const extra = new Map<string, string[]>();
   const t0 = performance.now();
   let total = 0;
+  // Interrupts: SIGINT or SIGTERM stops the run (testees killed, the runs not done reported
+  // not-run) and the reports below are written with what exists; a second one exits at once.
+  const interrupt = new AbortController();
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
+    if (interrupt.signal.aborted) {
+      killAllChildren();
+      Deno.exit(sig === "SIGINT" ? 130 : 143);
+    }
+    console.error(`\nconform: ${sig}: stopping, the reports will be partial (again: exit at once)`);
+    interrupt.abort(sig);
+  };
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
+  for (const [s, f] of listeners) Deno.addSignalListener(s, f);
+  const limits: RunLimits = {
+    signal: interrupt.signal,
+    maxTimeouts: o.maxTimeouts,
+    budgetMs: o.implBudget * 1000,
+    warn: (m) => console.error(`conform: ${m}`),
+  };
   for (const e of entries) {
     const own = e.cases?.();
     const all = own ? selectRuns(own, sel) : runs;
@@ -257,7 +278,14 @@ export async function main(args: string[]): Promise<number> {
       continue;
     }
     total += mine.length;
-    let rep = await runImpl(outputs.observe(e.testee, mine), mine, expectations, undefined, scope);
+    let rep = await runImpl(
+      outputs.observe(e.testee, mine),
+      mine,
+      expectations,
+      undefined,
+      scope,
+      limits,
+    );
     if (expectations.length && !o.replay.length && !rep.setupError) {
       const names = unknownEntries(rep.name, expectations, mine.map((r) => r.rid), universe(own));
       for (const s of names) unknown.add(s.entry);
@@ -265,7 +293,7 @@ export async function main(args: string[]): Promise<number> {
     }
     outputs.finished(rep);
     reports.push(rep);
-    if (o.shrink && !rep.setupError) {
+    if (o.shrink && !rep.setupError && !interrupt.signal.aborted) {
       const spec = specs.get(e.testee.name);
       const lines = await shrinkFirst(rep, () => (spec ? testeeOf(spec, popts) : e.testee));
       if (lines.length) extra.set(e.testee.name, lines);
@@ -284,7 +312,7 @@ export async function main(args: string[]): Promise<number> {
     } s; suite ${gate.fingerprint}, crconform ${VERSION}`,
   );
   await outputs.close(reports, { runs: total, seconds });
-  if (o.updateExpect && o.expect) {
+  if (o.updateExpect && o.expect && !interrupt.signal.aborted) {
     const failures = new Map<string, string[]>();
     const others = new Map<string, Set<string>>();
     for (const rep of reports) {
@@ -304,6 +332,11 @@ export async function main(args: string[]): Promise<number> {
       updatedExpectations(expectations, failures, others, unknown),
     );
     console.log(`rewrote ${o.expect}`);
+  }
+  for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
+  if (interrupt.signal.aborted) {
+    console.log(`INTERRUPTED by ${interrupt.signal.reason}: partial results, does not conform`);
+    return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
   }
   if (reports.some((r) => r.setupError)) return 2;
   return reports.every(conforms) ? 0 : 1;

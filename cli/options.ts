@@ -59,7 +59,13 @@ Results
 
 Testees
   --timeout MS           per-case timeout (default 5000)
-  --window N             requests in flight per testee (default 64)
+  --window N             requests in flight per testee (default 64); per case:
+                         processes at once (default: one per core)
+  --max-timeouts N       give up on an implementation after N consecutive
+                         timeouts: its other runs are not-run, and it does not
+                         conform (default 3; 0: never)
+  --impl-budget SECONDS  wall-time budget per implementation: when spent, its
+                         other runs are not-run (default 3600; 0: none)
 
   --version              print the gate's version, the protocol version and the
                          fingerprint of the selected suite, and exit
@@ -137,8 +143,12 @@ export interface Options {
   readonly list: boolean;
   /** `--timeout`. */
   readonly timeout: number;
-  /** `--window`. */
-  readonly window: number;
+  /** `--window` (undefined: each mode's default). */
+  readonly window?: number;
+  /** `--max-timeouts`. */
+  readonly maxTimeouts: number;
+  /** `--impl-budget`, seconds (0: none). */
+  readonly implBudget: number;
   /** `--help`. */
   readonly help: boolean;
 }
@@ -180,6 +190,8 @@ export function parseOptions(args: string[]): Options {
         list: { type: "boolean" },
         timeout: { type: "string" },
         window: { type: "string" },
+        "max-timeouts": { type: "string" },
+        "impl-budget": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -262,7 +274,9 @@ export function parseOptions(args: string[]): Options {
     shrink: !values["no-shrink"],
     list: values.list ?? false,
     timeout: int("timeout", values.timeout, 5000, 1, 3_600_000),
-    window: int("window", values.window, 64, 1, 65536),
+    window: values.window === undefined ? undefined : int("window", values.window, 64, 1, 65536),
+    maxTimeouts: int("max-timeouts", values["max-timeouts"], 3, 0, 1_000_000),
+    implBudget: int("impl-budget", values["impl-budget"], 3600, 0, 31_536_000),
     help: values.help ?? false,
   };
 }

@@ -1,7 +1,11 @@
 /**
- * A supervised child process: spawned in its own process group (through
- * setsid(1)) so the whole group can be killed, with its stdout read through
- * a bounded frame reader, and timeouts that never leave a timer behind.
+ * A supervised child process, contained so that nothing it starts outlives
+ * it: in a new PID namespace where the machine allows it (through
+ * `unshare --pid --fork --kill-child`, with a user namespace when not
+ * root), else in its own process group (with a one-line warning that a
+ * descendant calling setsid() can escape). Its stdout is read through a
+ * bounded frame reader, waits can be aborted, timeouts never leave a timer
+ * behind, and every live child can be killed at once on the way out.
  *
  * @module
  */
@@ -23,25 +27,136 @@ export interface ExitStatus {
 }
 
 /**
- * A spawned child in its own process group (started through setsid(1)), so
- * the whole group, grandchildren included, can be killed at once; with a
- * frame reader over its stdout. Pipes go through `node:child_process`
- * (why, with measurements: `docs/PERFORMANCE.md`).
+ * How testees are contained: `namespace` (a PID namespace: when the testee
+ * exits or is killed, the kernel kills everything it started) or `group`
+ * (its own process group only).
+ */
+export type ContainmentKind = "namespace" | "group";
+
+/** The containment in use: its kind, the command prefix, and why when it fell back. */
+export interface Containment {
+  /** Kind. */
+  readonly kind: ContainmentKind;
+  /** Words run before the testee's command (after `setsid`). */
+  readonly prefix: readonly string[];
+  /** Why a PID namespace could not be used (group only). */
+  readonly why?: string;
+}
+
+const UNSHARE_PID = ["unshare", "--pid", "--fork", "--kill-child", "--"];
+const UNSHARE_USER_PID = [
+  "unshare",
+  "--user",
+  "--map-root-user",
+  "--pid",
+  "--fork",
+  "--kill-child",
+  "--",
+];
+let probed: Containment | undefined;
+let warned = false;
+
+/**
+ * The best containment this machine allows, probed once: a PID namespace
+ * as root, else with a user namespace, else the process group.
+ * `CRCONFORM_CONTAIN=group` forces the process group.
+ */
+export function containment(): Containment {
+  if (probed) return probed;
+  let forced: string | undefined;
+  try {
+    forced = Deno.env.get("CRCONFORM_CONTAIN");
+  } catch { /* no env permission: probe */ }
+  if (forced === "group") {
+    return probed = { kind: "group", prefix: [], why: "CRCONFORM_CONTAIN=group" };
+  }
+  let why = "";
+  for (const prefix of [UNSHARE_PID, UNSHARE_USER_PID]) {
+    try {
+      const r = new Deno.Command(prefix[0]!, {
+        args: [...prefix.slice(1), "true"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).outputSync();
+      if (r.success) return probed = { kind: "namespace", prefix };
+      why ||= new TextDecoder().decode(r.stderr).trim().split("\n")[0] ?? "";
+    } catch (e) {
+      why ||= (e as Error).message;
+    }
+  }
+  return probed = { kind: "group", prefix: [], why: why || "unshare failed" };
+}
+
+/** The containment for a kind asked for (`group` is always possible). */
+function containmentFor(kind: ContainmentKind | undefined): Containment {
+  const best = containment();
+  if (kind === "group" && best.kind !== "group") {
+    return { kind: "group", prefix: [], why: "asked for" };
+  }
+  if (best.kind === "group" && !warned) {
+    warned = true;
+    console.error(
+      `crconform: no PID namespace for testees here (${best.why}): they run in their own process group, and a descendant that calls setsid() can outlive the run`,
+    );
+  }
+  return best;
+}
+
+/** Every child not yet known to have exited (see {@link killAllChildren}). */
+const live = new Set<Child>();
+
+/**
+ * SIGKILLs every live child and everything it started, synchronously: for
+ * a process that must exit at once (a second interrupt).
+ */
+export function killAllChildren(): void {
+  for (const c of live) c.killNow();
+}
+
+/** True when process `pid` has a handler for SIGTERM (from /proc; undefined when unknown). */
+function catchesTerm(pid: number): boolean | undefined {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A spawned child in its own process group (started through setsid(1)) and,
+ * where possible, its own PID namespace, so the whole of it, descendants
+ * included, can be killed at once; with a frame reader over its stdout.
+ * Pipes go through `node:child_process` (why, with measurements:
+ * `docs/PERFORMANCE.md`).
  */
 export class Child {
   private readonly proc: ChildProcess;
   readonly frames = new FrameReader();
-  /** Resolves when the process has exited. */
+  /** Resolves when the process has exited (in a namespace: and everything it started). */
   readonly status: Promise<ExitStatus>;
-  /** The child process has exited (its descendants may live on). */
+  /** How it is contained. */
+  readonly containment: Containment;
+  /** The child process has exited (its descendants may live on when contained by group only). */
   gone = false;
   /** Its stdout reached end of file. */
   eof = false;
+  /** An abort signal given to {@link abortOn} fired: waits return "aborted". */
+  aborted = false;
   private wake: (() => void) | undefined;
   private chunks: Uint8Array[] | undefined;
   private size = 0;
+  private init: number | undefined;
+  private unwatch: (() => void) | undefined;
 
-  constructor(cmd: string, args: string[], cwd?: string, collect = false) {
+  constructor(
+    cmd: string,
+    args: string[],
+    cwd?: string,
+    collect = false,
+    contain?: ContainmentKind,
+  ) {
     // A path followed by plain words (no shell syntax) is run directly: a
     // shell in between costs a fork and an exec per spawn.
     const words = /^[\w@%+=:,.-]*\/[\w@%+=:,./-]*( [\w@%+=:,./-]+)*$/.test(cmd)
@@ -50,15 +165,22 @@ export class Child {
     const [file, argv] = words
       ? [words[0]!, [...words.slice(1), ...args]]
       : ["sh", ["-c", `${cmd} "$@"`, "sh", ...args]];
+    this.containment = containmentFor(contain);
     // setsid(1) makes it a process group leader (see docs/PERFORMANCE.md for
-    // why not Node's `detached`).
-    this.proc = spawn("setsid", [file, ...argv], { stdio: ["pipe", "pipe", "ignore"], cwd });
+    // why not Node's `detached`); unshare(1) then forks the testee as the
+    // init of a new PID namespace, which takes every descendant with it.
+    this.proc = spawn("setsid", [...this.containment.prefix, file, ...argv], {
+      stdio: ["pipe", "pipe", "ignore"],
+      cwd,
+    });
+    live.add(this);
     if (collect) this.chunks = [];
     const poke = () => {
       const w = this.wake;
       this.wake = undefined;
       w?.();
     };
+    this.poke = poke;
     this.proc.stdout!.on("data", (d: Uint8Array) => {
       if (this.chunks) {
         this.size += d.length;
@@ -76,22 +198,42 @@ export class Child {
     });
     this.proc.stdin!.on("error", () => {}); // EPIPE from a dead child shows up on the next read
     this.status = new Promise((resolve) => {
-      this.proc.on("exit", (code, signal) => {
+      const ended = (st: ExitStatus) => {
         this.gone = true;
-        resolve({ code, signal });
+        live.delete(this);
+        this.unwatch?.();
+        resolve(st);
         poke();
-      });
+      };
+      this.proc.on("exit", (code, signal) => ended({ code, signal }));
       this.proc.on("error", () => {
-        this.gone = this.eof = true;
-        resolve({ code: 127, signal: null });
-        poke();
+        this.eof = true;
+        ended({ code: 127, signal: null });
       });
     });
   }
 
+  private readonly poke: () => void;
+
   /** The process id (and process group id). */
   get pid(): number {
     return this.proc.pid ?? 0;
+  }
+
+  /** Makes waits return "aborted" once `signal` fires (and at once if it has). */
+  abortOn(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const on = () => {
+      this.aborted = true;
+      this.poke();
+    };
+    if (signal.aborted) return on();
+    signal.addEventListener("abort", on, { once: true });
+    const prev = this.unwatch;
+    this.unwatch = () => {
+      prev?.();
+      signal.removeEventListener("abort", on);
+    };
   }
 
   /** Writes bytes; a dead child is reported on the next read, not here. */
@@ -125,15 +267,16 @@ export class Child {
   }
 
   /**
-   * The next frame, "eof", or "timeout" after `ms`. When the child itself has
-   * exited, a descendant holding stdout open does not keep the harness
-   * waiting: after a short grace it is "eof" too. Throws ProtocolError for
-   * oversized frames.
+   * The next frame, "eof", "timeout" after `ms`, or "aborted". When the
+   * child itself has exited, a descendant holding stdout open does not keep
+   * the harness waiting: after a short grace it is "eof" too. Throws
+   * ProtocolError for oversized frames.
    */
-  async nextFrame(ms: number): Promise<Uint8Array | "eof" | "timeout"> {
+  async nextFrame(ms: number): Promise<Uint8Array | "eof" | "timeout" | "aborted"> {
     const deadline = Date.now() + ms;
     let goneAt: number | undefined;
     for (;;) {
+      if (this.aborted) return "aborted";
       const f = this.frames.next();
       if (f) {
         if (this.proc.stdout!.isPaused()) this.proc.stdout!.resume();
@@ -148,10 +291,17 @@ export class Child {
     }
   }
 
-  /** Reads all of stdout (the child was made with `collect`); "timeout" or "oversize" otherwise. */
-  async readAll(ms: number, limit: number): Promise<Uint8Array | "timeout" | "oversize"> {
+  /**
+   * Reads all of stdout (the child was made with `collect`); "timeout",
+   * "oversize" or "aborted" otherwise.
+   */
+  async readAll(
+    ms: number,
+    limit: number,
+  ): Promise<Uint8Array | "timeout" | "oversize" | "aborted"> {
     const deadline = Date.now() + ms;
     while (!this.eof) {
+      if (this.aborted) return "aborted";
       if (this.size > limit) return "oversize";
       const left = deadline - Date.now();
       if (left <= 0) return "timeout";
@@ -167,17 +317,57 @@ export class Child {
     } catch { /* already gone */ }
   }
 
-  /** SIGTERM the group, then SIGKILL after the grace; waits for the child. */
+  /** The namespace's init (the testee itself, seen from here), while it runs. */
+  private nsInit(): number | undefined {
+    if (this.containment.kind !== "namespace" || this.gone) return undefined;
+    if (this.init === undefined) {
+      try {
+        const text = Deno.readTextFileSync(`/proc/${this.pid}/task/${this.pid}/children`);
+        const first = Number(text.trim().split(/\s+/)[0]);
+        if (first > 0) this.init = first;
+      } catch { /* not known */ }
+    }
+    return this.init;
+  }
+
+  /** SIGKILL now, without waiting: the namespace's init (which takes every descendant) and the group. */
+  killNow(): void {
+    const init = this.nsInit();
+    if (init) {
+      try {
+        Deno.kill(init, "SIGKILL");
+      } catch { /* gone */ }
+    }
+    this.signal("SIGKILL");
+  }
+
+  /**
+   * SIGTERM everything, then SIGKILL after the grace; resolves when the
+   * child is gone (in a namespace: with everything it started).
+   */
   async kill(graceMs: number): Promise<void> {
-    this.signal("SIGTERM");
-    await raceTimeout(this.status, graceMs);
+    if (!this.gone) {
+      this.signal("SIGTERM");
+      // A namespace's init ignores the signals it has no handler for: when
+      // the testee has none, SIGTERM would have ended it, so no long grace.
+      const init = this.nsInit();
+      const grace = init !== undefined && catchesTerm(init) === false
+        ? Math.min(graceMs, 20)
+        : graceMs;
+      await raceTimeout(this.status, grace);
+      if (!this.gone) {
+        this.killNow();
+        // unshare(1) reaps its init only once the namespace is empty.
+        await raceTimeout(this.status, 2000);
+      }
+    }
     this.signal("SIGKILL");
     await this.status;
     this.proc.stdout!.destroy();
     this.proc.stdin!.destroy();
   }
 
-  /** Closes stdin and waits up to `ms` for a clean exit, then kills the group. */
+  /** Closes stdin and waits up to `ms` for a clean exit, then kills everything. */
   async close(ms: number, graceMs: number): Promise<void> {
     this.endInput();
     if ((await raceTimeout(this.status, ms)) === "timeout") return await this.kill(graceMs);

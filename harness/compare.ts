@@ -28,7 +28,11 @@ export interface Difference {
   readonly actual: string;
 }
 
-/** Result statuses. `xfail`/`xpass` are set by the expectation list. */
+/**
+ * Result statuses. `xfail`/`xpass` are set by the expectation list;
+ * `not-run` by the runner for the runs an implementation never got to (an
+ * interrupt, too many consecutive timeouts, its budget spent).
+ */
 export type Status =
   | "pass"
   | "fail"
@@ -39,7 +43,8 @@ export type Status =
   | "timeout"
   | "protocol"
   | "xfail"
-  | "xpass";
+  | "xpass"
+  | "not-run";
 
 /** The verdict on one case run for one implementation. */
 export interface CaseResult {

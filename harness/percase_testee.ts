@@ -1,6 +1,9 @@
 /**
  * An external implementation in per-case mode: one process per request
- * (`CMD OP`), at most `window` at a time.
+ * (`CMD OP`), at most `window` at a time (by default as many as there are
+ * cores: a testee that is slow to start is not flooded), each case's
+ * timeout counted from its own spawn. A close() during a run stops it
+ * starting processes and kills the running ones.
  *
  * @module
  */
@@ -13,8 +16,8 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   type Request,
-  requestPayload,
 } from "../protocol/codec.ts";
+import { requestPayload } from "../protocol/encode.ts";
 import {
   answerOutcome,
   type Failure,
@@ -23,56 +26,91 @@ import {
   type Testee,
 } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import type { ProcessOptions } from "./process_options.ts";
+import { cores, type ProcessOptions, withDefaults } from "./process_options.ts";
 
 /** An external implementation in per-case mode: one process per request (`CMD OP`). */
 export class PerCaseTestee implements Testee {
   /** Name given on the command line. */
   readonly name: string;
   private readonly cmd: string;
-  private readonly opts: Required<Omit<ProcessOptions, "cwd">> & { cwd?: string };
+  private readonly opts: ReturnType<typeof withDefaults>;
+  /** Most processes that ran at once (for tests and diagnostics). */
+  peak = 0;
+  private running = 0;
+  /** Fired by a close() while a start or a run is in progress. */
+  private halt = new AbortController();
+  /** The start or run in progress. */
+  private active: Promise<unknown> | undefined;
 
   /** Describes a testee run as `sh -c 'CMD OP'` per request. */
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
     this.name = name;
     this.cmd = cmd;
-    this.opts = { timeoutMs: 5000, window: 2, graceMs: 200, ...opts };
+    this.opts = withDefaults(opts, cores());
   }
 
-  private async once(op: string, payload: Uint8Array): Promise<Uint8Array | Failure> {
-    const child = new Child(this.cmd, [op], this.opts.cwd, true);
-    child.write(payload);
-    child.endInput();
-    const out = await child.readAll(this.opts.timeoutMs, MAX_FRAME);
-    if (out === "timeout" || out === "oversize") {
-      await child.kill(this.opts.graceMs);
-      return out === "timeout"
-        ? {
-          status: "timeout",
-          detail: `no answer within ${this.opts.timeoutMs} ms; process group killed`,
-        }
-        : { status: "protocol", detail: `answer exceeds ${MAX_FRAME} bytes` };
-    }
-    const st = await raceTimeout(child.status, this.opts.timeoutMs);
-    if (st === "timeout") {
-      await child.kill(this.opts.graceMs);
-      return { status: "timeout", detail: "did not exit after answering" };
-    }
+  /** Processes run at once. */
+  get window(): number {
+    return this.opts.window;
+  }
+
+  private async once(
+    op: string,
+    payload: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array | Failure | "aborted"> {
+    if (signal?.aborted) return "aborted";
+    const child = new Child(this.cmd, [op], this.opts.cwd, true, this.opts.contain);
+    this.peak = Math.max(this.peak, ++this.running);
     try {
-      Deno.kill(-child.pid, "SIGKILL");
-    } catch { /* group gone */ }
-    if (st.code !== 0) {
-      return {
-        status: "crash",
-        detail: st.signal ? `killed by ${st.signal}` : `exited with ${st.code}`,
-      };
+      child.abortOn(signal);
+      child.write(payload);
+      child.endInput();
+      const out = await child.readAll(this.opts.timeoutMs, MAX_FRAME);
+      if (out === "aborted" || out === "timeout" || out === "oversize") {
+        await child.kill(this.opts.graceMs);
+        if (out === "aborted") return out;
+        return out === "timeout"
+          ? {
+            status: "timeout",
+            detail: `no answer within ${this.opts.timeoutMs} ms; process group killed`,
+          }
+          : { status: "protocol", detail: `answer exceeds ${MAX_FRAME} bytes` };
+      }
+      const st = await raceTimeout(child.status, this.opts.timeoutMs);
+      if (st === "timeout") {
+        await child.kill(this.opts.graceMs);
+        return signal?.aborted
+          ? "aborted"
+          : { status: "timeout", detail: "did not exit after answering" };
+      }
+      child.killNow(); // anything left in its group
+      if (st.code !== 0) {
+        return {
+          status: "crash",
+          detail: st.signal ? `killed by ${st.signal}` : `exited with ${st.code}`,
+        };
+      }
+      return out;
+    } finally {
+      this.running--;
     }
-    return out;
+  }
+
+  private async track<T>(p: Promise<T>): Promise<T> {
+    this.active = p;
+    try {
+      return await p;
+    } finally {
+      if (this.active === p) this.active = undefined;
+    }
   }
 
   /** Runs `CMD hello`. */
   async start(): Promise<Hello> {
-    const out = await this.once("hello", helloPayload());
+    if (this.halt.signal.aborted) this.halt = new AbortController();
+    const out = await this.track(this.once("hello", helloPayload(), this.halt.signal));
+    if (out === "aborted") throw new Error(`${this.name}: stopped before its hello`);
     if (!(out instanceof Uint8Array)) {
       throw new SetupError(`${this.name}: hello failed: ${out.detail}`);
     }
@@ -89,34 +127,69 @@ export class PerCaseTestee implements Testee {
     }
   }
 
-  /** Runs each request in its own process, `window` at a time. */
-  async run(
+  /**
+   * Runs each request in its own process, `window` at a time. After a
+   * close() meanwhile, or when a callback throws, no process is started any
+   * more and the running ones are killed; their requests get no outcome.
+   */
+  run(
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
+    return this.track(this.all(requests, onOutcome));
+  }
+
+  private async all(
+    requests: readonly Request[],
+    onOutcome: (index: number, o: Outcome) => void,
+  ): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    const halted = this.halt.signal;
+    if (halted.aborted) return;
+    halted.addEventListener("abort", onAbort, { once: true });
     let next = 0;
+    let failure: { e: unknown } | undefined;
     const worker = async () => {
-      while (next < requests.length) {
+      while (next < requests.length && !stop.signal.aborted) {
         const i = next++;
         const r = requests[i]!;
-        const out = await this.once(r.op, requestPayload(r, i));
-        if (!(out instanceof Uint8Array)) {
-          onOutcome(i, out);
-          continue;
-        }
         try {
-          onOutcome(i, answerOutcome(parseAnswer(out, r.op, i)));
+          const out = await this.once(r.op, requestPayload(r, i), stop.signal);
+          if (out === "aborted") return;
+          if (!(out instanceof Uint8Array)) {
+            onOutcome(i, out);
+            continue;
+          }
+          let outcome: Outcome;
+          try {
+            outcome = answerOutcome(parseAnswer(out, r.op, i));
+          } catch (e) {
+            if (!(e instanceof ProtocolError)) throw e;
+            outcome = { status: "protocol", detail: e.message };
+          }
+          onOutcome(i, outcome);
         } catch (e) {
-          if (!(e instanceof ProtocolError)) throw e;
-          onOutcome(i, { status: "protocol", detail: e.message });
+          failure ??= { e };
+          stop.abort();
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, this.opts.window) }, worker));
+    try {
+      await Promise.all(Array.from({ length: this.opts.window }, worker));
+    } finally {
+      halted.removeEventListener("abort", onAbort);
+    }
+    if (failure) throw failure.e;
   }
 
-  /** Nothing stays running between cases. */
-  close(): Promise<void> {
-    return Promise.resolve();
+  /**
+   * Nothing stays running between cases; during a start or a run, kills the
+   * running processes (SIGTERM, then SIGKILL after the grace) and waits.
+   */
+  async close(): Promise<void> {
+    if (!this.active) return;
+    this.halt.abort();
+    await this.active.catch(() => {});
   }
 }

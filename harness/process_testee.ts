@@ -1,12 +1,13 @@
 /**
  * An external implementation in persistent mode (see `protocol/PROTOCOL.md`):
  * one long-lived process, requests pipelined within a window, respawned
- * after a crash, a timeout or a protocol error.
+ * after a crash, a timeout or a protocol error. A close() during a run
+ * stops it: nothing more is sent and the testee is killed (SIGTERM, then
+ * SIGKILL after the grace).
  *
  * @module
  */
 import {
-  encodeFrames,
   frame,
   type Hello,
   helloPayload,
@@ -16,18 +17,23 @@ import {
   ProtocolError,
   type Request,
 } from "../protocol/codec.ts";
+import { encodeFrames } from "../protocol/encode.ts";
 import { answerOutcome, type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import type { ProcessOptions } from "./process_options.ts";
+import { type ProcessOptions, withDefaults } from "./process_options.ts";
 
 /** An external implementation in persistent mode (see PROTOCOL.md). */
 export class ProcessTestee implements Testee {
   /** Name given on the command line. */
   readonly name: string;
   private readonly cmd: string;
-  private readonly opts: Required<Omit<ProcessOptions, "cwd">> & { cwd?: string };
+  private readonly opts: ReturnType<typeof withDefaults>;
   private child: Child | undefined;
   private hello: Hello | undefined;
+  /** Fired by a close() while a start or a run is in progress. */
+  private halt = new AbortController();
+  /** The start or run in progress. */
+  private active: Promise<unknown> | undefined;
   /** How many times the testee was (re)started. */
   spawns = 0;
 
@@ -35,11 +41,12 @@ export class ProcessTestee implements Testee {
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
     this.name = name;
     this.cmd = cmd;
-    this.opts = { timeoutMs: 5000, window: 64, graceMs: 200, ...opts };
+    this.opts = withDefaults(opts, 64);
   }
 
   private async spawn(): Promise<Child> {
-    const child = new Child(this.cmd, [], this.opts.cwd);
+    const child = new Child(this.cmd, [], this.opts.cwd, false, this.opts.contain);
+    child.abortOn(this.halt.signal);
     this.spawns++;
     child.write(frame(helloPayload()));
     // Starting up may be slow (a JIT, a VM): hello gets at least 30 s.
@@ -49,6 +56,10 @@ export class ProcessTestee implements Testee {
       await child.kill(this.opts.graceMs);
       throw new SetupError(`${this.name}: ${why} (command: ${this.cmd})`);
     };
+    if (f === "aborted") {
+      await child.kill(this.opts.graceMs);
+      throw new Error(`${this.name}: stopped before its hello`);
+    }
     if (f === "eof") return fail("exited before answering hello");
     if (f === "timeout") return fail(`no hello answer within ${helloMs} ms`);
     if (f instanceof Error) return fail(`bad hello answer: ${f.message}`);
@@ -65,24 +76,49 @@ export class ProcessTestee implements Testee {
     return child;
   }
 
+  private async track<T>(p: Promise<T>): Promise<T> {
+    this.active = p;
+    try {
+      return await p;
+    } finally {
+      if (this.active === p) this.active = undefined;
+    }
+  }
+
   /** Spawns and handshakes. */
   async start(): Promise<Hello> {
-    this.child = await this.spawn();
+    if (this.halt.signal.aborted) this.halt = new AbortController();
+    this.child = await this.track(this.spawn());
     return this.hello!;
   }
 
-  /** Runs requests pipelined within the window; respawns after a crash, timeout or protocol error. */
-  async run(
+  /**
+   * Runs requests pipelined within the window; respawns after a crash,
+   * timeout or protocol error. A close() meanwhile stops it: nothing more
+   * is sent, the testee is killed, and the requests in flight get no
+   * outcome.
+   */
+  run(
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
+    return this.track(this.loop(requests, onOutcome));
+  }
+
+  private async loop(
+    requests: readonly Request[],
+    onOutcome: (index: number, o: Outcome) => void,
+  ): Promise<void> {
+    const halted = this.halt.signal;
     let sent = 0;
     let done = 0;
     while (done < requests.length) {
+      if (halted.aborted) return await this.kill();
       if (!this.child) {
         try {
           this.child = await this.spawn();
         } catch (e) {
+          if (halted.aborted) return;
           for (; done < requests.length; done++) {
             onOutcome(done, { status: "crash", detail: (e as Error).message });
           }
@@ -101,6 +137,7 @@ export class ProcessTestee implements Testee {
       try {
         // Answers already buffered are taken without yielding to the event loop.
         const f = child.tryFrame() ?? await child.nextFrame(this.opts.timeoutMs);
+        if (f === "aborted") return await this.kill();
         if (f === "eof") {
           const st = await raceTimeout(child.status, this.opts.graceMs);
           const how = st === "timeout"
@@ -133,9 +170,26 @@ export class ProcessTestee implements Testee {
     }
   }
 
-  /** Closes stdin, waits briefly, kills what is left of the group. */
-  async close(): Promise<void> {
-    await this.child?.close(1000, this.opts.graceMs);
+  private async kill(): Promise<void> {
+    const child = this.child;
     this.child = undefined;
+    await child?.kill(this.opts.graceMs);
+  }
+
+  /**
+   * Stops it, leaving nothing behind. Between runs: closes stdin, waits
+   * briefly for a clean exit, kills what is left. During a start or a run
+   * (the runner giving up, an interrupt): stops sending and kills it at
+   * once (SIGTERM, then SIGKILL after the grace).
+   */
+  async close(): Promise<void> {
+    if (this.active) {
+      this.halt.abort();
+      await this.active.catch(() => {});
+      return await this.kill();
+    }
+    const child = this.child;
+    this.child = undefined;
+    await child?.close(1000, this.opts.graceMs);
   }
 }

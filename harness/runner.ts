@@ -1,7 +1,10 @@
 /**
  * Runs the suite against implementations: selects case runs (filter, ABI,
  * profile, shard), sends them to each testee, compares every answer with
- * the reference, and applies the known-failure list.
+ * the reference, and applies the known-failure list. It stops an
+ * implementation early on an interrupt, after a few consecutive timeouts or
+ * when its wall budget is spent: the runs not done are reported `not-run`,
+ * and such an implementation never conforms.
  *
  * @module
  */
@@ -11,6 +14,7 @@ import { caseRuns } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
 import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
+import type { Outcome } from "../protocol/testee.ts";
 import type { Hello } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
@@ -98,16 +102,25 @@ export interface ImplReport {
   readonly stale: readonly Stale[];
   /** Wall time, ms. */
   readonly ms: number;
+  /** Why the run stopped before every run was done (an interrupt, timeouts, the budget). */
+  readonly stopped?: string;
+  /** It was stopped by the caller's signal (an interrupt). */
+  readonly interrupted?: boolean;
+  /** Warnings about the run (a slow testee, with its rate). */
+  readonly warnings?: readonly string[];
 }
 
 /**
  * True when an implementation conforms. It fails closed: it must have
  * started, had at least one case compared, run every declared cell in
  * scope (and every required one), and every case run must pass or be a
- * listed expected failure; a stale expectation fails it too.
+ * listed expected failure; a stale expectation fails it too, and so does a
+ * run stopped early.
  */
 export function conforms(r: ImplReport): boolean {
-  if (r.setupError || r.stale.length || !r.coverage || r.coverage.gaps.length) return false;
+  if (r.stopped || r.setupError || r.stale.length || !r.coverage || r.coverage.gaps.length) {
+    return false;
+  }
   if (!r.results.some((x) => x.status !== "skipped")) return false;
   return r.results.every((x) =>
     x.status === "pass" || x.status === "xfail" || x.status === "skipped"
@@ -117,20 +130,115 @@ export function conforms(r: ImplReport): boolean {
 /** Progress callback: implementation, done, total. */
 export type Progress = (impl: string, done: number, total: number) => void;
 
-/** Runs every run against one testee and compares each answer with the reference. */
+/** Limits of one implementation's run, and how to stop it. */
+export interface RunLimits {
+  /** Stops the run (an interrupt); its reason (e.g. "SIGINT") is named in the report. */
+  readonly signal?: AbortSignal;
+  /** Give up after this many consecutive timeouts (0: never). @default 3 */
+  readonly maxTimeouts?: number;
+  /** Wall budget of the implementation, ms (0 or absent: none). */
+  readonly budgetMs?: number;
+  /** Warn when the runs take, or will take at the current rate, longer than this (ms). @default 60000 */
+  readonly slowMs?: number;
+  /** Where warnings go as they happen (they are in the report too). */
+  readonly warn?: (message: string) => void;
+}
+
+/** Thrown through a testee's callback to end a run that does not stop by itself. */
+const STOP = new Error("run stopped");
+
+const duration = (ms: number) =>
+  ms >= 7_200_000
+    ? `${(ms / 3_600_000).toFixed(1)} h`
+    : ms >= 120_000
+    ? `${(ms / 60_000).toFixed(1)} min`
+    : `${(ms / 1000).toFixed(1)} s`;
+
+/** A result for a run that was not done, and why. */
+function notRun(r: CaseRun, why: string): CaseResult {
+  return {
+    rid: r.rid,
+    run: r,
+    status: "not-run",
+    differences: [],
+    undefinedNotes: [],
+    detail: `not run: ${why}`,
+  };
+}
+
+/**
+ * Runs every run against one testee and compares each answer with the
+ * reference. With `limits`, the run stops early (see {@link RunLimits}):
+ * the testee is closed at once, and the runs not done are `not-run`.
+ */
 export async function runImpl(
   testee: Testee,
   runs: readonly CaseRun[],
   expectations: readonly Expectation[] = [],
   progress?: Progress,
   scope: Scope = {},
+  limits: RunLimits = {},
 ): Promise<ImplReport> {
   const t0 = performance.now();
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    limits.warn?.(m);
+  };
+  let stopped: string | undefined;
+  let interrupted = false;
+  let closing: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const halted = new Promise<void>((r) => wake = r);
+  const stop = (why: string) => {
+    if (stopped) return;
+    stopped = why;
+    wake!();
+    closing = testee.close().catch(() => {});
+  };
+  const onSignal = () => {
+    interrupted = true;
+    const r = limits.signal?.reason;
+    stop(typeof r === "string" ? `interrupted by ${r}` : "interrupted");
+  };
+  limits.signal?.addEventListener("abort", onSignal, { once: true });
+  const budget = limits.budgetMs
+    ? setTimeout(
+      () => stop(`its wall budget of ${duration(limits.budgetMs!)} was spent`),
+      limits.budgetMs,
+    )
+    : undefined;
+  const cleanup = () => {
+    clearTimeout(budget);
+    limits.signal?.removeEventListener("abort", onSignal);
+  };
+  if (limits.signal?.aborted) onSignal();
+  const stoppedReport = (hello?: Hello, results: CaseResult[] = []): ImplReport => {
+    for (let i = 0; i < runs.length; i++) results[i] ??= notRun(runs[i]!, stopped!);
+    return {
+      name: testee.name,
+      hello,
+      results,
+      stale: [],
+      ms: performance.now() - t0,
+      stopped,
+      interrupted,
+      warnings,
+    };
+  };
   let hello: Hello;
   try {
-    hello = await testee.start();
+    if (stopped) throw STOP;
+    const starting = testee.start();
+    starting.catch(() => {}); // when the race is lost, its failure is no longer news
+    const h = await Promise.race([starting, halted.then(() => undefined)]);
+    if (!h) throw STOP;
+    hello = h;
   } catch (e) {
+    await closing;
     await testee.close().catch(() => {});
+    cleanup();
+    if (stopped) return stoppedReport();
     return {
       name: testee.name,
       setupError: (e as Error).message,
@@ -160,17 +268,67 @@ export async function runImpl(
     }
   });
   let done = runs.length - sendIdx.length;
+  const maxTimeouts = limits.maxTimeouts ?? 3;
+  const slowMs = limits.slowMs ?? 60_000;
+  let timeouts = 0;
+  let answered = 0;
+  let slowWarned = false;
+  const tRun = performance.now();
+  const rateText = (n: number, ms: number) => {
+    const r = n / (ms / 1000);
+    return `${r >= 10 ? Math.round(r) : r.toPrecision(2)} runs/s`;
+  };
+  const onOutcome = (j: number, outcome: Outcome) => {
+    if (stopped) throw STOP;
+    const i = sendIdx[j]!;
+    results[i] = compare(runs[i]!, expectedOf(runs[i]!), outcome);
+    done++;
+    answered++;
+    if (outcome.status !== "timeout") timeouts = 0;
+    else if (++timeouts >= maxTimeouts && maxTimeouts > 0) {
+      stop(`gave up after ${timeouts} consecutive timeouts`);
+    }
+    if (!slowWarned && ((answered & 7) === 0 || answered < 8)) {
+      const ms = performance.now() - tRun;
+      const projected = (ms / answered) * sendIdx.length;
+      const after = Math.min(2000, slowMs / 4, (limits.budgetMs || Infinity) / 4);
+      if (ms >= after && projected > slowMs) {
+        slowWarned = true;
+        const over = limits.budgetMs && performance.now() - t0 + projected - ms > limits.budgetMs
+          ? `, beyond its budget of ${duration(limits.budgetMs)}: the rest will be not-run`
+          : "";
+        warn(
+          `${testee.name}: slow: ${rateText(answered, ms)}; its ${sendIdx.length} runs take about ${
+            duration(projected)
+          }${over}`,
+        );
+      }
+    }
+    if (progress && (done & 255) === 0) progress(testee.name, done, runs.length);
+  };
   try {
-    await testee.run(sendIdx.map((i) => requestOf(runs[i]!)), (j, outcome) => {
-      const i = sendIdx[j]!;
-      results[i] = compare(runs[i]!, expectedOf(runs[i]!), outcome);
-      done++;
-      if (progress && (done & 255) === 0) progress(testee.name, done, runs.length);
-    });
+    if (!stopped) await testee.run(sendIdx.map((i) => requestOf(runs[i]!)), onOutcome);
+  } catch (e) {
+    if (e !== STOP) throw e;
   } finally {
+    await closing;
     await testee.close();
+    cleanup();
+  }
+  const runMs = performance.now() - tRun;
+  if (!slowWarned && !stopped && runMs > slowMs) {
+    warn(`${testee.name}: slow: ${rateText(answered, runMs)}; its runs took ${duration(runMs)}`);
   }
   progress?.(testee.name, runs.length, runs.length);
+  if (stopped) {
+    const rep = stoppedReport(hello, results);
+    const notRunIds = rep.results.filter((r) => r.status === "not-run").map((r) => r.rid);
+    // An entry that matches a run not done cannot be judged stale.
+    const stale = applyExpectations(testee.name, rep.results, expectations).filter((s) =>
+      !notRunIds.some((rid) => matches(s.entry.pattern, rid))
+    );
+    return { ...rep, coverage: coverage(hello, compared, scope), stale };
+  }
   const stale = applyExpectations(testee.name, results, expectations);
   return {
     name: testee.name,
@@ -179,5 +337,6 @@ export async function runImpl(
     results,
     stale,
     ms: performance.now() - t0,
+    warnings,
   };
 }

@@ -12,8 +12,19 @@
  * - `unsupported`: declares everything, then answers every case "unsupported".
  * - `no-abi`: its hello declares no ABI.
  * - `restart-x86_64`: declares only restart of x86_64 (both profiles).
+ * - `hang-from N`: never answers request id N or any after it.
+ * - `slow=MS`: answers each case MS ms late.
+ * - `slow-start=MS`: spends MS ms of CPU before reading its input (a JIT, a VM).
+ * - `ignore-term`: ignores SIGTERM.
+ * - `ignore-eof`: at end of input, sleeps instead of exiting.
+ * - `setsid-grandchild N`: at request id N, starts a grandchild that calls
+ *   setsid() and sleeps (carrying the marker), then answers as usual.
+ * - `daemon N`: at request id N, starts a double-forked daemon in a new
+ *   session (carrying the marker), then answers as usual.
  *
- * The last argument is a marker that tests use to find leftover processes.
+ * Modes combine with commas (`slow=200,ignore-term,ignore-eof`). The
+ * arguments are MODE, N (-1 when unused) and a marker that tests use to
+ * find leftover processes; in per-case mode the harness adds OP after them.
  *
  * @module
  */
@@ -25,13 +36,55 @@ import { fromHex } from "../../reference/bytes.ts";
 import { defaultCheckpointEnv, defaultTaskState } from "../../reference/types.ts";
 import { type AbiName, foreignAbi } from "../../reference/layout.ts";
 
-const [mode = "", arg = "-1"] = Deno.args;
+const OPS = ["hello", "checkpoint", "restart"];
+const percase = Deno.args.length > 1 && OPS.includes(Deno.args.at(-1)!)
+  ? Deno.args.at(-1)
+  : undefined;
+const [spec = "", arg = "-1", marker = "crconform-hostile"] = Deno.args;
+const modes = new Map(
+  spec.split(",").map((m) => {
+    const eq = m.indexOf("=");
+    return eq < 0 ? [m, 0] : [m.slice(0, eq), Number(m.slice(eq + 1))];
+  }),
+);
+const has = (m: string) => modes.has(m);
+const mode = modes.size === 1 ? spec : [...modes.keys()].find((m) => m !== "ignore-term") ?? "";
 const target = Number(arg);
 const out = Deno.stdout;
 const enc = new TextEncoder();
-const send = (s: string) => out.writeSync(frame(enc.encode(s)));
+const send = (s: string) => writeAll(percase ? enc.encode(s) : frame(enc.encode(s)));
 
-if (mode === "hang-ignore-term") Deno.addSignalListener("SIGTERM", () => {});
+function writeAll(b: Uint8Array) {
+  for (let o = 0; o < b.length;) o += out.writeSync(b.subarray(o));
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const forever = () => {
+  for (;;) sleep(1000);
+};
+
+if (mode === "hang-ignore-term" || has("ignore-term")) {
+  Deno.addSignalListener("SIGTERM", () => {});
+}
+if (has("slow-start")) {
+  const end = performance.now() + modes.get("slow-start")!;
+  while (performance.now() < end) Math.sqrt(Math.random());
+}
+
+/** A process that outlives this one unless it is contained: it sleeps, carrying the marker. */
+function escape(how: "setsid-grandchild" | "daemon") {
+  const script = how === "daemon"
+    ? `(setsid sh -c 'sleep 300; :' ${marker}-daemon & ) ; exit 0`
+    : `exec setsid sh -c 'sleep 300; :' ${marker}-setsid`;
+  const p = new Deno.Command("sh", {
+    args: ["-c", script],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  if (how === "daemon") p.status.then(() => {}); // the middle process exits at once
+  else p.unref();
+}
 
 function answer(m: Map<string, string>): string {
   const id = m.get("id")!;
@@ -78,12 +131,28 @@ function answer(m: Map<string, string>): string {
   }\n`;
 }
 
+/** End of input: exit, unless told to ignore it. */
+function eof(): never {
+  if (has("ignore-eof")) forever();
+  Deno.exit(0);
+}
+
 const fr = new FrameReader();
 const buf = new Uint8Array(1 << 16);
+const input: Uint8Array[] = [];
 for (;;) {
   const n = Deno.stdin.readSync(buf);
-  if (n === null) Deno.exit(0);
-  fr.push(buf.subarray(0, n));
+  if (percase) {
+    // Per case: the whole payload up to end of input, one answer, exit.
+    if (n !== null) {
+      input.push(buf.slice(0, n));
+      continue;
+    }
+    const all = new Uint8Array(input.reduce((a, b) => a + b.length, 0));
+    input.reduce((o, b) => (all.set(b, o), o + b.length), 0);
+    fr.push(frame(all));
+  } else if (n === null) eof();
+  else fr.push(buf.subarray(0, n));
   for (let f = fr.next(); f; f = fr.next()) {
     const m = parseLines(f);
     if (m.get("op") === "hello") {
@@ -98,6 +167,10 @@ for (;;) {
       continue;
     }
     const id = Number(m.get("id"));
+    if (has("setsid-grandchild") && id === target) escape("setsid-grandchild");
+    if (has("daemon") && id === target) escape("daemon");
+    if (has("hang-from") && id >= target) forever();
+    if (has("slow")) sleep(modes.get("slow")!);
     if (mode === "crash-on" && id === target) Deno.exit(3);
     if (mode === "hang-ignore-term" && id === target) {
       for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
@@ -116,4 +189,5 @@ for (;;) {
     }
     send(answer(m));
   }
+  if (percase) eof();
 }

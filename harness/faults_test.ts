@@ -1,0 +1,210 @@
+// Faults: escapes, hangs, slow testees, budgets and interrupts. The harness
+// survives each, the report names it, and no process is left behind.
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+import { buildCases } from "../cases/suite.ts";
+import { conforms, runImpl, type RunLimits, selectRuns } from "./runner.ts";
+import { ProcessTestee } from "./process_testee.ts";
+import { PerCaseTestee } from "./percase_testee.ts";
+import { containment } from "./child.ts";
+import { cores, type ProcessOptions } from "./process_options.ts";
+import type { Testee } from "../protocol/testee.ts";
+
+const HOSTILE = new URL("./testdata/hostile.ts", import.meta.url).pathname;
+const DENO = Deno.execPath();
+const RUNS = selectRuns(buildCases({ cases: 2, abis: ["x86_64"] }), {
+  filters: ["checkpoint/x86_64/plain", "checkpoint/x86_64/comm/*", "restart/x86_64/head/*@seed"],
+});
+
+const SCOPE = { abis: ["x86_64"], profiles: ["seed"] };
+
+function hostile(mode: string, arg = "-1") {
+  const marker = `crconform-fault-${mode.replace(/[^\w-]/g, "_")}-${crypto.randomUUID()}`;
+  return { marker, cmd: `${DENO} run --no-check --allow-run ${HOSTILE} ${mode} ${arg} ${marker}` };
+}
+
+/** Processes whose command line carries the marker: "pid command" lines. */
+async function leftovers(marker: string): Promise<string> {
+  const out = await new Deno.Command("pgrep", { args: ["-af", marker], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** Waits up to a second for the marker's processes to be gone; returns what is left. */
+async function settle(marker: string): Promise<string> {
+  let left = "";
+  for (let i = 0; i < 20; i++) {
+    left = await leftovers(marker);
+    if (!left) return "";
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return left;
+}
+
+async function runHostile(
+  make: (cmd: string) => Testee,
+  mode: string,
+  arg = "-1",
+  runs = RUNS,
+  limits: RunLimits = {},
+) {
+  const { marker, cmd } = hostile(mode, arg);
+  const t = make(cmd);
+  const t0 = performance.now();
+  const rep = await runImpl(t, runs, [], undefined, SCOPE, limits);
+  const ms = performance.now() - t0;
+  strictEqual(await settle(marker), "", `processes left behind by ${mode}`);
+  strictEqual(rep.results.length, runs.length);
+  return { rep, ms, t, marker };
+}
+
+const persistent = (opts: ProcessOptions = {}) => (cmd: string) =>
+  new ProcessTestee("hostile", cmd, { timeoutMs: 3000, window: 4, graceMs: 100, ...opts });
+const perCase = (opts: ProcessOptions = {}) => (cmd: string) =>
+  new PerCaseTestee("hostile", cmd, { timeoutMs: 4000, graceMs: 100, ...opts });
+const statuses = (rep: { results: { status: string }[] }) => rep.results.map((r) => r.status);
+
+Deno.test("containment: testees run in their own PID namespace here (root, unshare)", () => {
+  strictEqual(containment().kind, "namespace");
+});
+
+for (const mode of ["setsid-grandchild", "daemon"]) {
+  Deno.test(`persistent mode: a ${mode} started by the testee does not outlive the run`, async () => {
+    const { rep } = await runHostile(persistent(), mode, "1");
+    deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+    ok(conforms(rep));
+  });
+
+  Deno.test(`per-case mode: a ${mode} started by the testee does not outlive the run`, async () => {
+    const { rep } = await runHostile(perCase(), mode, "1", RUNS.slice(0, 3));
+    deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+  });
+}
+
+Deno.test("process group only (the fallback): a setsid() grandchild escapes, which is why it warns", async () => {
+  const { marker, cmd } = hostile("setsid-grandchild", "1");
+  await runImpl(persistent({ contain: "group" })(cmd), RUNS.slice(0, 3));
+  let left = "";
+  for (let i = 0; i < 20 && !left; i++) {
+    left = await leftovers(marker);
+    if (!left) await new Promise((r) => setTimeout(r, 50));
+  }
+  ok(left.includes(`${marker}-setsid`), "the escape happened");
+  for (const line of left.split("\n")) Deno.kill(Number(line.split(" ")[0]), "SIGKILL");
+  strictEqual(await settle(marker), "");
+});
+
+Deno.test("a testee that stops answering: given up after 3 consecutive timeouts, the rest not-run", async () => {
+  const runs = RUNS;
+  const { rep, ms } = await runHostile(persistent({ timeoutMs: 300 }), "hang-from", "1", runs);
+  const st = statuses(rep);
+  deepStrictEqual(st.slice(0, 4), ["pass", "timeout", "timeout", "timeout"]);
+  deepStrictEqual(new Set(st.slice(4)), new Set(["not-run"]));
+  strictEqual(rep.stopped, "gave up after 3 consecutive timeouts");
+  match(rep.results[10]!.detail!, /^not run: gave up after 3 consecutive timeouts$/);
+  ok(!conforms(rep));
+  ok(ms < 8000, `took ${ms} ms`);
+});
+
+Deno.test("--max-timeouts 0 never gives up; 1 gives up at the first", async () => {
+  const runs = RUNS.slice(0, 4);
+  const never = await runHostile(persistent({ timeoutMs: 200 }), "hang-from", "2", runs, {
+    maxTimeouts: 0,
+  });
+  deepStrictEqual(statuses(never.rep), ["pass", "pass", "timeout", "timeout"]);
+  const first = await runHostile(persistent({ timeoutMs: 200 }), "hang-from", "2", runs, {
+    maxTimeouts: 1,
+  });
+  deepStrictEqual(statuses(first.rep), ["pass", "pass", "timeout", "not-run"]);
+});
+
+Deno.test("per-case mode: a testee that never answers is given up on too", async () => {
+  const runs = RUNS.slice(0, 12);
+  const { rep, ms } = await runHostile(
+    perCase({ timeoutMs: 400, window: 1 }),
+    "hang-from",
+    "0",
+    runs,
+  );
+  deepStrictEqual(statuses(rep).slice(0, 3), ["timeout", "timeout", "timeout"]);
+  ok(statuses(rep).slice(3).every((s) => s === "not-run"));
+  ok(ms < 8000, `took ${ms} ms`);
+});
+
+Deno.test("a slow but correct testee over its budget: stopped when the budget is spent, the rest not-run", async () => {
+  const runs = RUNS;
+  const warnings: string[] = [];
+  const { rep, ms } = await runHostile(persistent(), "slow=100", "-1", runs, {
+    budgetMs: 1500,
+    slowMs: 400,
+    warn: (m) => warnings.push(m),
+  });
+  const st = statuses(rep);
+  ok(st.includes("pass") && st.includes("not-run"), st.join(" "));
+  ok(st.every((s) => s === "pass" || s === "not-run"), st.join(" "));
+  match(rep.stopped!, /its wall budget of 1\.5 s was spent/);
+  ok(!conforms(rep));
+  ok(ms < 4000, `took ${ms} ms`);
+  match(
+    warnings[0] ?? "",
+    /^hostile: slow: [\d.]+ runs\/s; its 24 runs take about .*beyond its budget/,
+  );
+  deepStrictEqual(rep.warnings, warnings);
+});
+
+Deno.test("a slow but correct testee within its budget conforms, with a warning that gives its rate", async () => {
+  const runs = RUNS.slice(0, 12);
+  const warnings: string[] = [];
+  const { rep } = await runHostile(persistent(), "slow=60", "-1", runs, {
+    slowMs: 300,
+    warn: (m) => warnings.push(m),
+  });
+  ok(conforms(rep));
+  strictEqual(warnings.length, 1);
+  match(warnings[0]!, /^hostile: slow: [\d.]+ runs\/s; its (12 runs take about|runs took) /);
+});
+
+for (const [name, make] of [["persistent", persistent()], ["per-case", perCase()]] as const) {
+  Deno.test(`${name} mode: an interrupt kills a testee that ignores SIGTERM and end of input; the rest is not-run`, async () => {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort("SIGINT"), 1500);
+    const { rep, ms } = await runHostile(
+      make,
+      "hang-from,ignore-term,ignore-eof,setsid-grandchild",
+      "0",
+      RUNS.slice(0, 6),
+      { signal: ctl.signal },
+    );
+    clearTimeout(timer);
+    deepStrictEqual(new Set(statuses(rep)), new Set(["not-run"]));
+    strictEqual(rep.stopped, "interrupted by SIGINT");
+    strictEqual(rep.interrupted, true);
+    match(rep.results[0]!.detail!, /^not run: interrupted by SIGINT$/);
+    ok(!conforms(rep));
+    ok(ms < 4000, `took ${ms} ms`);
+  });
+}
+
+Deno.test("an implementation not yet started when the interrupt came: every run not-run, nothing spawned", async () => {
+  const ctl = new AbortController();
+  ctl.abort("SIGTERM");
+  const t = new ProcessTestee("never", "/nonexistent/testee");
+  const rep = await runImpl(t, RUNS.slice(0, 3), [], undefined, {}, { signal: ctl.signal });
+  strictEqual(t.spawns, 0);
+  deepStrictEqual(statuses(rep), ["not-run", "not-run", "not-run"]);
+  strictEqual(rep.stopped, "interrupted by SIGTERM");
+  ok(!conforms(rep));
+});
+
+Deno.test("per-case mode: a testee slow to start is not flooded: as many at once as cores, all pass", async () => {
+  const runs = RUNS.slice(0, 3 * cores());
+  const { rep, t } = await runHostile(perCase({ timeoutMs: 5000 }), "slow-start=300", "-1", runs);
+  deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+  const pc = t as PerCaseTestee;
+  strictEqual(pc.window, cores());
+  ok(pc.peak <= cores() && pc.peak > 0, `peak ${pc.peak}`);
+});
+
+Deno.test("per-case mode: the window sets how many processes run at once", async () => {
+  const { rep, t } = await runHostile(perCase({ window: 1 }), "none", "-1", RUNS.slice(0, 3));
+  deepStrictEqual(statuses(rep), ["pass", "pass", "pass"]);
+  strictEqual((t as PerCaseTestee).peak, 1);
+});

@@ -47,27 +47,24 @@ RSS sampled; then fuzzed frames through the harness's decoders.
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-/** Resident set size of a process, from /proc (0 when unknown). */
-function rssOf(pid: number): number {
+/**
+ * Resident set size of the processes whose command starts with `exe` (the
+ * C testee, wherever it was started), in bytes, asked of ps(1): Deno reads
+ * /proc only with every permission.
+ */
+function rssOf(exe: string): number {
   try {
-    const m = /^VmRSS:\s*(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-    return m ? Number(m[1]) * 1024 : 0;
+    const out = new Deno.Command("ps", { args: ["-eo", "rss=,args="], stderr: "null" })
+      .outputSync();
+    let kb = 0;
+    for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+      const m = /^\s*(\d+) (\S+)/.exec(line);
+      if (m && m[2] === exe) kb += Number(m[1]);
+    }
+    return kb * 1024;
   } catch {
     return 0;
   }
-}
-
-/** The pids whose command line starts with `exe` (the C testee, wherever it was started). */
-function pidsOf(exe: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const argv0 = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0")[0];
-      if (argv0 === exe) out.push(Number(e.name));
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 /** First, peak and last of a sampled quantity. */
@@ -142,10 +139,13 @@ export async function main(args: string[]): Promise<number> {
   );
   const harnessRss = new Series();
   const cRss = new Series();
-  const sample = () => {
+  let sampledAt = -Infinity;
+  const sample = (force = false) => {
+    if (!force && performance.now() - sampledAt < 1000) return;
+    sampledAt = performance.now();
     harnessRss.add(Deno.memoryUsage().rss);
-    const pids = pidsOf(exe);
-    if (pids.length) cRss.add(pids.reduce((a, p) => a + rssOf(p), 0));
+    const c = rssOf(exe);
+    if (c) cRss.add(c);
   };
   let failing = 0;
   let done = 0;
@@ -197,7 +197,7 @@ export async function main(args: string[]): Promise<number> {
       cMs += performance.now() - tc;
       done += chunkRuns.length;
       r = end;
-      sample();
+      sample(r === from + runs);
       if (performance.now() - lastPrint >= every * 1000) {
         lastPrint = performance.now();
         printed = done;
@@ -227,7 +227,7 @@ export async function main(args: string[]): Promise<number> {
       if (!(e instanceof DecoderBug)) throw e;
       decoderBug = e.message;
     }
-    sample();
+    sample(true);
     const s = (performance.now() - td) / 1000;
     decoderLine = `decoders: ${fmt(stats.inputs)} inputs in ${s.toFixed(1)} s (${
       fmt(stats.inputs / s)

@@ -114,11 +114,23 @@ export function killAllChildren(): void {
   for (const c of live) c.killNow();
 }
 
-/** True when process `pid` has a handler for SIGTERM (from /proc; undefined when unknown). */
-function catchesTerm(pid: number): boolean | undefined {
+/**
+ * The init of the PID namespace that unshare(1) process `pid` made (the
+ * testee, seen from here) and whether it has a SIGTERM handler, asked of
+ * ps(1): Deno reads /proc only with every permission. Undefined when
+ * unknown.
+ */
+async function nsInit(pid: number): Promise<{ pid: number; catchesTerm: boolean } | undefined> {
   try {
-    const m = /^SigCgt:\s*([0-9a-f]+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-    return m ? (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n : undefined;
+    const out = await new Deno.Command("ps", {
+      args: ["-o", "pid=,caught=", "--ppid", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const m = /^\s*(\d+)\s+([0-9a-f]+)/i.exec(new TextDecoder().decode(out.stdout));
+    if (!m) return undefined;
+    return { pid: Number(m[1]), catchesTerm: (BigInt(`0x${m[2]}`) & (1n << 14n)) !== 0n };
   } catch {
     return undefined;
   }
@@ -147,7 +159,6 @@ export class Child {
   private wake: (() => void) | undefined;
   private chunks: Uint8Array[] | undefined;
   private size = 0;
-  private init: number | undefined;
   private unwatch: (() => void) | undefined;
 
   constructor(
@@ -317,28 +328,30 @@ export class Child {
     } catch { /* already gone */ }
   }
 
-  /** The namespace's init (the testee itself, seen from here), while it runs. */
-  private nsInit(): number | undefined {
-    if (this.containment.kind !== "namespace" || this.gone) return undefined;
-    if (this.init === undefined) {
-      try {
-        const text = Deno.readTextFileSync(`/proc/${this.pid}/task/${this.pid}/children`);
-        const first = Number(text.trim().split(/\s+/)[0]);
-        if (first > 0) this.init = first;
-      } catch { /* not known */ }
-    }
-    return this.init;
+  /**
+   * SIGKILL now, without waiting: the group, which holds the namespace's
+   * init (whose death takes every process in the namespace) and unshare(1)
+   * (whose death kills the init, should it have left the group).
+   */
+  killNow(): void {
+    this.signal("SIGKILL");
   }
 
-  /** SIGKILL now, without waiting: the namespace's init (which takes every descendant) and the group. */
-  killNow(): void {
-    const init = this.nsInit();
-    if (init) {
+  /**
+   * SIGKILLs what is left of the group (briefly, until none is left), then
+   * waits for the child: in a namespace, unshare(1) exits only once its
+   * init is gone, and the init only once nothing it started is left.
+   */
+  async reap(): Promise<void> {
+    for (let i = 0; i < 15; i++) {
       try {
-        Deno.kill(init, "SIGKILL");
-      } catch { /* gone */ }
+        Deno.kill(-this.pid, "SIGKILL");
+      } catch {
+        break; // the group is empty
+      }
+      await new Promise((r) => setTimeout(r, i < 10 ? 1 : 10));
     }
-    this.signal("SIGKILL");
+    await this.status;
   }
 
   /**
@@ -348,21 +361,19 @@ export class Child {
   async kill(graceMs: number): Promise<void> {
     if (!this.gone) {
       this.signal("SIGTERM");
+      const init = this.containment.kind === "namespace" ? await nsInit(this.pid) : undefined;
       // A namespace's init ignores the signals it has no handler for: when
       // the testee has none, SIGTERM would have ended it, so no long grace.
-      const init = this.nsInit();
-      const grace = init !== undefined && catchesTerm(init) === false
-        ? Math.min(graceMs, 20)
-        : graceMs;
-      await raceTimeout(this.status, grace);
-      if (!this.gone) {
-        this.killNow();
-        // unshare(1) reaps its init only once the namespace is empty.
-        await raceTimeout(this.status, 2000);
+      await raceTimeout(this.status, init?.catchesTerm === false ? Math.min(graceMs, 20) : graceMs);
+      if (!this.gone && init) {
+        // The init first, so that unshare(1) reaps it once the namespace is empty.
+        try {
+          Deno.kill(init.pid, "SIGKILL");
+        } catch { /* gone */ }
+        await raceTimeout(this.status, 1000);
       }
     }
-    this.signal("SIGKILL");
-    await this.status;
+    await this.reap();
     this.proc.stdout!.destroy();
     this.proc.stdin!.destroy();
   }
@@ -371,7 +382,7 @@ export class Child {
   async close(ms: number, graceMs: number): Promise<void> {
     this.endInput();
     if ((await raceTimeout(this.status, ms)) === "timeout") return await this.kill(graceMs);
-    this.signal("SIGKILL"); // grandchildren left in the group
+    await this.reap(); // grandchildren left in the group
     this.proc.stdout!.destroy();
   }
 }

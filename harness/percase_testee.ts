@@ -84,7 +84,7 @@ export class PerCaseTestee implements Testee {
           ? "aborted"
           : { status: "timeout", detail: "did not exit after answering" };
       }
-      child.killNow(); // anything left in its group
+      await child.reap(); // anything left in its group
       if (st.code !== 0) {
         return {
           status: "crash",

@@ -38,13 +38,13 @@ import { runKernel } from "./boot.ts";
 import {
   buildKeys,
   ensureKernel,
-  formatElapsed,
   isKernelAbi,
   KERNEL_ABIS,
   type KernelAbi,
   type KernelBuild,
   type KernelVariant,
 } from "./kernel_build.ts";
+import { formatElapsed } from "./run.ts";
 import { verifyCheckpoint } from "./scenarios.ts";
 import { type KernelRestartResult, type KernelRun, versionFromRelease } from "./serial.ts";
 

@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { cacheRoot } from "../harness/build.ts";
+import { formatElapsed, runCommand, runStreaming, withLock } from "./run.ts";
 
 /**
  * The ABIs the capture recipe builds a kernel for (`make ARCH=<abi>`), each
@@ -61,8 +62,9 @@ export const RECIPE: string = `${HERE}recipe/`;
 /**
  * The kernel cache: `${cacheRoot()}/kernel` (`$CRCONFORM_CACHE/kernel`, else
  * `$XDG_CACHE_HOME/crconform/kernel`, else `~/.cache/crconform/kernel`):
- * the pristine source, one build folder per ABI, variant and key (about
- * 1.6 GB each), and the boot runs. Shared by every checkout.
+ * the pristine source (1.5 GB), one build folder per ABI, variant and key
+ * (1.5 GB for a base build with its tree, 1 MB for a variant), and the boot
+ * runs. Shared by every checkout (builds of one kernel are serialised).
  */
 export function kernelCacheDir(): string {
   return `${cacheRoot()}/kernel`;
@@ -102,92 +104,6 @@ export interface KernelBuild {
   key: string;
   /** The build directory. */
   dir: string;
-}
-
-const dec = new TextDecoder();
-
-/** Runs a command to completion and returns its stdout; throws with the end of stderr on failure. */
-export async function runCommand(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<string> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd: opts.cwd,
-    env: opts.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (exit ${out.code}):\n${dec.decode(out.stderr).slice(-4000)}`,
-    );
-  }
-  return dec.decode(out.stdout);
-}
-
-/** `12.3 s`, `4m05s`: an elapsed time for progress lines. */
-export function formatElapsed(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.floor(s - 60 * m)).padStart(2, "0")}s`;
-}
-
-/**
- * Runs a command, forwarding every stderr line to `log` as it arrives
- * (prefixed), calling `heartbeat` every `everyMs` while it runs, and
- * returning its stdout. Throws with the end of stderr on failure.
- */
-export async function runStreaming(
-  cmd: string,
-  args: string[],
-  opts: {
-    log: (m: string) => void;
-    prefix?: string;
-    heartbeat?: () => Promise<string | undefined>;
-    everyMs?: number;
-  },
-): Promise<string> {
-  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
-  const prefix = opts.prefix ?? "";
-  let tail = "";
-  const pumpErr = (async () => {
-    let buf = "";
-    const td = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      buf += td.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r/g, "");
-        buf = buf.slice(nl + 1);
-        tail = (tail + line + "\n").slice(-4000);
-        if (line.trim()) opts.log(`${prefix}${line}`);
-      }
-    }
-    if (buf.trim()) {
-      tail = (tail + buf).slice(-4000);
-      opts.log(`${prefix}${buf}`);
-    }
-  })();
-  const pumpOut = new Response(child.stdout).text();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (opts.heartbeat) {
-    const beat = opts.heartbeat;
-    timer = setInterval(() => {
-      beat().then((m) => m && opts.log(`${prefix}${m}`), () => {});
-    }, opts.everyMs ?? 30000);
-  }
-  try {
-    const [status, out] = await Promise.all([child.status, pumpOut, pumpErr]);
-    if (!status.success) {
-      throw new Error(`${cmd} ${args.join(" ")} failed (exit ${status.code}):\n${tail}`);
-    }
-    return out;
-  } finally {
-    if (timer !== undefined) clearInterval(timer);
-  }
 }
 
 /** Recipe files (relative to `golden/recipe/`) that key the base kernel build. */
@@ -267,54 +183,6 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Runs `fn` holding the lock file `path` (created exclusively, holding our
- * pid). Waits while another live process holds it; takes over a lock whose
- * process is gone. Keeps two captures sharing a cache from building the same
- * kernel at once.
- */
-async function withLock<T>(
-  path: string,
-  log: (m: string) => void,
-  fn: () => Promise<T>,
-): Promise<T> {
-  let waited = 0;
-  for (;;) {
-    try {
-      const f = await Deno.open(path, { write: true, createNew: true });
-      await f.write(new TextEncoder().encode(`${Deno.pid}\n`));
-      f.close();
-      break;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-      const holder = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-      if (!holder || !pidAlive(holder)) {
-        await Deno.remove(path).catch(() => {});
-        continue;
-      }
-      if (waited % 30000 === 0) {
-        log(`waiting for process ${holder}, which is building ${path.replace(/\.lock$/, "")}`);
-      }
-      await new Promise((r) => setTimeout(r, 5000));
-      waited += 5000;
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await Deno.remove(path).catch(() => {});
-  }
-}
-
 /** What `build.log` shows so far: objects compiled (CC/AS lines) and the last one. */
 export async function buildLogProgress(
   buildLog: string,
@@ -356,7 +224,9 @@ async function earlierObjectCount(cache: string, abi: KernelAbi): Promise<number
  * into a temporary folder renamed into place, then `build-init.sh` when
  * `init-<init key>` is missing. A variant builds the base kernel too (its
  * tree gives the init, the same binary for every variant) and then its own
- * kernel in `<cache>/build-<abi>-<variant>-<variant key>/`. A cold build
+ * kernel in `<cache>/build-<abi>-<variant>-<variant key>/` (whose source
+ * tree is deleted after the build: about 1.5 GB per base build, a few MB per
+ * variant). A cold build
  * took about 8.5 min (x86_64, copy included) and 5.5 min (i386) on this
  * 2-core machine. Every phase, apt's output, and every 30 s the number of
  * objects compiled go to `log`. Builds of the same kernel by two processes
@@ -425,6 +295,8 @@ export async function ensureKernel(
       );
       const p = await buildLogProgress(`${tmp}/build.log`);
       await Deno.writeTextFile(`${tmp}/objects`, `${p.objects}\n`);
+      // A variant needs only its bzImage (the init comes from the base tree): drop its 1.5 GB tree.
+      if (v !== "base") await Deno.remove(`${tmp}/src`, { recursive: true });
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await Deno.rename(tmp, dir);
       log(`kernel ${name}: built in ${formatElapsed(Date.now() - t0)} (${p.objects} objects)`);

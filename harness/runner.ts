@@ -311,10 +311,12 @@ export async function runImpl(
   } catch (e) {
     if (e !== STOP) throw e;
   } finally {
+    cleanup(); // a run that is over is not stopped by a late budget or signal
     await closing;
     await testee.close();
-    cleanup();
   }
+  // A stop that came after every run had its result changed nothing.
+  if (stopped && done === runs.length) stopped = undefined;
   const runMs = performance.now() - tRun;
   if (!slowWarned && !stopped && runMs > slowMs) {
     warn(`${testee.name}: slow: ${rateText(answered, runMs)}; its runs took ${duration(runMs)}`);

@@ -145,7 +145,9 @@ export function applyExpectations(
   const mine = entriesFor(impl, list);
   const used = new Set<Expectation>();
   const seen = new Map<Expectation, Set<string>>();
-  for (const r of results) {
+  // A run that was never done (the run stopped early) says nothing about an entry.
+  const done = results.filter((r) => (r.status as string) !== "not-run");
+  for (const r of done) {
     const e = expectationFor(r.rid, mine);
     if (!e) continue;
     const statuses = seen.get(e) ?? new Set<string>();
@@ -163,7 +165,7 @@ export function applyExpectations(
   }
   for (const entry of mine) {
     if (seen.has(entry)) continue;
-    const r = results.find((r) => matches(entry.pattern, r.rid));
+    const r = done.find((r) => matches(entry.pattern, r.rid));
     if (!r) continue;
     const first = expectationFor(r.rid, mine)!;
     out.push({ entry, impl, why: `every case it matches is matched first by line ${first.line}` });

@@ -142,3 +142,10 @@ Deno.test("updatedExpectations() keeps the entries this run could not judge (ano
       "[c]\nrestart/*/head/magic  # other shard\nrestart/x86_64/tail/*  # here\n",
   );
 });
+
+Deno.test("applyExpectations(): runs never done (the run stopped) neither use nor stale an entry", () => {
+  const list = parseExpectations("restart/*/head/magic\n");
+  const notRun = result("restart/x86_64/head/magic@seed", "not-run" as CaseResult["status"]);
+  deepStrictEqual(applyExpectations("c", [notRun], list), []);
+  strictEqual(notRun.status, "not-run");
+});

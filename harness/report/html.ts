@@ -196,13 +196,13 @@ button.cell:focus,button.cell.sel{outline:3px solid #1b4fd1}
 .n{white-space:nowrap;margin-left:.4em}.n.fail{color:#b00020;font-weight:bold}
 .notes ul{margin:0;padding-left:1.2em;color:#b00020}
 .legend span{margin-right:1.2em}
-.layout{display:grid;grid-template-columns:minmax(0,auto) minmax(24em,1fr);gap:1.5em;align-items:start}
+.layout{display:grid;grid-template-columns:max-content minmax(30em,1fr);gap:1.5em;align-items:start}
 @media (max-width:900px){.layout{grid-template-columns:minmax(0,1fr)}}
 #cases{position:sticky;top:0;max-height:100vh;overflow:auto;border-left:3px solid #ccc;padding-left:1em}
 #cases details{margin:.3em 0}#cases summary{cursor:pointer}
 #cases pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;white-space:pre}
 .st{display:inline-block;min-width:6.5em;font-weight:bold}.st.bad{color:#b00020}.st.xfail{color:#a66b00}
-.grid{display:flex;flex-wrap:wrap;gap:0 1.5em;align-items:flex-start}
+.grid{display:flex;flex-direction:column}
 `;
 
 // The page's script: a click on a cell lists its cases from the embedded data.
@@ -210,6 +210,7 @@ const SCRIPT = `
 (function(){
 var D=JSON.parse(document.getElementById("crconform-data").textContent);
 var COL={op:1,abi:2,profile:3,group:4,cell:5};
+var TITLE={op:"operation",abi:"ABI",profile:"profile",group:"group",cell:"cell"};
 var BAD={fail:1,unsupported:1,error:1,crash:1,timeout:1,protocol:1,xpass:1};
 var ORDER=function(s){return BAD[s]?0:s==="xfail"?1:s==="pass"?2:3};
 var LIMIT=500;
@@ -222,7 +223,7 @@ function show(btn){
   for(var k=0;k<impl.results.length;k+=2){var rid=D.rids[impl.results[k]];if(rid[col]===value)list.push([impl.results[k],impl.results[k+1]])}
   list.sort(function(a,b){return ORDER(a[1])-ORDER(b[1])||(D.rids[a[0]][0]<D.rids[b[0]][0]?-1:1)});
   var box=document.getElementById("cases");box.textContent="";
-  box.appendChild(el("h2",null,impl.name+" \\u00d7 "+btn.dataset.dim+" "+value+": "+list.length+" runs"));
+  box.appendChild(el("h2",null,impl.name+" \\u00d7 "+TITLE[btn.dataset.dim]+" "+value+": "+list.length+" runs"));
   var ul=null,shown=0,passes=0;
   list.forEach(function(x){
     var rid=D.rids[x[0]],st=x[1],text=impl.details[x[0]];

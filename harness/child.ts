@@ -44,15 +44,16 @@ export interface Containment {
 }
 
 const UNSHARE_PID = ["unshare", "--pid", "--fork", "--kill-child", "--"];
-const UNSHARE_USER_PID = [
+/** Not root: a user namespace too, the testee keeping its own uid (util-linux 2.38), or as root in it. */
+const UNSHARE_USER_PID = ["--map-current-user", "--map-root-user"].map((map) => [
   "unshare",
   "--user",
-  "--map-root-user",
+  map,
   "--pid",
   "--fork",
   "--kill-child",
   "--",
-];
+]);
 let probed: Containment | undefined;
 let warned = false;
 
@@ -71,7 +72,7 @@ export function containment(): Containment {
     return probed = { kind: "group", prefix: [], why: "CRCONFORM_CONTAIN=group" };
   }
   let why = "";
-  for (const prefix of [UNSHARE_PID, UNSHARE_USER_PID]) {
+  for (const prefix of [UNSHARE_PID, ...UNSHARE_USER_PID]) {
     try {
       const r = new Deno.Command(prefix[0]!, {
         args: [...prefix.slice(1), "true"],

@@ -13,7 +13,7 @@
 import { buildCases } from "../cases/suite.ts";
 import { buildC, buildSingleC } from "../harness/build.ts";
 import { requestOf } from "../harness/compare.ts";
-import { type Request } from "../protocol/codec.ts";
+import type { Request } from "../protocol/codec.ts";
 import { encodeFrames } from "../protocol/encode.ts";
 import { selectRuns } from "../harness/runner.ts";
 import { PerCaseTestee } from "../harness/percase_testee.ts";

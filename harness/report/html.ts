@@ -158,28 +158,44 @@ function summaryHtml(rep: ImplReport): string {
   return lines.join("");
 }
 
-/** The data the page's script lists cases from (compact: result ids are shared). */
+/**
+ * The data the page's script lists cases from, compact for runs of 100,000
+ * cases: each result id once, with an index into a table of its facets
+ * (operation, ABI, profile, group, cell, class); each implementation's
+ * results as pairs of result-id index and status index; the text of every
+ * result that is not a pass.
+ */
 function pageData(reports: readonly ImplReport[], rerun: Rerun) {
   const ids = new Map<string, number>();
-  const rids: [string, string, string, string, string, string, string][] = [];
+  const rids: (string | number)[] = [];
+  const combos = new Map<string, number>();
+  const facets: string[][] = [];
+  const statuses: string[] = [];
+  const statusIdx = new Map<string, number>();
   const impls = reports.map((rep) => {
-    const results: (number | string)[] = [];
+    const results: number[] = [];
     const details: Record<number, string> = {};
     for (const r of rep.results) {
       let i = ids.get(r.rid);
       if (i === undefined) {
         const f = facetsOf(r.run);
-        ids.set(r.rid, i = rids.length);
-        rids.push([r.rid, f.op, f.abi, f.profile ?? NO_PROFILE, f.group, f.cell, r.run.class]);
+        const row = [f.op, f.abi, f.profile ?? NO_PROFILE, f.group, f.cell, r.run.class];
+        const key = row.join("\0");
+        let c = combos.get(key);
+        if (c === undefined) combos.set(key, c = facets.push(row) - 1);
+        ids.set(r.rid, i = rids.length / 2);
+        rids.push(r.rid, c);
       }
-      results.push(i, r.status);
+      let s = statusIdx.get(r.status);
+      if (s === undefined) statusIdx.set(r.status, s = statuses.push(r.status) - 1);
+      results.push(i, s);
       if (BAD.has(r.status) || r.status === "xfail") {
         details[i] = formatFailure(r, rerun(rep.name, r));
       } else if (r.status !== "pass") details[i] = r.detail ?? "";
     }
     return { name: rep.name, results, details };
   });
-  return { rids, impls };
+  return { rids, facets, statuses, impls };
 }
 
 const CSS = `
@@ -209,31 +225,35 @@ button.cell:focus,button.cell.sel{outline:3px solid #1b4fd1}
 const SCRIPT = `
 (function(){
 var D=JSON.parse(document.getElementById("crconform-data").textContent);
-var COL={op:1,abi:2,profile:3,group:4,cell:5};
+var COL={op:0,abi:1,profile:2,group:3,cell:4},CLASS=5;
+function rid(i){return D.rids[2*i]}
+function facet(i,c){return D.facets[D.rids[2*i+1]][c]}
 var TITLE={op:"operation",abi:"ABI",profile:"profile",group:"group",cell:"cell"};
 var BAD={fail:1,unsupported:1,error:1,crash:1,timeout:1,protocol:1,xpass:1};
 var ORDER=function(s){return BAD[s]?0:s==="xfail"?1:s==="pass"?2:3};
-var LIMIT=500;
+var LIMIT=500,LIMIT_OTHER=2000;
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=text;return e}
 function show(btn){
   document.querySelectorAll("button.cell.sel").forEach(function(b){b.classList.remove("sel")});
   btn.classList.add("sel");
   var impl=D.impls.filter(function(i){return i.name===btn.dataset.impl})[0];
   var col=COL[btn.dataset.dim],value=btn.dataset.value,list=[];
-  for(var k=0;k<impl.results.length;k+=2){var rid=D.rids[impl.results[k]];if(rid[col]===value)list.push([impl.results[k],impl.results[k+1]])}
-  list.sort(function(a,b){return ORDER(a[1])-ORDER(b[1])||(D.rids[a[0]][0]<D.rids[b[0]][0]?-1:1)});
+  for(var k=0;k<impl.results.length;k+=2){var i=impl.results[k];if(facet(i,col)===value)list.push([i,D.statuses[impl.results[k+1]]])}
+  list.sort(function(a,b){return ORDER(a[1])-ORDER(b[1])||(rid(a[0])<rid(b[0])?-1:1)});
   var box=document.getElementById("cases");box.textContent="";
   box.appendChild(el("h2",null,impl.name+" \\u00d7 "+TITLE[btn.dataset.dim]+" "+value+": "+list.length+" runs"));
-  var ul=null,shown=0,passes=0;
+  var ul=null,shown=0,passes=0,others=0;
   list.forEach(function(x){
-    var rid=D.rids[x[0]],st=x[1],text=impl.details[x[0]];
+    var id=rid(x[0]),cls=facet(x[0],CLASS),st=x[1],text=impl.details[x[0]];
     if(st==="pass"){passes++;if(shown>=LIMIT)return;shown++;if(!ul){ul=el("ul","passes");box.appendChild(ul)}
-      ul.appendChild(el("li",null,"\\u2713 pass "+rid[0]+(rid[6]==="undefined-in-seed"?"  (undefined in the seed: defined parts compared)":"")));return}
-    var d=el("details","case "+(BAD[st]?"bad":st));d.dataset.rid=rid[0];d.dataset.status=st;
+      ul.appendChild(el("li",null,"\\u2713 pass "+id+(cls==="undefined-in-seed"?"  (undefined in the seed: defined parts compared)":"")));return}
+    if(++others>LIMIT_OTHER)return;
+    var d=el("details","case "+(BAD[st]?"bad":st));d.dataset.rid=id;d.dataset.status=st;
     var s=el("summary");s.appendChild(el("span","st "+(BAD[st]?"bad":st),(BAD[st]?"\\u2717 ":st==="xfail"?"! ":st==="not-run"?"\\u25cb ":"\\u2013 ")+st.toUpperCase()));
-    s.appendChild(document.createTextNode(" "+rid[0]+"  ["+rid[6]+"]"));d.appendChild(s);
+    s.appendChild(document.createTextNode(" "+id+"  ["+cls+"]"));d.appendChild(s);
     d.appendChild(el("pre",null,text||""));box.appendChild(d);
   });
+  if(others>LIMIT_OTHER)box.insertBefore(el("p",null,"\\u2026 and "+(others-LIMIT_OTHER)+" more that are not passes (see the JSON report)"),ul);
   if(passes>shown)box.appendChild(el("p",null,"\\u2026 and "+(passes-shown)+" more passes (see the JSON report)"));
   box.scrollTop=0;
 }

@@ -12,12 +12,16 @@ export const quote = (s: string): string =>
   /^[\w@%+=:,./*-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The command that runs the gate again, as it works from the current
- * directory: the pinned wrapper from the repository root, else Deno itself
- * on the gate's absolute path.
+ * The command that runs the gate again, as it works from the directory the
+ * user ran it from (`deno task` runs in the repository but says where it was
+ * started in `INIT_CWD`): the pinned wrapper, by a relative path, from inside
+ * the repository; Deno itself on the gate's absolute path from anywhere else.
  */
 export function gateCommand(): string {
-  return Deno.cwd().replace(/\/*$/, "/") === REPO
-    ? "tools/deno/deno task conform"
-    : `${quote(Deno.execPath())} run -A ${quote(`${REPO}cli/conform.ts`)}`;
+  const from = (Deno.env.get("INIT_CWD") || Deno.cwd()).replace(/\/*$/, "/");
+  if (from.startsWith(REPO)) {
+    const up = from.slice(REPO.length).split("/").filter(Boolean).map(() => "..");
+    return `${[...up, "tools/deno/deno"].join("/")} task conform`;
+  }
+  return `${quote(Deno.execPath())} run -A ${quote(`${REPO}cli/conform.ts`)}`;
 }

@@ -18,7 +18,10 @@ export const quote = (s: string): string =>
  * the repository; Deno itself on the gate's absolute path from anywhere else.
  */
 export function gateCommand(): string {
-  const from = (Deno.env.get("INIT_CWD") || Deno.cwd()).replace(/\/*$/, "/");
+  const cwd = Deno.cwd().replace(/\/*$/, "/");
+  // Only `deno task` moves a run into the repository; elsewhere INIT_CWD may be anyone's (npm's).
+  const init = Deno.env.get("INIT_CWD");
+  const from = cwd === REPO && init ? init.replace(/\/*$/, "/") : cwd;
   if (from.startsWith(REPO)) {
     const up = from.slice(REPO.length).split("/").filter(Boolean).map(() => "..");
     return `${[...up, "tools/deno/deno"].join("/")} task conform`;

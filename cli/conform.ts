@@ -278,13 +278,14 @@ export async function main(args: string[]): Promise<number> {
       continue;
     }
     total += mine.length;
+    const watched = outputs.observe(e.testee);
     let rep = await runImpl(
-      outputs.observe(e.testee, mine),
+      watched.testee,
       mine,
       expectations,
       undefined,
       scope,
-      limits,
+      { ...limits, onResult: watched.onResult },
     );
     if (expectations.length && !o.replay.length && !rep.setupError) {
       const names = unknownEntries(rep.name, expectations, mine.map((r) => r.rid), universe(own));

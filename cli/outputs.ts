@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { CaseRun } from "../cases/types.ts";
 import type { CaseResult } from "../harness/compare.ts";
 import {
   applyExpectation,
@@ -86,24 +85,31 @@ export class Outputs {
     return { type: "result", impl, ...resultJson(r, rerun) };
   }
 
-  /** The testee to run: the same one, watched when progress or JSON Lines are wanted. */
-  observe(testee: Testee, runs: readonly CaseRun[]): Testee {
+  /**
+   * The testee to run (the same one, watched when progress or JSON Lines
+   * are wanted) and what to do with each result as the runner compares it.
+   */
+  observe(testee: Testee): { testee: Testee; onResult?: (r: CaseResult) => void } {
     const meter = this.#meter;
     const jsonl = this.#jsonl;
-    if (!meter && !jsonl) return testee;
+    if (!meter && !jsonl) return { testee };
     const name = testee.name;
     const mine = entriesFor(name, this.#c.expectations);
-    return new ObservedTestee(testee, runs, {
-      started: (hello) => jsonl?.write({ type: "implementation", name, hello: helloJson(hello) }),
-      sending: (n) => meter?.begin(name, n),
-      result: (r) => {
-        // The same judgement the runner makes at the end, made now.
+    return {
+      testee: new ObservedTestee(testee, {
+        started: (hello) => jsonl?.write({ type: "implementation", name, hello: helloJson(hello) }),
+        sending: (n) => meter?.begin(name, n),
+      }),
+      onResult: (r) => {
+        // The same judgement the runner makes at the end, made now, on a copy (the
+        // runner's own result is judged by the runner).
         const e = expectationFor(r.rid, mine);
-        if (e) applyExpectation(r, e);
-        meter?.add(r.status);
-        jsonl?.write(this.#line(name, r));
+        const shown = e ? { ...r } : r;
+        if (e) applyExpectation(shown, e);
+        meter?.add(shown.status);
+        jsonl?.write(this.#line(name, shown));
       },
-    });
+    };
   }
 
   /** An implementation is done: the runs it never sent, its summary, its progress line. */

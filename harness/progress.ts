@@ -8,10 +8,9 @@
  *
  * @module
  */
-import type { CaseRun } from "../cases/types.ts";
 import type { Hello, Request } from "../protocol/codec.ts";
 import type { Outcome, Testee } from "../protocol/testee.ts";
-import { type CaseResult, compare, requestOf, type Status } from "./compare.ts";
+import type { Status } from "./compare.ts";
 import { conforms, type ImplReport } from "./runner.ts";
 
 /** What an {@link ObservedTestee} reports. */
@@ -20,24 +19,20 @@ export interface Observer {
   started?(hello: Hello): void;
   /** `count` requests are about to be sent (the runs of the cells it declares). */
   sending?(count: number): void;
-  /** One run's result, compared as its answer arrived (before the expectation list). */
-  result?(r: CaseResult): void;
 }
 
 /**
- * A testee that behaves exactly like the one it wraps and reports each
- * result as it arrives. The runner still does its own comparison; this one
- * costs about as much again, so wrap only when someone watches.
+ * A testee that behaves exactly like the one it wraps and says when it
+ * started and how much it is about to run. (Each result as it arrives comes
+ * from the runner itself: `RunLimits.onResult`.)
  */
 export class ObservedTestee implements Testee {
   readonly #inner: Testee;
-  readonly #runOf: Map<Request, CaseRun>;
   readonly #observer: Observer;
 
-  /** Wraps `inner`, which will be given requests for `runs` (made by `requestOf`). */
-  constructor(inner: Testee, runs: readonly CaseRun[], observer: Observer) {
+  /** Wraps `inner`. */
+  constructor(inner: Testee, observer: Observer) {
     this.#inner = inner;
-    this.#runOf = new Map(runs.map((r) => [requestOf(r), r]));
     this.#observer = observer;
   }
 
@@ -53,14 +48,10 @@ export class ObservedTestee implements Testee {
     return hello;
   }
 
-  /** Runs the requests on the wrapped testee, reporting each result after the runner saw it. */
+  /** Runs the requests on the wrapped testee, after saying how many there are. */
   run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void> {
     this.#observer.sending?.(requests.length);
-    return this.#inner.run(requests, (i, o) => {
-      onOutcome(i, o);
-      const run = this.#runOf.get(requests[i]!);
-      if (run && this.#observer.result) this.#observer.result(compare(run, run.expected, o));
-    });
+    return this.#inner.run(requests, onOutcome);
   }
 
   /** Stops the wrapped testee. */

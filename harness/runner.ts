@@ -142,6 +142,12 @@ export interface RunLimits {
   readonly slowMs?: number;
   /** Where warnings go as they happen (they are in the report too). */
   readonly warn?: (message: string) => void;
+  /**
+   * Each run's result as soon as its answer is compared (before the
+   * expectation list is applied): for progress lines and streamed reports.
+   * The result belongs to the report: read it, do not change it.
+   */
+  readonly onResult?: (r: CaseResult) => void;
 }
 
 /** Thrown through a testee's callback to end a run that does not stop by itself. */
@@ -282,6 +288,7 @@ export async function runImpl(
     if (stopped) throw STOP;
     const i = sendIdx[j]!;
     results[i] = compare(runs[i]!, expectedOf(runs[i]!), outcome);
+    limits.onResult?.(results[i]!);
     done++;
     answered++;
     if (outcome.status !== "timeout") timeouts = 0;

@@ -226,9 +226,8 @@ async function earlierObjectCount(cache: string, abi: KernelAbi): Promise<number
  * tree gives the init, the same binary for every variant) and then its own
  * kernel in `<cache>/build-<abi>-<variant>-<variant key>/` (whose source
  * tree is deleted after the build: about 1.5 GB per base build, a few MB per
- * variant). A cold build
- * took about 8.5 min (x86_64, copy included) and 5.5 min (i386) on this
- * 2-core machine. Every phase, apt's output, and every 30 s the number of
+ * variant). A cold build took 3m47s (x86_64) and 3m26s (i386) on this
+ * 2-core machine when idle, up to 8 min when busy. Every phase, apt's output, and every 30 s the number of
  * objects compiled go to `log`. Builds of the same kernel by two processes
  * sharing the cache are serialised by a lock file.
  */
@@ -270,7 +269,7 @@ export async function ensureKernel(
       const tmp = `${dir}.tmp`;
       log(
         `kernel ${name}: building (linux-source ${sourceVersion}, key ${keys.variants[v]}; ` +
-          `a cold build takes minutes: ~8.5 min x86_64, ~5.5 min i386 on 2 cores)`,
+          `a cold build takes 3.5-4 min on 2 idle cores, up to 8 min on a busy machine)`,
       );
       const t0 = Date.now();
       const fragment = KERNEL_VARIANTS[v].fragment;

@@ -125,14 +125,15 @@ export function buildCases(opts: SuiteOptions = {}): Case[] {
   const seed = opts.seed ?? 1;
   const count = opts.cases ?? 64;
   const out: Case[] = [];
+  const add = (cases: Iterable<Case>) => {
+    for (const c of cases) out.push(c); // no spread: a large batch would overflow the stack
+  };
   for (const abi of opts.abis ?? abiNames()) {
-    out.push(
-      ...namedCases(abi, opts.kernel),
-      ...familyCases(catalogBase(abi, opts.kernel)),
-      ...regressionCases().filter((c) => c.abi === abi),
-      ...generatedCases(abi, seed, count),
-      ...fuzzCases(seed, opts.fuzz ?? 0, abi),
-    );
+    add(namedCases(abi, opts.kernel));
+    add(familyCases(catalogBase(abi, opts.kernel)));
+    add(regressionCases().filter((c) => c.abi === abi));
+    add(generatedCases(abi, seed, count));
+    add(fuzzCases(seed, opts.fuzz ?? 0, abi));
   }
   return out;
 }

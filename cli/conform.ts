@@ -91,7 +91,7 @@ async function suiteCases(o: Options): Promise<Case[]> {
   if (o.replay.length) {
     const { readCorpus } = await import("../cases/corpus.ts");
     const out: Case[] = [];
-    for (const f of o.replay) out.push(...readCorpus(await Deno.readTextFile(f)));
+    for (const f of o.replay) for (const c of readCorpus(await Deno.readTextFile(f))) out.push(c);
     return out;
   }
   return buildCases({
@@ -133,7 +133,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     cases = await suiteCases(o);
   } catch (e) {
-    console.error(`--replay: ${(e as Error).message}`);
+    console.error(
+      `${o.replay.length ? "--replay" : "building the suite"}: ${(e as Error).message}`,
+    );
     return 2;
   }
   const sel: Selection = {

@@ -50,7 +50,7 @@ Failures are shrunk and appended to the corpus file.
   --seed S             fuzz seed (default 1)
   --start I            first case index (default 0)
   --abi ABI            only this ABI (repeatable)
-  --batch N            cases per ABI per batch (default 500; memory grows with it)
+  --batch N            cases per ABI per batch (default 250; memory grows with it)
   --corpus FILE        where shrunk failures go (default fuzz-corpus.jsonl)
   --max-failures N     stop after N failures (default 5)
   --timeout MS         per-case timeout (default 5000)
@@ -113,7 +113,7 @@ function parse(args: string[]): FuzzOptions | "help" {
     seed: int("seed", v.seed, 1, 0),
     start: int("start", v.start, 0, 0),
     abis: v.abi ?? [...abiNames()],
-    batch: int("batch", v.batch, 500, 1),
+    batch: int("batch", v.batch, 250, 1),
     corpus: v.corpus ?? "fuzz-corpus.jsonl",
     maxFailures: int("max-failures", v["max-failures"], 5, 1),
     timeout: int("timeout", v.timeout, 5000, 1),

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { BAD } from "./report/common.ts";
 import type { Hello, Request } from "../protocol/codec.ts";
 import type { Outcome, Testee } from "../protocol/testee.ts";
 import type { Status } from "./compare.ts";
@@ -72,16 +73,6 @@ export interface MeterOptions {
   readonly now?: () => number;
 }
 
-const BAD_LIVE: ReadonlySet<Status> = new Set([
-  "fail",
-  "unsupported",
-  "error",
-  "crash",
-  "timeout",
-  "protocol",
-  "xpass",
-]);
-
 const rate = (n: number, ms: number) => (ms > 0 ? Math.round((n * 1000) / ms) : 0);
 
 /** Progress of one implementation at a time on stderr. */
@@ -130,7 +121,7 @@ export class ProgressMeter {
   /** One result arrived, with its status after the expectation list. */
   add(status: Status): void {
     this.#done++;
-    if (BAD_LIVE.has(status)) this.#failing++;
+    if (BAD.has(status)) this.#failing++;
     else if (status === "xfail") this.#expected++;
     // Look at the clock only every 64 results: it is the costly part.
     if ((this.#done & 63) !== 0 && this.#done !== this.#total) return;
@@ -151,7 +142,7 @@ export class ProgressMeter {
       this.#o.write(`${clear}conform: ${rep.name}: setup error: ${rep.setupError}\n`);
       return;
     }
-    const bad = rep.results.filter((r) => BAD_LIVE.has(r.status)).length;
+    const bad = rep.results.filter((r) => BAD.has(r.status)).length;
     const xfail = rep.results.filter((r) => r.status === "xfail").length;
     const compared = rep.results.filter((r) => r.status !== "skipped").length;
     const extra = rep.stale.length + (rep.coverage?.gaps.length ?? 0);

@@ -117,6 +117,20 @@ export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
   { id: "ok", profiles: BOTH },
 ]);
 
+/** Sixteen zero bytes: comm cleared before the copy. */
+const ZERO_COMM = new Uint8Array(TASK_COMM_LEN);
+
+/** The header check ids of each record, made once (they are named on every check). */
+const HDR_IDS: Readonly<Record<RecordName, Readonly<Record<string, string>>>> = Object.fromEntries(
+  (["HDR", "HEAD", "TASK", "STRING", "TAIL"] as const).map((rec) => [rec, {
+    eof: `${rec}.hdr.eof`,
+    len: `${rec}.hdr.len`,
+    payloadEof: `${rec}.payload.eof`,
+    type: `${rec}.hdr.type`,
+    parent: `${rec}.hdr.parent`,
+  }]),
+) as unknown as Record<RecordName, Record<string, string>>;
+
 /**
  * Scratch memory reused from run to run (restart is synchronous, so one set
  * serves every call): allocating typed arrays per run dominated its cost.
@@ -139,6 +153,10 @@ const defined = <T>(value: T): Maybe<T> => ({ defined: true, value });
 
 class Run {
   readonly l;
+  /** The header's fields, looked up once. */
+  readonly hLen: Field;
+  readonly hType: Field;
+  readonly hParent: Field;
   readonly endian;
   readonly hardened: boolean;
   pos = 0;
@@ -154,6 +172,9 @@ class Run {
   constructor(readonly image: Uint8Array, readonly env: RestartEnv, profile: Profile) {
     this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
+    this.hLen = field(this.l.HDR, "len");
+    this.hType = field(this.l.HDR, "type");
+    this.hParent = field(this.l.HDR, "parent");
     this.hardened = profile === "hardened";
     this.hbuf = pooled(
       "hbuf",
@@ -226,7 +247,7 @@ class Run {
   /** `cr_kread`: copies up to `count` bytes; returns how many it got (EOF stops early). */
   read(dst: ShadowMem, count: number): number {
     const got = Math.min(count, this.image.length - this.pos);
-    dst.write(0, this.image.subarray(this.pos, this.pos + got));
+    dst.copyIn(0, this.image, this.pos, got);
     this.pos += got;
     return got;
   }
@@ -234,6 +255,7 @@ class Run {
   /** `cr_read_obj_type`: returns the parent as a signed int Sym. */
   readObj(rec: RecordName, dst: ShadowMem, n: number, type: number): Sym {
     const H = this.l.HDR;
+    const ids = HDR_IDS[rec];
     const start = this.pos;
     const hdr = pooled("hdr", H.size, "stack");
     const got = this.read(hdr, H.size);
@@ -241,19 +263,19 @@ class Run {
       this.fail(
         ERRNO.EPIPE,
         rec,
-        `${rec}.hdr.eof`,
+        ids.eof!,
         this.pos,
         `end of file after ${got} of ${H.size} header bytes`,
       );
     }
-    const fLen = field(H, "len");
+    const fLen = this.hLen;
     const len = hdr.sym(fLen, this.endian);
-    const bad = len.outside(0n, BigInt(n));
-    if (this.decide(bad, len, rec, `${rec}.hdr.len`, start + fLen.offset, fLen)) {
+    const bad = len.outside(0, n);
+    if (this.decide(bad, len, rec, ids.len!, start + fLen.offset, fLen)) {
       this.fail(
         ERRNO.EINVAL,
         rec,
-        `${rec}.hdr.len`,
+        ids.len!,
         start + fLen.offset,
         `len ${len.number} not in 0..${n}`,
         fLen,
@@ -263,7 +285,7 @@ class Run {
       this.fail(
         ERRNO.EINVAL,
         rec,
-        `${rec}.hdr.len`,
+        ids.len!,
         start + fLen.offset,
         `len ${len.number} != ${n}`,
         fLen,
@@ -275,37 +297,38 @@ class Run {
       this.fail(
         ERRNO.EPIPE,
         rec,
-        `${rec}.payload.eof`,
+        ids.payloadEof!,
         this.pos,
         `end of file after ${gotPayload} of ${want} payload bytes`,
       );
     }
     if (rec === "TAIL") this.readsDone = true;
-    const fType = field(H, "type");
+    const fType = this.hType;
     const t = hdr.sym(fType, this.endian);
-    if (this.decide(t.ne(BigInt(type)), t, rec, `${rec}.hdr.type`, start + fType.offset, fType)) {
+    if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType)) {
       this.fail(
         ERRNO.EINVAL,
         rec,
-        `${rec}.hdr.type`,
+        ids.type!,
         start + fType.offset,
         `type ${t.number} != ${type}`,
         fType,
       );
     }
-    return hdr.sym(field(H, "parent"), this.endian).asInt();
+    return hdr.sym(this.hParent, this.endian).asInt();
   }
 
   /** The parent discipline of HEAD, TASK and TAIL: negative → returned as is; non-zero → -EINVAL. */
   parentZero(rec: RecordName, p: Sym, start: number): void {
     const f = field(this.l.HDR, "parent");
     const at = start + f.offset;
-    if (this.decide(p.negative(), p, rec, `${rec}.hdr.parent`, at, f)) {
+    const id = HDR_IDS[rec].parent!;
+    if (this.decide(p.negative(), p, rec, id, at, f)) {
       if (this.hardened) {
         this.fail(
           ERRNO.EINVAL,
           rec,
-          `${rec}.hdr.parent`,
+          id,
           at,
           `parent 0x${p.value.toString(16)} != 0`,
           f,
@@ -313,8 +336,8 @@ class Run {
       }
       this.returnParent(rec, p, at, f);
     }
-    if (this.decide(p.ne(0n), p, rec, `${rec}.hdr.parent`, at, f)) {
-      this.fail(ERRNO.EINVAL, rec, `${rec}.hdr.parent`, at, `parent ${p.number} != 0`, f);
+    if (this.decide(p.ne(0), p, rec, id, at, f)) {
+      this.fail(ERRNO.EINVAL, rec, id, at, `parent ${p.number} != 0`, f);
     }
   }
 
@@ -406,10 +429,10 @@ class Run {
     const k = this.env.kernel;
     const checks = [
       this.payloadCheck(H, base, "magic", (s) => s.ne(MAGIC_HEAD)),
-      this.payloadCheck(H, base, "rev", (s) => s.ne(BigInt(CR_VERSION))),
-      this.payloadCheck(H, base, "major", (s) => s.ne(BigInt(k.major))),
-      this.payloadCheck(H, base, "minor", (s) => s.ne(BigInt(k.minor))),
-      this.payloadCheck(H, base, "patch", (s) => s.ne(BigInt(k.patch))),
+      this.payloadCheck(H, base, "rev", (s) => s.ne(CR_VERSION)),
+      this.payloadCheck(H, base, "major", (s) => s.ne(k.major)),
+      this.payloadCheck(H, base, "minor", (s) => s.ne(k.minor)),
+      this.payloadCheck(H, base, "patch", (s) => s.ne(k.patch)),
     ];
     const { verdict, first } = anyOf(checks.map((c) => c.t));
     if (verdict === "unknown") {
@@ -445,8 +468,8 @@ class Run {
     const start = this.pos;
     const p = this.readObj("TASK", this.hbuf, T.size, RECORD_TYPES.TASK);
     this.parentZero("TASK", p, start);
-    const page = BigInt(this.l.abi.pageSize);
-    const lo = this.hardened ? 1n : 0n;
+    const page = this.l.abi.pageSize;
+    const lo = this.hardened ? 1 : 0;
     const c = this.payloadCheck(
       T,
       start + this.l.HDR.size,
@@ -470,10 +493,10 @@ class Run {
     const f = field(this.l.HDR, "parent");
     const at = sStart + f.offset;
     if (this.hardened) {
-      if (sp.ne(0n)) {
+      if (sp.ne(0)) {
         this.fail(ERRNO.EINVAL, "STRING", "STRING.hdr.parent", at, `parent ${sp.number} != 0`, f);
       }
-    } else if (!this.decide(sp.eq(0n), sp, "STRING", "STRING.hdr.parent", at, f)) {
+    } else if (!this.decide(sp.eq(0), sp, "STRING", "STRING.hdr.parent", at, f)) {
       if (this.decide(sp.negative(), sp, "STRING", "STRING.hdr.parent", at, f)) {
         this.returnParent("STRING", sp, at, f);
       }
@@ -482,11 +505,13 @@ class Run {
       return;
     }
     const comm = pooled("comm-after", TASK_COMM_LEN, "stack");
-    comm.write(0, new Uint8Array(TASK_COMM_LEN));
+    comm.write(0, ZERO_COMM);
     const n = Math.min(tcl, TASK_COMM_LEN);
-    comm.val.set(buf.val.subarray(0, n));
-    comm.undef.set(buf.undef.subarray(0, n));
-    if (this.hardened) comm.write(TASK_COMM_LEN - 1, new Uint8Array(1));
+    for (let i = 0; i < n; i++) {
+      comm.val[i] = buf.val[i]!;
+      comm.undef[i] = buf.undef[i]!;
+    }
+    if (this.hardened) comm.copyIn(TASK_COMM_LEN - 1, ZERO_COMM, 0, 1);
     this.comm = comm;
     this.commFinal = true;
   }

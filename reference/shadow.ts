@@ -12,6 +12,8 @@ import type { UndefinedSource } from "./types.ts";
 
 const SOURCES: readonly (UndefinedSource | undefined)[] = [undefined, "stack", "page", "kmalloc"];
 const CODES: Readonly<Record<UndefinedSource, number>> = { stack: 1, page: 2, kmalloc: 3 };
+/** Up to this many bytes, copies and fills are loops (see {@link ShadowMem.reset}). */
+const SMALL = 256;
 
 /** A block of model memory: values plus, per byte, 0 (defined) or the code of its undefined source. */
 export class ShadowMem {
@@ -28,15 +30,39 @@ export class ShadowMem {
 
   /** Makes the first `size` bytes never-written again, from `source` (for reuse across runs). */
   reset(source: UndefinedSource, size: number = this.val.length): this {
-    this.val.fill(0, 0, size);
-    this.undef.fill(CODES[source], 0, size);
+    const code = CODES[source];
+    if (size > SMALL) {
+      this.val.fill(0, 0, size);
+      this.undef.fill(code, 0, size);
+      return this;
+    }
+    // Short blocks byte by byte: a typed array's fill and set are calls into the runtime,
+    // which cost more than the loop for the few bytes of a header or a record.
+    const val = this.val, undef = this.undef;
+    for (let i = 0; i < size; i++) {
+      val[i] = 0;
+      undef[i] = code;
+    }
     return this;
   }
 
   /** Copies defined bytes in at `at` (from the image, say). */
   write(at: number, bytes: Uint8Array): void {
-    this.val.set(bytes, at);
-    this.undef.fill(0, at, at + bytes.length);
+    this.copyIn(at, bytes, 0, bytes.length);
+  }
+
+  /** Copies `count` defined bytes of `src` from `from` in at `at`. */
+  copyIn(at: number, src: Uint8Array, from: number, count: number): void {
+    if (count > SMALL) {
+      this.val.set(src.subarray(from, from + count), at);
+      this.undef.fill(0, at, at + count);
+      return;
+    }
+    const val = this.val, undef = this.undef;
+    for (let i = 0; i < count; i++) {
+      val[at + i] = src[from + i]!;
+      undef[at + i] = 0;
+    }
   }
 
   /** Where byte `i` comes from when undefined, or `undefined` when it is defined. */

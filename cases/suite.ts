@@ -82,10 +82,10 @@ export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[
   ];
 }
 
-/** Generated checkpoint cases and the restart of each image, for one ABI. */
-export function generatedCases(abi: AbiName, seed: number, count: number): Case[] {
+/** Generated checkpoint cases and the restart of each image, for one ABI (indices `from`…). */
+export function generatedCases(abi: AbiName, seed: number, count: number, from = 0): Case[] {
   const out: Case[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const { state, env } = generated(seed, i, abi);
     const tag = `s${seed}-${String(i).padStart(4, "0")}`;
     const origin = { kind: "generated" as const, seed, index: i };
@@ -120,21 +120,26 @@ export function regressionCases(): Case[] {
   return corpusCases(regressions.map((o, i) => [`cases/regressions.json entry ${i + 1}`, o]));
 }
 
-/** Every case of the suite, in a stable order. */
-export function buildCases(opts: SuiteOptions = {}): Case[] {
+/**
+ * Every case of the suite, in a stable order, made one at a time where it
+ * can be (generated and fuzzed cases), so that a huge suite can stream.
+ */
+export function* iterCases(opts: SuiteOptions = {}): Generator<Case> {
   const seed = opts.seed ?? 1;
   const count = opts.cases ?? 64;
-  const out: Case[] = [];
-  const add = (cases: Iterable<Case>) => {
-    for (const c of cases) out.push(c); // no spread: a large batch would overflow the stack
-  };
   for (const abi of opts.abis ?? abiNames()) {
-    add(namedCases(abi, opts.kernel));
-    add(familyCases(catalogBase(abi, opts.kernel)));
-    add(regressionCases().filter((c) => c.abi === abi));
-    add(generatedCases(abi, seed, count));
-    add(fuzzCases(seed, opts.fuzz ?? 0, abi));
+    yield* namedCases(abi, opts.kernel);
+    yield* familyCases(catalogBase(abi, opts.kernel));
+    yield* regressionCases().filter((c) => c.abi === abi);
+    for (let i = 0; i < count; i++) yield* generatedCases(abi, seed, 1, i);
+    yield* fuzzCases(seed, opts.fuzz ?? 0, abi);
   }
+}
+
+/** Every case of the suite, in a stable order. */
+export function buildCases(opts: SuiteOptions = {}): Case[] {
+  const out: Case[] = [];
+  for (const c of iterCases(opts)) out.push(c); // no spread: a large suite overflows the stack
   return out;
 }
 

@@ -14,7 +14,7 @@
  * @module
  */
 import { PROFILES } from "../reference/types.ts";
-import { buildCases } from "../cases/suite.ts";
+import { buildCases, iterCases } from "../cases/suite.ts";
 import type { Case } from "../cases/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
@@ -41,6 +41,7 @@ import {
   type RunLimits,
   type Selection,
   selectRuns,
+  selectRunsIter,
 } from "../harness/runner.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees, type Entry } from "./bundled.ts";
@@ -102,6 +103,35 @@ async function suiteCases(o: Options): Promise<Case[]> {
   });
 }
 
+/**
+ * `--list` of the suite as it is generated: result ids stream out (a huge
+ * `--cases` or `--fuzz` never sits in memory); exit 2 when none is selected.
+ */
+function listStreaming(o: Options, sel: Selection): number {
+  const opts = {
+    seed: o.seed,
+    cases: o.cases,
+    fuzz: o.fuzz,
+    abis: o.abis.length ? o.abis : undefined,
+  };
+  const enc = new TextEncoder();
+  let out = "";
+  let n = 0;
+  const flush = () => {
+    const bytes = enc.encode(out);
+    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+    out = "";
+  };
+  for (const r of selectRunsIter(iterCases(opts), sel)) {
+    out += `${r.rid}\t${r.class}\t${r.case.reason}\n`;
+    if (++n % 1024 === 0) flush();
+  }
+  flush();
+  if (n) return 0;
+  console.error(explainEmpty(buildCases(opts), sel));
+  return 2;
+}
+
 /** Runs the gate with `args` and returns its exit code. */
 export async function main(args: string[]): Promise<number> {
   let o: Options;
@@ -129,6 +159,14 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
   }
+  const sel: Selection = {
+    ops: o.ops,
+    abis: o.abis,
+    profiles: o.profiles,
+    filters: o.filters,
+    shard: o.shard,
+  };
+  if (o.list && !o.replay.length) return listStreaming(o, sel);
   let cases: Case[];
   try {
     cases = await suiteCases(o);
@@ -138,13 +176,6 @@ export async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const sel: Selection = {
-    ops: o.ops,
-    abis: o.abis,
-    profiles: o.profiles,
-    filters: o.filters,
-    shard: o.shard,
-  };
   const runs = selectRuns(cases, sel);
   const scope: Scope = {
     ops: o.ops,

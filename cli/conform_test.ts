@@ -187,3 +187,26 @@ Deno.test("conform: --require fails a testee that does not declare the cell; the
   );
   strictEqual(ok.code, 0, ok.out);
 });
+
+Deno.test("conform --list of a huge suite streams: the first ids arrive while it is still generating", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, "--list", "--cases", "99999999", "--fuzz", "0"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  let lines = 0;
+  const reader = child.stdout.getReader();
+  const dec = new TextDecoder();
+  while (lines < 20_000) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    lines += dec.decode(value).split("\n").length - 1;
+  }
+  child.kill("SIGKILL");
+  await reader.cancel().catch(() => {});
+  const status = await child.status;
+  clearTimeout(guard);
+  ok(lines >= 20_000, `only ${lines} ids before the end`);
+  strictEqual(status.signal, "SIGKILL"); // still generating when we stopped reading
+});

@@ -62,6 +62,14 @@ export function selectRuns(cases: readonly Case[], sel: Selection = {}): CaseRun
   return caseRuns(cases.filter((c) => keepCase(c, sel))).filter((r) => keepRun(r, sel));
 }
 
+/** {@link selectRuns} one case at a time: runs stream out as cases stream in. */
+export function* selectRunsIter(cases: Iterable<Case>, sel: Selection = {}): Generator<CaseRun> {
+  for (const c of cases) {
+    if (!keepCase(c, sel)) continue;
+    for (const r of caseRuns([c])) if (keepRun(r, sel)) yield r;
+  }
+}
+
 /**
  * Why a selection is empty: the options applied one at a time, each with
  * how many runs were left, naming the first that left none.

@@ -26,7 +26,7 @@ import {
   type Testee,
 } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import { cores, type ProcessOptions, withDefaults } from "./process_options.ts";
+import { Activity, cores, type ProcessOptions, withDefaults } from "./process_options.ts";
 
 /** An external implementation in per-case mode: one process per request (`CMD OP`). */
 export class PerCaseTestee implements Testee {
@@ -37,10 +37,8 @@ export class PerCaseTestee implements Testee {
   /** Most processes that ran at once (for tests and diagnostics). */
   peak = 0;
   private running = 0;
-  /** Fired by a close() while a start or a run is in progress. */
-  private halt = new AbortController();
-  /** The start or run in progress. */
-  private active: Promise<unknown> | undefined;
+  /** The start or run in progress, which a close() stops. */
+  private readonly activity = new Activity();
 
   /** Describes a testee run as `sh -c 'CMD OP'` per request. */
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
@@ -97,19 +95,12 @@ export class PerCaseTestee implements Testee {
     }
   }
 
-  private async track<T>(p: Promise<T>): Promise<T> {
-    this.active = p;
-    try {
-      return await p;
-    } finally {
-      if (this.active === p) this.active = undefined;
-    }
-  }
-
   /** Runs `CMD hello`. */
   async start(): Promise<Hello> {
-    if (this.halt.signal.aborted) this.halt = new AbortController();
-    const out = await this.track(this.once("hello", helloPayload(), this.halt.signal));
+    this.activity.renew();
+    const out = await this.activity.track(
+      this.once("hello", helloPayload(), this.activity.signal),
+    );
     if (out === "aborted") throw new Error(`${this.name}: stopped before its hello`);
     if (!(out instanceof Uint8Array)) {
       throw new SetupError(`${this.name}: hello failed: ${out.detail}`);
@@ -136,7 +127,7 @@ export class PerCaseTestee implements Testee {
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
-    return this.track(this.all(requests, onOutcome));
+    return this.activity.track(this.all(requests, onOutcome));
   }
 
   private async all(
@@ -145,7 +136,7 @@ export class PerCaseTestee implements Testee {
   ): Promise<void> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
-    const halted = this.halt.signal;
+    const halted = this.activity.signal;
     if (halted.aborted) return;
     halted.addEventListener("abort", onAbort, { once: true });
     let next = 0;
@@ -188,8 +179,6 @@ export class PerCaseTestee implements Testee {
    * running processes (SIGTERM, then SIGKILL after the grace) and waits.
    */
   async close(): Promise<void> {
-    if (!this.active) return;
-    this.halt.abort();
-    await this.active.catch(() => {});
+    await this.activity.stop();
   }
 }

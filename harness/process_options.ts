@@ -1,5 +1,6 @@
 /**
- * Options shared by the testees that run external programs.
+ * What the testees that run external programs share: their options and the
+ * bookkeeping of the start or run in progress ({@link Activity}).
  *
  * @module
  */
@@ -39,4 +40,41 @@ export function withDefaults(
 /** The number of cores (the default number of per-case processes at once). */
 export function cores(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+/**
+ * The start or run in progress on a testee, and how to stop it: a close()
+ * during one aborts {@link Activity.signal} and waits for it to end.
+ */
+export class Activity {
+  #halt = new AbortController();
+  #active: Promise<unknown> | undefined;
+
+  /** Fired by {@link Activity.stop} while something is in progress. */
+  get signal(): AbortSignal {
+    return this.#halt.signal;
+  }
+
+  /** A fresh signal for a new start, if the last one was used. */
+  renew(): void {
+    if (this.#halt.signal.aborted) this.#halt = new AbortController();
+  }
+
+  /** Runs `p` as the activity in progress. */
+  async track<T>(p: Promise<T>): Promise<T> {
+    this.#active = p;
+    try {
+      return await p;
+    } finally {
+      if (this.#active === p) this.#active = undefined;
+    }
+  }
+
+  /** Aborts what is in progress and waits for it; false when nothing was. */
+  async stop(): Promise<boolean> {
+    if (!this.#active) return false;
+    this.#halt.abort();
+    await this.#active.catch(() => {});
+    return true;
+  }
 }

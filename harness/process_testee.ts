@@ -20,7 +20,7 @@ import {
 import { encodeFrames } from "../protocol/encode.ts";
 import { answerOutcome, type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import { type ProcessOptions, withDefaults } from "./process_options.ts";
+import { Activity, type ProcessOptions, withDefaults } from "./process_options.ts";
 
 /** An external implementation in persistent mode (see PROTOCOL.md). */
 export class ProcessTestee implements Testee {
@@ -30,10 +30,8 @@ export class ProcessTestee implements Testee {
   private readonly opts: ReturnType<typeof withDefaults>;
   private child: Child | undefined;
   private hello: Hello | undefined;
-  /** Fired by a close() while a start or a run is in progress. */
-  private halt = new AbortController();
-  /** The start or run in progress. */
-  private active: Promise<unknown> | undefined;
+  /** The start or run in progress, which a close() stops. */
+  private readonly activity = new Activity();
   /** How many times the testee was (re)started. */
   spawns = 0;
 
@@ -46,7 +44,7 @@ export class ProcessTestee implements Testee {
 
   private async spawn(): Promise<Child> {
     const child = new Child(this.cmd, [], this.opts.cwd, false, this.opts.contain);
-    child.abortOn(this.halt.signal);
+    child.abortOn(this.activity.signal);
     this.spawns++;
     child.write(frame(helloPayload()));
     // Starting up may be slow (a JIT, a VM): hello gets at least 30 s.
@@ -76,19 +74,10 @@ export class ProcessTestee implements Testee {
     return child;
   }
 
-  private async track<T>(p: Promise<T>): Promise<T> {
-    this.active = p;
-    try {
-      return await p;
-    } finally {
-      if (this.active === p) this.active = undefined;
-    }
-  }
-
   /** Spawns and handshakes. */
   async start(): Promise<Hello> {
-    if (this.halt.signal.aborted) this.halt = new AbortController();
-    this.child = await this.track(this.spawn());
+    this.activity.renew();
+    this.child = await this.activity.track(this.spawn());
     return this.hello!;
   }
 
@@ -102,14 +91,14 @@ export class ProcessTestee implements Testee {
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
-    return this.track(this.loop(requests, onOutcome));
+    return this.activity.track(this.loop(requests, onOutcome));
   }
 
   private async loop(
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
-    const halted = this.halt.signal;
+    const halted = this.activity.signal;
     let sent = 0;
     let done = 0;
     while (done < requests.length) {
@@ -183,11 +172,7 @@ export class ProcessTestee implements Testee {
    * once (SIGTERM, then SIGKILL after the grace).
    */
   async close(): Promise<void> {
-    if (this.active) {
-      this.halt.abort();
-      await this.active.catch(() => {});
-      return await this.kill();
-    }
+    if (await this.activity.stop()) return await this.kill();
     const child = this.child;
     this.child = undefined;
     await child?.close(1000, this.opts.graceMs);

@@ -3,6 +3,7 @@
 // exits 130/143 and leaves no testee behind; a second SIGINT exits at once;
 // a testee that stops answering or is too slow is given up on, by the
 // options --max-timeouts and --impl-budget.
+import { leftovers, settle } from "../harness/testdata/leftovers.ts";
 import { match, ok, strictEqual } from "node:assert/strict";
 
 const CLI = new URL("./conform.ts", import.meta.url).pathname;
@@ -16,26 +17,11 @@ function hostileImpl(name: string, mode: string, arg = "-1", percase = false) {
   return { marker, spec: `${name}=${percase ? "percase:" : ""}${cmd}` };
 }
 
-async function leftovers(marker: string): Promise<string> {
-  const out = await new Deno.Command("pgrep", { args: ["-af", marker], stdout: "piped" }).output();
-  return text(out.stdout).trim();
-}
-
 /** The testee itself is running (the gate's own command line carries the marker too). */
 async function testeeRunning(marker: string): Promise<boolean> {
   const pattern = `^\\S+ run --no-check --allow-run \\S+hostile\\.ts \\S+ \\S+ ${marker}`;
   return (await new Deno.Command("pgrep", { args: ["-f", pattern], stdout: "null" }).output())
     .success;
-}
-
-async function settle(marker: string): Promise<string> {
-  let left = "";
-  for (let i = 0; i < 20; i++) {
-    left = await leftovers(marker);
-    if (!left) return "";
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return left;
 }
 
 /** Starts the gate on x86_64 restart seed runs; `env` adds variables. */

@@ -1,5 +1,6 @@
 // Faults: escapes, hangs, slow testees, budgets and interrupts. The harness
 // survives each, the report names it, and no process is left behind.
+import { leftovers, settle } from "./testdata/leftovers.ts";
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
 import { conforms, runImpl, type RunLimits, selectRuns } from "./runner.ts";
@@ -20,23 +21,6 @@ const SCOPE = { abis: ["x86_64"], profiles: ["seed"] };
 function hostile(mode: string, arg = "-1") {
   const marker = `crconform-fault-${mode.replace(/[^\w-]/g, "_")}-${crypto.randomUUID()}`;
   return { marker, cmd: `${DENO} run --no-check --allow-run ${HOSTILE} ${mode} ${arg} ${marker}` };
-}
-
-/** Processes whose command line carries the marker: "pid command" lines. */
-async function leftovers(marker: string): Promise<string> {
-  const out = await new Deno.Command("pgrep", { args: ["-af", marker], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
-/** Waits up to a second for the marker's processes to be gone; returns what is left. */
-async function settle(marker: string): Promise<string> {
-  let left = "";
-  for (let i = 0; i < 20; i++) {
-    left = await leftovers(marker);
-    if (!left) return "";
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return left;
 }
 
 async function runHostile(

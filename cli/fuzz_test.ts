@@ -57,3 +57,17 @@ Deno.test("fuzz exits 0 on a correct implementation and 2 on usage errors", asyn
   strictEqual((await run(FUZZ)).code, 2);
   strictEqual((await run(FUZZ, "--impl", "nosuch")).code, 2);
 });
+
+Deno.test("fuzz and replay fail closed: nothing declared or nothing to replay is a usage error", async () => {
+  const hostile = new URL("../harness/testdata/hostile.ts", import.meta.url).pathname;
+  const none = `none=exec ${Deno.execPath()} run --no-check --allow-run ${hostile} no-abi`;
+  const r = await run(FUZZ, "--impl", none, "--runs", "100", "--corpus", "/dev/null");
+  strictEqual(r.code, 2, r.out + r.err);
+  match(r.err, /declares none of the fuzzed cells/);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/empty.jsonl`, "# nothing\n");
+  const replay = await run(CONFORM, "--replay", `${dir}/empty.jsonl`, "--only", "reference");
+  strictEqual(replay.code, 2, replay.out + replay.err);
+  match(replay.err, /no case selected/);
+  await Deno.remove(dir, { recursive: true });
+});

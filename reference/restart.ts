@@ -61,6 +61,7 @@ import {
   type RecordName,
   TASK_COMM_LEN,
 } from "./layout.ts";
+import { restartConcrete } from "./restart_concrete.ts";
 import { anyOf, ShadowMem, type Sym, type Tri } from "./shadow.ts";
 import type {
   Decision,
@@ -562,6 +563,19 @@ export function restart(
   if (!(image instanceof Uint8Array)) {
     throw new InputError("image", "a Uint8Array", typeof image);
   }
+  return restartConcrete(image, env, profile) ?? restartShadow(image, env, profile);
+}
+
+/**
+ * The shadow path alone: restart with per-byte definedness for every run,
+ * also those the concrete path answers (the two are compared in tests). The
+ * caller has validated `env` and `profile`.
+ */
+export function restartShadow(
+  image: Uint8Array,
+  env: RestartEnv,
+  profile: Profile,
+): RestartOutcome {
   try {
     new Run(image, env, profile).run();
   } catch (e) {

@@ -108,11 +108,15 @@ function checkAbi(abi: unknown): asserts abi is AbiName {
 }
 
 function checkKernel(k: KernelVersion): void {
-  for (const part of ["major", "minor", "patch"] as const) {
-    const v = k?.[part];
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new InputError(`env.kernel.${part}`, "an integer 0..255", describe(v));
-    }
+  // Each part by name (not a loop over names): this runs on every restart.
+  checkVersionPart("major", k?.major);
+  checkVersionPart("minor", k?.minor);
+  checkVersionPart("patch", k?.patch);
+}
+
+function checkVersionPart(part: string, v: unknown): void {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xff) {
+    throw new InputError(`env.kernel.${part}`, "an integer 0..255", describe(v));
   }
 }
 
@@ -168,7 +172,8 @@ export function validateRestartEnv(env: RestartEnv): void {
   checkBytes("env.comm", env.comm, TASK_COMM_LEN);
   checkCommon(env);
   checkInt32("env.crid", env.crid);
-  if (env.file !== undefined && !["ok", "bad-fd", "write-only"].includes(env.file)) {
+  const file = env.file;
+  if (file !== undefined && file !== "ok" && file !== "bad-fd" && file !== "write-only") {
     throw new InputError("env.file", "ok, bad-fd or write-only", describe(env.file));
   }
 }

@@ -8,9 +8,9 @@
  * @module
  */
 import { BUILTIN_ABIS, getAbi } from "../reference/abi.ts";
-import { type AbiName, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
+import { type AbiName, type Field, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import type { CheckpointEnv, TaskState } from "../reference/types.ts";
-import { fieldDomain } from "../reference/validate.ts";
+import { type FieldDomain, fieldDomain, taskStateFields } from "../reference/validate.ts";
 import { TASK_DEAD } from "../reference/checkpoint.ts";
 import { Prng } from "./prng.ts";
 
@@ -26,16 +26,36 @@ export const BOUNDARIES: readonly bigint[] = Object.freeze([
   (1n << 64n) - (1n << 31n), // a 32-bit LONG_MIN sign-extended
 ]);
 
-function intFor(rng: Prng, f: Parameters<typeof fieldDomain>[0], abi: AbiName): bigint {
-  const dom = fieldDomain(f, abi);
-  const bits = BigInt(f.size * 8);
+/** What drawing a field needs, made once per field and ABI: its domain, width and masked boundaries. */
+interface Draw {
+  readonly dom: FieldDomain;
+  readonly bits: number;
+  readonly boundaries: readonly bigint[];
+}
+
+const draws = new WeakMap<Field, Map<AbiName, Draw>>();
+
+function drawOf(f: Field, abi: AbiName): Draw {
+  let byAbi = draws.get(f);
+  if (!byAbi) draws.set(f, byAbi = new Map());
+  let d = byAbi.get(abi);
+  if (!d) {
+    const mask = (1n << BigInt(f.size * 8)) - 1n;
+    d = { dom: fieldDomain(f, abi), bits: f.size * 8, boundaries: BOUNDARIES.map((b) => b & mask) };
+    byAbi.set(abi, d);
+  }
+  return d;
+}
+
+function intFor(rng: Prng, f: Field, abi: AbiName): bigint {
+  const { dom, bits, boundaries } = drawOf(f, abi);
   for (let tries = 0; tries < 8; tries++) {
     const r = rng.int(10);
     const v = r < 6
-      ? rng.pick(BOUNDARIES) & ((1n << bits) - 1n)
+      ? rng.pick(boundaries)
       : r < 8
       ? BigInt(rng.int(1000))
-      : BigInt.asUintN(Number(bits), rng.u64());
+      : BigInt.asUintN(bits, rng.u64());
     if (dom.ok(v)) return v;
     // On i386, fold a 64-bit value into the 32-bit kernel type it came from.
     const low = BigInt.asUintN(32, v);
@@ -81,10 +101,7 @@ function genUts(rng: Prng, text: string): Uint8Array {
 /** A generated task state valid for the ABI. */
 export function genTaskState(rng: Prng, abi: AbiName): TaskState {
   const s: Record<string, bigint | Uint8Array> = {};
-  for (const f of layoutOf(abi).TASK.fields) {
-    if (f.type === "pad" || f.name === "task_comm_len") continue;
-    s[f.name] = intFor(rng, f, abi);
-  }
+  for (const { f } of taskStateFields(abi)) s[f.name] = intFor(rng, f, abi);
   // TASK_DEAD makes checkpoint stop after HEAD; the catalog covers it by name.
   if (s.state === TASK_DEAD) s.state = 0n;
   s.comm = genComm(rng);

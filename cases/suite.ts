@@ -11,6 +11,7 @@ import { type AbiName, foreignAbi } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import {
   type CheckpointEnv,
+  type CheckpointResult,
   defaultCheckpointEnv,
   defaultRestartEnv,
   defaultTaskState,
@@ -82,6 +83,13 @@ export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[
   ];
 }
 
+/**
+ * Checkpoint results computed while a case was made (a generated state's,
+ * whose image is the next case's): {@link caseRuns} takes them instead of
+ * computing them again.
+ */
+const computed = new WeakMap<Case, CheckpointResult>();
+
 /** Generated checkpoint cases and the restart of each image, for one ABI (indices `from`…). */
 export function generatedCases(abi: AbiName, seed: number, count: number, from = 0): Case[] {
   const out: Case[] = [];
@@ -89,7 +97,7 @@ export function generatedCases(abi: AbiName, seed: number, count: number, from =
     const { state, env } = generated(seed, i, abi);
     const tag = `s${seed}-${String(i).padStart(4, "0")}`;
     const origin = { kind: "generated" as const, seed, index: i };
-    out.push({
+    const ck: Case = {
       id: `checkpoint/${abi}/gen/${tag}`,
       op: "checkpoint",
       abi,
@@ -97,8 +105,11 @@ export function generatedCases(abi: AbiName, seed: number, count: number, from =
       state,
       env,
       origin,
-    });
-    const image = checkpoint(state, env).image;
+    };
+    const r = checkpoint(state, env);
+    computed.set(ck, r);
+    out.push(ck);
+    const image = r.image;
     out.push({
       id: `restart/${abi}/gen/${tag}`,
       op: "restart",
@@ -154,7 +165,7 @@ export function caseRuns(cases: Iterable<Case>): CaseRun[] {
   const out: CaseRun[] = [];
   for (const c of cases) {
     if (c.op === "checkpoint") {
-      const r = checkpoint(c.state, c.env);
+      const r = computed.get(c) ?? checkpoint(c.state, c.env);
       out.push({
         rid: c.id,
         case: c,

@@ -73,24 +73,21 @@ export interface CaseResult {
 import type { Expected } from "../cases/types.ts";
 export type { Expected };
 
-const requests = new WeakMap<CaseRun, Request>();
-const expectations = new WeakMap<Request, Expected>();
+/** Where a request made by {@link requestOf} carries its run's reference result (not a protocol key). */
+const EXPECTED = Symbol("expected");
 
 /**
- * The request a run sends: one object per run, so that its encoding is
- * cached across testees and the reference's result travels with it.
+ * The request a run sends. It carries the reference's result for the run
+ * (read by {@link expectedOfRequest}), so that the reference testee does not
+ * compute it again.
  */
 export function requestOf(run: CaseRun): Request {
-  let r = requests.get(run);
-  if (!r) {
-    const c = run.case;
-    r = c.op === "checkpoint"
-      ? { op: "checkpoint", state: c.state, env: c.env }
-      : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
-    requests.set(run, r);
-    expectations.set(r, run.expected);
-  }
-  return r;
+  const c = run.case;
+  const r: Request = c.op === "checkpoint"
+    ? { op: "checkpoint", state: c.state, env: c.env }
+    : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
+  // Not enumerable: a copy (`{ ...r }`) is a plain request, without the result.
+  return Object.defineProperty(r, EXPECTED, { value: run.expected });
 }
 
 /** The reference result for a run (computed once, when the run was made). */
@@ -100,7 +97,7 @@ export function expectedOf(run: CaseRun): Expected {
 
 /** The reference result carried by a request made by {@link requestOf}, if it was. */
 export function expectedOfRequest(r: Request): Expected | undefined {
-  return expectations.get(r);
+  return (r as { [EXPECTED]?: Expected })[EXPECTED];
 }
 
 /**
@@ -134,6 +131,13 @@ export function hexWindow(bytes: Uint8Array, at: number): string {
   return `0x${start.toString(16).padStart(4, "0")}:${s}`;
 }
 
+/** True when two byte arrays are equal. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Differences between two checkpoint images, grouped by field (at most `limit`, then a count). */
 export function diffImages(
   abi: AbiName,
@@ -141,6 +145,7 @@ export function diffImages(
   actual: Uint8Array,
   limit = 8,
 ): Difference[] {
+  if (sameBytes(expected, actual)) return [];
   const map = fieldMap(abi, expected);
   const out: Difference[] = [];
   const n = Math.min(expected.length, actual.length);
@@ -183,13 +188,16 @@ export function diffImages(
   return out;
 }
 
+/** No differences, no notes: shared by every result that has none (results are read only). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Compares an outcome with the reference's expectation for a run. */
 export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
   const base = {
     rid: run.rid,
     run,
-    differences: [] as Difference[],
-    undefinedNotes: [] as string[],
+    differences: NONE as readonly Difference[],
+    undefinedNotes: NONE as readonly string[],
   };
   if (got.status !== "answer") return { ...base, status: got.status, detail: got.detail };
   const diffs: Difference[] = [];
@@ -217,8 +225,8 @@ export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
     return {
       ...base,
       status: diffs.length ? "fail" : "pass",
-      differences: diffs,
-      undefinedNotes: notes,
+      differences: diffs.length ? diffs : NONE,
+      undefinedNotes: notes.length ? notes : NONE,
       context,
     };
   }
@@ -271,8 +279,8 @@ export function compare(run: CaseRun, exp: Expected, got: Outcome): CaseResult {
   return {
     ...base,
     status: diffs.length ? "fail" : "pass",
-    differences: diffs,
-    undefinedNotes: notes,
+    differences: diffs.length ? diffs : NONE,
+    undefinedNotes: notes.length ? notes : NONE,
     context,
     decidedBy: diffs.length ? decidedByOf(o) : undefined,
   };

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type Answer, scanAnswer } from "./answer.ts";
 import { fromHex } from "../reference/bytes.ts";
 import { CrconformError } from "../reference/errors.ts";
 import type { AbiName } from "../reference/layout.ts";
@@ -66,38 +67,7 @@ export interface Hello {
   readonly profiles: readonly Profile[];
 }
 
-/** A checkpoint answer. */
-export interface CheckpointAnswer {
-  /** Kind. */
-  readonly kind: "checkpoint";
-  /** Raw return value. */
-  readonly ret: number;
-  /** Counter after. */
-  readonly counter: number;
-  /** Bytes written. */
-  readonly image: Uint8Array;
-}
-
-/** A restart answer. */
-export interface RestartAnswer {
-  /** Kind. */
-  readonly kind: "restart";
-  /** Raw return value. */
-  readonly ret: number;
-  /** Bytes consumed. */
-  readonly consumed: number;
-  /** Counter after. */
-  readonly counter: number;
-  /** Comm after (16 bytes). */
-  readonly comm: Uint8Array;
-}
-
-/** What a testee can answer to a case request. */
-export type Answer =
-  | CheckpointAnswer
-  | RestartAnswer
-  | { readonly kind: "unsupported"; readonly reason: string }
-  | { readonly kind: "error"; readonly message: string };
+export type { Answer, CheckpointAnswer, RestartAnswer } from "./answer.ts";
 
 /** A response the harness cannot accept (missing key, bad value, wrong id). */
 export class ProtocolError extends CrconformError {
@@ -220,6 +190,15 @@ export function parseHello(payload: Uint8Array): Hello {
 
 /** Parses a response to request `id` of operation `op`. */
 export function parseAnswer(payload: Uint8Array, op: Request["op"], id: number): Answer {
+  return scanAnswer(payload, op, id) ?? parseAnswerLines(payload, op, id);
+}
+
+/**
+ * Parses a response to request `id` of operation `op` through its `key
+ * value` lines, with a protocol error naming what is wrong. (What
+ * {@link parseAnswer} does when the fast byte scan does not take the answer.)
+ */
+export function parseAnswerLines(payload: Uint8Array, op: Request["op"], id: number): Answer {
   const m = parseLines(payload);
   const got = need(m, "id");
   if (got !== String(id)) {

@@ -1,6 +1,16 @@
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { defaultRestartEnv } from "../reference/types.ts";
-import { frame, FrameReader, MAX_FRAME, parseAnswer, parseHello, ProtocolError } from "./codec.ts";
+import {
+  frame,
+  FrameReader,
+  MAX_FRAME,
+  parseAnswer,
+  parseAnswerLines,
+  parseHello,
+  ProtocolError,
+  type Request,
+} from "./codec.ts";
+import { scanAnswer } from "./answer.ts";
 import { requestPayload } from "./encode.ts";
 
 const enc = new TextEncoder();
@@ -94,4 +104,98 @@ Deno.test("FrameReader splits frames across chunks and bounds their size", () =>
   new DataView(hdr.buffer).setUint32(0, MAX_FRAME + 1, true);
   big.push(hdr);
   throws(() => big.next(), ProtocolError);
+});
+
+Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md's keys writes", async () => {
+  const { buildCases, caseRuns } = await import("../cases/suite.ts");
+  const { toHex } = await import("../reference/bytes.ts");
+  const { TASK_STATE_FIELDS } = await import("../reference/layout.ts");
+  // The keys of PROTOCOL.md, rendered the obvious way: the byte writer must agree.
+  const plain = (req: Request, id: number) => {
+    const e = req.env;
+    let t =
+      `op ${req.op}\nid ${id}\nabi ${e.abi}\nmajor ${e.kernel.major}\nminor ${e.kernel.minor}\n` +
+      `patch ${e.kernel.patch}\ncounter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${
+        e.file ?? "ok"
+      }\n`;
+    if (req.op === "checkpoint") {
+      const u = req.env.uts;
+      t += `release ${toHex(u.release)}\nversion ${toHex(u.version)}\nmachine ${
+        toHex(u.machine)
+      }\ntime ${req.env.time}\npid ${req.env.pid ?? 0}\n`;
+      for (const n of TASK_STATE_FIELDS) {
+        t += `${n} ${(req.state as unknown as Record<string, bigint>)[n]}\n`;
+      }
+      t += `comm ${toHex(req.state.comm)}\n`;
+    } else {
+      t += `profile ${req.profile}\ncrid ${req.env.crid ?? 0}\ncomm ${toHex(req.env.comm)}\n` +
+        `image ${toHex(req.image)}\n`;
+    }
+    return t;
+  };
+  const runs = caseRuns(buildCases({ cases: 8, fuzz: 300 }));
+  let n = 0;
+  for (const r of runs) {
+    const c = r.case;
+    const req: Request = c.op === "checkpoint"
+      ? { op: "checkpoint", state: c.state, env: c.env }
+      : { op: "restart", image: c.image, env: c.env, profile: r.profile! };
+    const id = n++ * 7919;
+    strictEqual(new TextDecoder().decode(requestPayload(req, id)), plain(req, id), r.rid);
+  }
+  ok(n > 5000);
+});
+
+Deno.test("parseAnswer() agrees with the line parser on valid and mangled answers", () => {
+  // A small PRNG, so that the mangling is reproducible.
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const bases: [string, "checkpoint" | "restart"][] = [
+    ["id 7\nret 0\nconsumed 424\ncounter 1\ncomm 72657374617274657200000000000000\n", "restart"],
+    [
+      "id 7\nret -22\ncounter 4294967295\nconsumed 0\ncomm 00112233445566778899AABBCCDDEEFF",
+      "restart",
+    ],
+    ["id 7\nret 1\ncounter 1\nimage 0100d80000000000\n", "checkpoint"],
+    ["id 7\nret -2147483648\ncounter 0\nimage \n", "checkpoint"],
+  ];
+  const alphabet = enc.encode("0123456789abcdefABCDEF- \nidretcounsmgx\r");
+  let same = 0, thrown = 0, scanned = 0;
+  for (let n = 0; n < 20_000; n++) {
+    const [text, op] = bases[rnd(bases.length)]!;
+    const b = [...enc.encode(text)];
+    for (let k = rnd(3); k > 0; k--) {
+      const at = rnd(b.length + 1);
+      const what = rnd(3);
+      if (what === 0) b.splice(at, 1);
+      else if (what === 1) b.splice(at, 0, alphabet[rnd(alphabet.length)]!);
+      else b[at] = alphabet[rnd(alphabet.length)]!;
+    }
+    const payload = Uint8Array.from(b);
+    let want: unknown, got: unknown;
+    try {
+      want = parseAnswerLines(payload, op, 7);
+    } catch (e) {
+      want = (e as Error).message;
+    }
+    try {
+      got = parseAnswer(payload, op, 7);
+    } catch (e) {
+      got = (e as Error).message;
+    }
+    deepStrictEqual(got, want, JSON.stringify(dec.decode(payload)));
+    const fast = scanAnswer(payload, op, 7);
+    if (fast) {
+      scanned++;
+      deepStrictEqual(fast, want, JSON.stringify(dec.decode(payload)));
+    }
+    if (typeof want === "string") thrown++;
+    else same++;
+  }
+  // Both kinds were exercised.
+  ok(same > 2000 && thrown > 2000, `${same} answers, ${thrown} errors`);
+  ok(scanned > 1000 && scanned < same, `the byte scan took ${scanned} of ${same} answers`);
 });

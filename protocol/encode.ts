@@ -45,6 +45,48 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends ASCII bytes made once (a key and its space, say). */
+  ascii(a: Uint8Array): this {
+    this.room(a.length);
+    const b = this.buf;
+    let at = this.length;
+    for (let i = 0; i < a.length; i++) b[at++] = a[i]!;
+    this.length = at;
+    return this;
+  }
+
+  /** Appends an integer in decimal (a bigint beyond 2^53 through its own `toString`). */
+  decimal(v: number | bigint): this {
+    let n: number;
+    if (typeof v === "bigint") {
+      if (v < -0x1fffffffffffffn || v > 0x1fffffffffffffn) return this.text(v.toString());
+      n = Number(v);
+    } else n = v;
+    this.room(17);
+    const b = this.buf;
+    if (n < 0) {
+      b[this.length++] = 45; // '-'
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    do {
+      const q = Math.floor(n / 10);
+      b[--at] = 48 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+    return this;
+  }
+
+  /** Appends a line feed. */
+  nl(): this {
+    this.room(1);
+    this.buf[this.length++] = 10;
+    return this;
+  }
+
   /** Appends bytes as lower-case hex. */
   hex(bytes: Uint8Array): this {
     this.room(bytes.length * 2);
@@ -94,23 +136,53 @@ export class ByteWriter {
   }
 }
 
+const ascii = (t: string) => Uint8Array.from(t, (c) => c.charCodeAt(0));
+const K = {
+  abi: ascii("abi "),
+  major: ascii("\nmajor "),
+  minor: ascii("\nminor "),
+  patch: ascii("\npatch "),
+  counter: ascii("\ncounter "),
+  flags: ascii("\nflags "),
+  file: ascii("\nfile "),
+  release: ascii("\nrelease "),
+  version: ascii("\nversion "),
+  machine: ascii("\nmachine "),
+  time: ascii("\ntime "),
+  pid: ascii("\npid "),
+  comm: ascii("comm "),
+  profile: ascii("\nprofile "),
+  crid: ascii("\ncrid "),
+  image: ascii("\nimage "),
+  opCheckpoint: ascii("op checkpoint\nid "),
+  opRestart: ascii("op restart\nid "),
+};
+/** `name ` of each task state field, in order. */
+const STATE_KEYS = TASK_STATE_FIELDS.map((n) => ascii(`${n} `));
+
 /** Writes a request's body (everything but `op` and `id`) as `key value` lines. */
 export function writeBody(w: ByteWriter, req: Request): void {
   const e = req.env;
-  w.text(
-    `abi ${e.abi}\nmajor ${e.kernel.major}\nminor ${e.kernel.minor}\npatch ${e.kernel.patch}\n`,
-  );
-  w.text(`counter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${e.file ?? "ok"}\n`);
+  w.ascii(K.abi).text(e.abi);
+  w.ascii(K.major).decimal(e.kernel.major);
+  w.ascii(K.minor).decimal(e.kernel.minor);
+  w.ascii(K.patch).decimal(e.kernel.patch);
+  w.ascii(K.counter).decimal(e.counter ?? 0);
+  w.ascii(K.flags).decimal(e.flags ?? 0n);
+  w.ascii(K.file).text(e.file ?? "ok");
   if (req.op === "checkpoint") {
     const ce = req.env;
-    w.text("release ").hex(ce.uts.release).text("\nversion ").hex(ce.uts.version);
-    w.text("\nmachine ").hex(ce.uts.machine).text(`\ntime ${ce.time}\npid ${ce.pid ?? 0}\n`);
+    w.ascii(K.release).hex(ce.uts.release).ascii(K.version).hex(ce.uts.version);
+    w.ascii(K.machine).hex(ce.uts.machine).ascii(K.time).decimal(ce.time);
+    w.ascii(K.pid).decimal(ce.pid ?? 0).nl();
     const st = req.state as unknown as Record<string, bigint>;
-    for (const name of TASK_STATE_FIELDS) w.text(`${name} ${st[name]}\n`);
-    w.text("comm ").hex(req.state.comm).text("\n");
+    for (let i = 0; i < STATE_KEYS.length; i++) {
+      w.ascii(STATE_KEYS[i]!).decimal(st[TASK_STATE_FIELDS[i]!]!).nl();
+    }
+    w.ascii(K.comm).hex(req.state.comm).nl();
   } else {
-    w.text(`profile ${req.profile}\ncrid ${req.env.crid ?? 0}\ncomm `).hex(req.env.comm);
-    w.text("\nimage ").hex(req.image).text("\n");
+    w.ascii(K.profile).text(req.profile).ascii(K.crid).decimal(req.env.crid ?? 0).nl();
+    w.ascii(K.comm).hex(req.env.comm).ascii(K.image).hex(req.image).nl();
   }
 }
 
@@ -139,7 +211,7 @@ export function encodeFrames(reqs: readonly Request[], from: number, to: number)
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     const at = scratch.reserve32();
-    scratch.text(`op ${req.op}\nid ${i}\n`);
+    scratch.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(i).nl();
     writeBody(scratch, req);
     scratch.put32(at, scratch.length - at - 4);
   }

@@ -15,11 +15,11 @@ import {
   MAGIC_TAIL,
   RECORD_TYPES,
   TASK_COMM_LEN,
-  TASK_STATE_FIELDS,
 } from "./layout.ts";
-import type { RecordLayout } from "./layout.ts";
+import type { AbiLayout } from "./layout.ts";
+import { writeField } from "./bytes.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
-import { validateCheckpointEnv, validateTaskState } from "./validate.ts";
+import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
 /** `TASK_DEAD` in the seed's kernel: checkpoint refuses such a task with -EAGAIN after HEAD. */
 export const TASK_DEAD = 64n;
@@ -29,12 +29,29 @@ export const HBUF_SIZE = 8192;
 
 /** The scratch buffer, reused by every call (checkpoint is synchronous). */
 const hbuf = new Uint8Array(HBUF_SIZE);
+/** The same bytes, for whole 64-bit writes (a bigint split byte by byte costs far more). */
+const hview = new DataView(hbuf.buffer);
 
-/** The TASK record's values: the task's fields and `task_comm_len`. */
-function taskValues(state: TaskState): Record<string, bigint> {
-  const v: Record<string, bigint> = { task_comm_len: BigInt(TASK_COMM_LEN) };
-  for (const name of TASK_STATE_FIELDS) v[name] = state[name as keyof TaskState] as bigint;
-  return v;
+/** Per layout: the four record headers (`len` is fixed per record and ABI), encoded once. */
+const headers = new WeakMap<AbiLayout, Record<"HEAD" | "TASK" | "STRING" | "TAIL", Uint8Array>>();
+
+function headersOf(l: AbiLayout): Record<"HEAD" | "TASK" | "STRING" | "TAIL", Uint8Array> {
+  let h = headers.get(l);
+  if (!h) {
+    const hdr = (type: number, len: number) => {
+      const b = new Uint8Array(l.HDR.size);
+      encodeInto(l.HDR, l.abi.endian, { type: BigInt(type), len: BigInt(len), parent: 0n }, b);
+      return b;
+    };
+    h = {
+      HEAD: hdr(RECORD_TYPES.HEAD, l.HEAD.size),
+      TASK: hdr(RECORD_TYPES.TASK, l.TASK.size),
+      STRING: hdr(RECORD_TYPES.STRING, TASK_COMM_LEN),
+      TAIL: hdr(RECORD_TYPES.TAIL, l.TAIL.size),
+    };
+    headers.set(l, h);
+  }
+  return h;
 }
 
 /**
@@ -89,28 +106,16 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   const used = Math.max(l.HEAD.size, l.TASK.size, l.TAIL.size);
   hbuf.fill(0, 0, used);
   const image = new Uint8Array(imageSize(env.abi));
+  const hdrs = headersOf(l);
   let at = 0;
-  const put = (type: number, payload: Uint8Array) => {
-    encodeInto(
-      l.HDR,
-      endian,
-      { type: BigInt(type), len: BigInt(payload.length), parent: 0n },
-      image,
-      at,
-    );
-    image.set(payload, at + l.HDR.size);
-    at += l.HDR.size + payload.length;
-  };
-  const record = (
-    layout: RecordLayout,
-    type: number,
-    values: Record<string, bigint | Uint8Array>,
-  ) => {
-    encodeInto(layout, endian, values, hbuf);
-    put(type, hbuf.subarray(0, layout.size));
+  const put = (rec: "HEAD" | "TASK" | "STRING" | "TAIL", payload: Uint8Array, size: number) => {
+    image.set(hdrs[rec], at);
+    at += l.HDR.size;
+    for (let i = 0; i < size; i++) image[at + i] = payload[i]!;
+    at += size;
   };
 
-  record(l.HEAD, RECORD_TYPES.HEAD, {
+  encodeInto(l.HEAD, endian, {
     magic: MAGIC_HEAD,
     major: BigInt(env.kernel.major),
     minor: BigInt(env.kernel.minor),
@@ -121,7 +126,8 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
     release: env.uts.release,
     version: env.uts.version,
     machine: env.uts.machine,
-  });
+  }, hbuf);
+  put("HEAD", hbuf, l.HEAD.size);
   if (state.state === TASK_DEAD) {
     return {
       ret: -ERRNO.EAGAIN,
@@ -135,8 +141,18 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
       },
     };
   }
-  record(l.TASK, RECORD_TYPES.TASK, taskValues(state));
-  put(RECORD_TYPES.STRING, state.comm);
-  record(l.TAIL, RECORD_TYPES.TAIL, { magic: MAGIC_TAIL });
+  // TASK over HEAD in the scratch buffer: its padding keeps HEAD's bytes.
+  const little = endian === "little";
+  for (const { f } of taskStateFields(env.abi)) {
+    const v = state[f.name as keyof TaskState] as bigint;
+    // Every state field but the s32 task_comm_len is a u64, validated in 0..2^64-1.
+    if (f.size === 8) hview.setBigUint64(f.offset, v, little);
+    else writeField(hbuf, f, endian, v);
+  }
+  writeField(hbuf, l.TASK.byName["task_comm_len"]!, endian, BigInt(TASK_COMM_LEN));
+  put("TASK", hbuf, l.TASK.size);
+  put("STRING", state.comm, TASK_COMM_LEN);
+  encodeInto(l.TAIL, endian, { magic: MAGIC_TAIL }, hbuf);
+  put("TAIL", hbuf, l.TAIL.size);
   return { ret: crid, image, counter: crid, decision: decide("ok", "checkpoint written") };
 }

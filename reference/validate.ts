@@ -8,7 +8,14 @@
  */
 import { abiNames, getAbi, isAbiName } from "./abi.ts";
 import { InputError } from "./errors.ts";
-import { type AbiName, type Field, layoutOf, TASK_COMM_LEN, UTS_LEN } from "./layout.ts";
+import {
+  type AbiLayout,
+  type AbiName,
+  type Field,
+  layoutOf,
+  TASK_COMM_LEN,
+  UTS_LEN,
+} from "./layout.ts";
 import type { CheckpointEnv, KernelVersion, Profile, RestartEnv, TaskState } from "./types.ts";
 
 /** Nanoseconds in a second: a normalised `tv_nsec` is below it. */
@@ -78,15 +85,30 @@ function computeDomain(f: Field, abi: AbiName): FieldDomain {
   return { ok: (v) => v >= 0n && v <= max, text: `0..0x${max.toString(16)}`, max };
 }
 
+/** The TASK fields a task state carries, with their domains: made once per layout. */
+const stateFields = new WeakMap<AbiLayout, readonly { f: Field; dom: FieldDomain }[]>();
+
+/** The fields of a task state for an ABI (every TASK field but padding and `task_comm_len`), with their domains. */
+export function taskStateFields(abi: AbiName): readonly { f: Field; dom: FieldDomain }[] {
+  const l = layoutOf(abi);
+  let out = stateFields.get(l);
+  if (!out) {
+    out = l.TASK.fields.filter((f) => f.type !== "pad" && f.name !== "task_comm_len")
+      .map((f) => ({ f, dom: fieldDomain(f, abi) }));
+    stateFields.set(l, out);
+  }
+  return out;
+}
+
 /** Validates a task state for an ABI; throws {@link InputError} naming the field. */
 export function validateTaskState(state: TaskState, abi: AbiName): void {
   if (typeof state !== "object" || state === null) {
     throw new InputError("state", "a task state object", describe(state));
   }
-  for (const f of layoutOf(abi).TASK.fields) {
-    if (f.type === "pad" || f.name === "task_comm_len") continue;
+  const fields = taskStateFields(abi);
+  for (let i = 0; i < fields.length; i++) {
+    const { f, dom } = fields[i]!;
     const v = (state as unknown as Record<string, unknown>)[f.name];
-    const dom = fieldDomain(f, abi);
     if (typeof v !== "bigint") {
       throw new InputError(`TASK.${f.name}`, `a bigint in ${dom.text}`, describe(v));
     }

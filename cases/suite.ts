@@ -16,6 +16,7 @@ import {
   defaultRestartEnv,
   defaultTaskState,
   type KernelVersion,
+  type Profile,
   PROFILES,
   type RestartEnv,
   type Uts,
@@ -27,7 +28,7 @@ import { fuzzCases } from "./fuzz.ts";
 import { corpusCases } from "./corpus.ts";
 import regressions from "./regressions.json" with { type: "json" };
 import { flips, reshaped, sweeps, truncations } from "./shape.ts";
-import type { Case, CaseClass, CaseRun } from "./types.ts";
+import type { Case, CaseClass, CaseRun, Expected } from "./types.ts";
 
 /** What to build. */
 export interface SuiteOptions {
@@ -160,30 +161,53 @@ function classOf(ret: { defined: boolean; value?: number }): CaseClass {
   return ret.value === 0 ? "must-accept" : "must-reject";
 }
 
-/** Expands cases into runs: a checkpoint case once, a restart case once per profile, with classes. */
+/**
+ * A case run whose reference result (and so its class) is computed when
+ * first read: the gate reads it when an answer comes back, so the reference
+ * works while the testee does, instead of before it starts.
+ */
+class LazyRun implements CaseRun {
+  #expected: Expected | undefined;
+
+  /** The case. */
+  readonly case: Case;
+
+  constructor(readonly rid: string, c: Case, readonly profile?: Profile) {
+    this.case = c;
+  }
+
+  /** The reference's result, computed once. */
+  get expected(): Expected {
+    if (this.#expected) return this.#expected;
+    const c = this.case;
+    this.#expected = c.op === "checkpoint"
+      ? { kind: "checkpoint", r: computed.get(c) ?? checkpoint(c.state, c.env) }
+      : { kind: "restart", o: restart(c.image, c.env, this.profile!) };
+    return this.#expected;
+  }
+
+  /** Its class, from the reference's result. */
+  get class(): CaseClass {
+    const e = this.expected;
+    if (e.kind === "checkpoint") return e.r.ret > 0 ? "must-accept" : "must-reject";
+    const ret = e.o.ret;
+    return classOf(ret.defined ? { defined: true, value: ret.value } : { defined: false });
+  }
+}
+
+/**
+ * Expands cases into runs: a checkpoint case once, a restart case once per
+ * profile. Each run's reference result and class are computed when first
+ * read.
+ */
 export function caseRuns(cases: Iterable<Case>): CaseRun[] {
   const out: CaseRun[] = [];
   for (const c of cases) {
     if (c.op === "checkpoint") {
-      const r = computed.get(c) ?? checkpoint(c.state, c.env);
-      out.push({
-        rid: c.id,
-        case: c,
-        class: r.ret > 0 ? "must-accept" : "must-reject",
-        expected: { kind: "checkpoint", r },
-      });
+      out.push(new LazyRun(c.id, c));
       continue;
     }
-    for (const profile of c.profiles ?? PROFILES) {
-      const o = restart(c.image, c.env, profile);
-      out.push({
-        rid: `${c.id}@${profile}`,
-        case: c,
-        profile,
-        class: classOf(o.ret.defined ? { defined: true, value: o.ret.value } : { defined: false }),
-        expected: { kind: "restart", o },
-      });
-    }
+    for (const profile of c.profiles ?? PROFILES) out.push(new LazyRun(`${c.id}@${profile}`, c, profile));
   }
   return out;
 }

@@ -86,8 +86,9 @@ export function requestOf(run: CaseRun): Request {
   const r: Request = c.op === "checkpoint"
     ? { op: "checkpoint", state: c.state, env: c.env }
     : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
-  // Not enumerable: a copy (`{ ...r }`) is a plain request, without the result.
-  return Object.defineProperty(r, EXPECTED, { value: run.expected });
+  // Read when needed (the reference computes it then), and not enumerable: a copy
+  // (`{ ...r }`) is a plain request, without the result.
+  return Object.defineProperty(r, EXPECTED, { get: () => run.expected });
 }
 
 /** The reference result for a run (computed once, when the run was made). */

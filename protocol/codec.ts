@@ -259,7 +259,8 @@ export class FrameReader {
   /** The next whole payload, or undefined when more bytes are needed. */
   next(): Uint8Array | undefined {
     if (this.end - this.start < 4) return undefined;
-    const len = new DataView(this.buf.buffer, this.start, 4).getUint32(0, true);
+    const b = this.buf, at = this.start;
+    const len = (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
     if (len > MAX_FRAME) {
       throw new ProtocolError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
     }

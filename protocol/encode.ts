@@ -124,6 +124,11 @@ export class ByteWriter {
     this.buf[at + 3] = (v >>> 24) & 0xff;
   }
 
+  /** A copy of what was written from `from` on. */
+  written(from: number): Uint8Array {
+    return this.buf.slice(from, this.length);
+  }
+
   /** A copy of what was written. */
   take(): Uint8Array {
     return this.buf.slice(0, this.length);
@@ -160,6 +165,10 @@ const K = {
 /** `name ` of each task state field, in order. */
 const STATE_KEYS = TASK_STATE_FIELDS.map((n) => ascii(`${n} `));
 
+/** The last image written and its hex (a copy). */
+let lastImage: Uint8Array | undefined;
+let lastHex: Uint8Array = new Uint8Array(0);
+
 /** Writes a request's body (everything but `op` and `id`) as `key value` lines. */
 export function writeBody(w: ByteWriter, req: Request): void {
   const e = req.env;
@@ -182,7 +191,16 @@ export function writeBody(w: ByteWriter, req: Request): void {
     w.ascii(K.comm).hex(req.state.comm).nl();
   } else {
     w.ascii(K.profile).text(req.profile).ascii(K.crid).decimal(req.env.crid ?? 0).nl();
-    w.ascii(K.comm).hex(req.env.comm).ascii(K.image).hex(req.image).nl();
+    w.ascii(K.comm).hex(req.env.comm).ascii(K.image);
+    // A restart case runs once per profile, one after the other: its image's hex is copied.
+    if (req.image === lastImage) w.bytes(lastHex);
+    else {
+      const at = w.length;
+      w.hex(req.image);
+      lastImage = req.image;
+      lastHex = w.written(at);
+    }
+    w.nl();
   }
 }
 

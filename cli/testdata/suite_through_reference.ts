@@ -19,6 +19,7 @@ Deno.test("the default suite through the reference", () => {
   const cases = buildCases({ fuzz: DEFAULT_FUZZ });
   const runs = caseRuns(cases);
   if (!runs.length) throw new Error("no runs");
+  for (const r of runs) r.expected; // computed when first read
   for (const c of cases) {
     if (c.op !== "restart") continue;
     for (const p of c.profiles ?? PROFILES) restartShadow(c.image, c.env, p);

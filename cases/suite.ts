@@ -85,39 +85,62 @@ export function namedCases(abi: AbiName, kernel?: SuiteOptions["kernel"]): Case[
 }
 
 /**
- * Checkpoint results computed while a case was made (a generated state's,
- * whose image is the next case's): {@link caseRuns} takes them instead of
- * computing them again.
+ * Checkpoint results a case can give without computing them again (a
+ * generated state's, whose image is the next case's): {@link caseRuns}
+ * takes them from here.
  */
-const computed = new WeakMap<Case, CheckpointResult>();
+const computed = new WeakMap<Case, () => CheckpointResult>();
 
-/** Generated checkpoint cases and the restart of each image, for one ABI (indices `from`…). */
+/**
+ * Generated checkpoint cases and the restart of each image, for one ABI
+ * (indices `from`…). Their content is made when first read (the state, its
+ * image): a case id costs nothing, and the gate makes each state while the
+ * testee works on the ones before it. Reading gives the same values every
+ * time (the fields are own, enumerable getters: a spread or JSON copies
+ * their values).
+ */
 export function generatedCases(abi: AbiName, seed: number, count: number, from = 0): Case[] {
   const out: Case[] = [];
   for (let i = from; i < from + count; i++) {
-    const { state, env } = generated(seed, i, abi);
     const tag = `s${seed}-${String(i).padStart(4, "0")}`;
     const origin = { kind: "generated" as const, seed, index: i };
+    let made: ReturnType<typeof generated> | undefined;
+    let result: CheckpointResult | undefined;
+    let restartEnv: RestartEnv | undefined;
+    const gen = () => made ??= generated(seed, i, abi);
+    const ckpt = () => result ??= checkpoint(gen().state, gen().env);
     const ck: Case = {
       id: `checkpoint/${abi}/gen/${tag}`,
       op: "checkpoint",
       abi,
       reason: "generated task state",
-      state,
-      env,
+      get state() {
+        return gen().state;
+      },
+      get env() {
+        return gen().env;
+      },
       origin,
     };
-    const r = checkpoint(state, env);
-    computed.set(ck, r);
+    computed.set(ck, ckpt);
     out.push(ck);
-    const image = r.image;
     out.push({
       id: `restart/${abi}/gen/${tag}`,
       op: "restart",
       abi,
       reason: "restart of a generated image",
-      image,
-      env: { abi, kernel: env.kernel, comm: defaultRestartEnv(abi).comm, counter: env.counter },
+      get image() {
+        return ckpt().image;
+      },
+      get env() {
+        const env = gen().env;
+        return restartEnv ??= {
+          abi,
+          kernel: env.kernel,
+          comm: defaultRestartEnv(abi).comm,
+          counter: env.counter,
+        };
+      },
       origin,
     });
   }
@@ -181,7 +204,7 @@ class LazyRun implements CaseRun {
     if (this.#expected) return this.#expected;
     const c = this.case;
     this.#expected = c.op === "checkpoint"
-      ? { kind: "checkpoint", r: computed.get(c) ?? checkpoint(c.state, c.env) }
+      ? { kind: "checkpoint", r: computed.get(c)?.() ?? checkpoint(c.state, c.env) }
       : { kind: "restart", o: restart(c.image, c.env, this.profile!) };
     return this.#expected;
   }

@@ -12,7 +12,7 @@
  */
 import { buildCases } from "../cases/suite.ts";
 import { buildC, buildSingleC } from "../harness/build.ts";
-import { requestOf } from "../harness/compare.ts";
+import { plainRequest, requestOf } from "../harness/compare.ts";
 import type { Request } from "../protocol/codec.ts";
 import { encodeFrames } from "../protocol/encode.ts";
 import { selectRuns } from "../harness/runner.ts";
@@ -109,7 +109,7 @@ if (import.meta.main) {
   const restarts = runs.filter((r) => r.case.op === "restart").map(requestOf);
   // Copies: a request made by the runner carries the reference's result, which the
   // reference testee would reuse instead of computing.
-  const all = runs.map((r) => ({ ...requestOf(r) }));
+  const all = runs.map((r) => plainRequest(requestOf(r)));
   const minimal = await buildSingleC("harness/testdata/minimal.c");
   const c = await buildC();
   const rows: [string, number][] = [];
@@ -154,9 +154,9 @@ if (import.meta.main) {
     "--no-shrink",
   ];
   const gate = await endToEnd(gateArgs);
-  const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) => ({
-    ...requestOf(r),
-  }));
+  const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) =>
+    plainRequest(requestOf(r))
+  );
   const cAlone = await alone(c, sameRuns, 3);
   rows.push([
     `gate end to end: conform ${

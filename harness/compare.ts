@@ -73,22 +73,46 @@ export interface CaseResult {
 import type { Expected } from "../cases/types.ts";
 export type { Expected };
 
-/** Where a request made by {@link requestOf} carries its run's reference result (not a protocol key). */
-const EXPECTED = Symbol("expected");
+/**
+ * A run's request: its content is read from the case when the request is
+ * encoded (a generated case makes it then), and it carries the run's
+ * reference result for the reference testee. Getters on the prototype, so
+ * that a request costs one small object; {@link plainRequest} makes a plain
+ * copy.
+ */
+class RunRequest {
+  constructor(readonly run: CaseRun) {}
+  get op(): Request["op"] {
+    return this.run.case.op;
+  }
+  get state() {
+    return (this.run.case as { state?: unknown }).state;
+  }
+  get image() {
+    return (this.run.case as { image?: unknown }).image;
+  }
+  get env() {
+    return this.run.case.env;
+  }
+  get profile() {
+    return this.run.profile;
+  }
+}
 
 /**
  * The request a run sends. It carries the reference's result for the run
- * (read by {@link expectedOfRequest}), so that the reference testee does not
- * compute it again.
+ * (read by {@link expectedOfRequest}, computed then), so that the reference
+ * testee does not compute it again.
  */
 export function requestOf(run: CaseRun): Request {
-  const c = run.case;
-  const r: Request = c.op === "checkpoint"
-    ? { op: "checkpoint", state: c.state, env: c.env }
-    : { op: "restart", image: c.image, env: c.env, profile: run.profile! };
-  // Read when needed (the reference computes it then), and not enumerable: a copy
-  // (`{ ...r }`) is a plain request, without the result.
-  return Object.defineProperty(r, EXPECTED, { get: () => run.expected });
+  return new RunRequest(run) as unknown as Request;
+}
+
+/** A plain copy of a request: its fields only (no carried reference result). */
+export function plainRequest(r: Request): Request {
+  return r.op === "checkpoint"
+    ? { op: "checkpoint", state: r.state, env: r.env }
+    : { op: "restart", image: r.image, env: r.env, profile: r.profile };
 }
 
 /** The reference result for a run (computed once, when the run was made). */
@@ -98,7 +122,7 @@ export function expectedOf(run: CaseRun): Expected {
 
 /** The reference result carried by a request made by {@link requestOf}, if it was. */
 export function expectedOfRequest(r: Request): Expected | undefined {
-  return (r as { [EXPECTED]?: Expected })[EXPECTED];
+  return r instanceof RunRequest ? r.run.expected : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `deno task bench [--million]`: throughput, reported as cases per second
  * with the machine it ran on. Rows: the reference in process (computing
- * every outcome); the persistent protocol against the minimal C testee and
+ * every outcome; and restarts of well-formed images, beside the shadow path
+ * alone); the persistent protocol against the minimal C testee and
  * the C implementation, window 1 and pipelined; one process per case; and
  * the end-to-end pair — the whole `deno task conform` command against the C
  * implementation (wall clock, generation and start-up included) beside the
@@ -11,6 +12,8 @@
  * @module
  */
 import { buildCases } from "../cases/suite.ts";
+import { restart, restartShadow } from "../reference/restart.ts";
+import { type Profile, PROFILES, type RestartEnv } from "../reference/types.ts";
 import { buildC, buildSingleC } from "../harness/build.ts";
 import { plainRequest, requestOf } from "../harness/compare.ts";
 import type { Request } from "../protocol/codec.ts";
@@ -43,6 +46,40 @@ export async function throughput(
     throw new Error(`${t.name}: ${answered} answers of ${requests.length * rounds}`);
   }
   return (requests.length * rounds) / s;
+}
+
+/**
+ * Restarts per second of the reference in process (`restart()`, and the
+ * shadow path alone for comparison) on the well-formed images of a suite:
+ * those whose outcome is success with every comm byte defined, both ABIs,
+ * both profiles; each path timed for about a second, one core.
+ */
+export function referenceRestartRates(): { images: number; restart: number; shadow: number } {
+  const images: { image: Uint8Array; env: RestartEnv; profile: Profile }[] = [];
+  for (const c of buildCases({ cases: 2000, fuzz: 0 })) {
+    if (c.op !== "restart") continue;
+    for (const profile of PROFILES) {
+      const o = restart(c.image, c.env, profile);
+      if (o.decision.check === "ok" && o.commDefined.every((d) => d)) {
+        images.push({ image: c.image, env: c.env, profile });
+      }
+    }
+  }
+  const rate = (f: (i: (typeof images)[number]) => unknown) => {
+    for (const i of images) f(i); // warm-up
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      for (const i of images) f(i);
+      n += images.length;
+    }
+    return n / ((performance.now() - t0) / 1000);
+  };
+  return {
+    images: images.length,
+    restart: rate((i) => restart(i.image, i.env, i.profile)),
+    shadow: rate((i) => restartShadow(i.image, i.env, i.profile)),
+  };
 }
 
 async function machine(): Promise<string> {
@@ -118,6 +155,9 @@ if (import.meta.main) {
     rows.push([name, await throughput(t, reqs, rounds)]);
   };
   await row("reference, in process (all ops)", new ReferenceTestee(), all, 5);
+  const ref = referenceRestartRates();
+  rows.push([`reference restart(), ${ref.images} well-formed images, one core`, ref.restart]);
+  rows.push(["the same through the shadow path alone (definedness per byte)", ref.shadow]);
   for (
     const [name, bin, reqs] of [["minimal C testee", minimal, restarts], [
       "impls/c",

@@ -210,6 +210,11 @@ function baseImage(seed: number, k: number, abi: AbiName) {
   return b;
 }
 
+/** The id of fuzzed case `index` of `seed`: `<op>/<abi>/fuzz/s<seed>-<index>`. */
+function fuzzCaseId(op: "restart" | "checkpoint", abi: AbiName, seed: number, index: number) {
+  return `${op}/${abi}/fuzz/s${seed}-${String(index).padStart(6, "0")}`;
+}
+
 /** Fuzzed restart case `index` of `seed` for an ABI: `restart/<abi>/fuzz/s<seed>-<index>`. */
 export function fuzzRestartCase(seed: number, index: number, abi: AbiName): RestartCase {
   const rng = rngFor(seed, index, abi, "restart");
@@ -224,7 +229,7 @@ export function fuzzRestartCase(seed: number, index: number, abi: AbiName): Rest
     if (image.length > 1 << 16) image = image.slice(0, 1 << 16);
   }
   return {
-    id: `restart/${abi}/fuzz/s${seed}-${String(index).padStart(6, "0")}`,
+    id: fuzzCaseId("restart", abi, seed, index),
     op: "restart",
     abi,
     reason: `fuzzed image (mutations ${steps.join(",")})`,
@@ -246,7 +251,7 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
   env.file = r === 1 ? "bad-fd" : r === 2 ? "read-only" : "ok";
   env.pid = rng.pick([0, 1, -1, 0x7fffffff, -0x80000000, rng.int(1 << 22)]);
   return {
-    id: `checkpoint/${abi}/fuzz/s${seed}-${String(index).padStart(6, "0")}`,
+    id: fuzzCaseId("checkpoint", abi, seed, index),
     op: "checkpoint",
     abi,
     reason: "fuzzed task state, environment and arguments",
@@ -256,14 +261,53 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
   };
 }
 
-/** The fuzz batch of one ABI: `count` restart and `count` checkpoint cases, lazily. */
+/**
+ * The fuzz batch of one ABI: `count` restart and `count` checkpoint cases,
+ * lazily: one at a time, and each made (its reason, state, image,
+ * environment) when first read, so that the gate fuzzes while the testee
+ * answers. The fields are own, enumerable getters: a spread or JSON copies
+ * their values, the same each time.
+ */
 export function* fuzzCases(
   seed: number,
   count: number,
   abi: AbiName,
 ): Generator<RestartCase | CheckpointCase> {
   for (let i = 0; i < count; i++) {
-    yield fuzzCheckpointCase(seed, i, abi);
-    yield fuzzRestartCase(seed, i, abi);
+    const origin = { kind: "fuzz" as const, seed, index: i };
+    let ck: CheckpointCase | undefined;
+    const mk = () => ck ??= fuzzCheckpointCase(seed, i, abi);
+    yield {
+      id: fuzzCaseId("checkpoint", abi, seed, i),
+      op: "checkpoint",
+      abi,
+      get reason() {
+        return mk().reason;
+      },
+      get state() {
+        return mk().state;
+      },
+      get env() {
+        return mk().env;
+      },
+      origin,
+    };
+    let rs: RestartCase | undefined;
+    const mr = () => rs ??= fuzzRestartCase(seed, i, abi);
+    yield {
+      id: fuzzCaseId("restart", abi, seed, i),
+      op: "restart",
+      abi,
+      get reason() {
+        return mr().reason;
+      },
+      get image() {
+        return mr().image;
+      },
+      get env() {
+        return mr().env;
+      },
+      origin,
+    };
   }
 }

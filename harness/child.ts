@@ -271,15 +271,25 @@ export class Child {
     });
   }
 
-  /** The next frame if one is already buffered (no waiting). Throws ProtocolError for oversized frames. */
+  /** The next frame if one is already buffered (see {@link take}). Throws ProtocolError for oversized frames. */
   tryFrame(): Uint8Array | undefined {
+    return this.take();
+  }
+
+  /**
+   * A buffered frame, to be read at once: a view into the reader's buffer,
+   * since more output takes an event; a copy when output was paused, since
+   * resuming may deliver some before the caller reads it.
+   */
+  private take(): Uint8Array | undefined {
+    if (!this.proc.stdout!.isPaused()) return this.frames.nextView();
     const f = this.frames.next();
-    if (f && this.proc.stdout!.isPaused()) this.proc.stdout!.resume();
+    if (f) this.proc.stdout!.resume();
     return f;
   }
 
   /**
-   * The next frame, "eof", "timeout" after `ms`, or "aborted". When the
+   * The next frame (see {@link take}), "eof", "timeout" after `ms`, or "aborted". When the
    * child itself has exited, a descendant holding stdout open does not keep
    * the harness waiting: after a short grace it is "eof" too. Throws
    * ProtocolError for oversized frames.
@@ -289,11 +299,8 @@ export class Child {
     let goneAt: number | undefined;
     for (;;) {
       if (this.aborted) return "aborted";
-      const f = this.frames.next();
-      if (f) {
-        if (this.proc.stdout!.isPaused()) this.proc.stdout!.resume();
-        return f;
-      }
+      const f = this.take();
+      if (f) return f;
       if (this.eof) return "eof";
       if (this.gone) goneAt ??= Date.now();
       const now = Date.now();

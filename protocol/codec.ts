@@ -256,8 +256,17 @@ export class FrameReader {
     return this.end - this.start;
   }
 
-  /** The next whole payload, or undefined when more bytes are needed. */
+  /** The next whole payload (a copy), or undefined when more bytes are needed. */
   next(): Uint8Array | undefined {
+    return this.nextView()?.slice();
+  }
+
+  /**
+   * The next whole payload as a view into the reader's buffer, or undefined
+   * when more bytes are needed: valid until the next {@link push}, so for a
+   * payload read at once (no copy).
+   */
+  nextView(): Uint8Array | undefined {
     if (this.end - this.start < 4) return undefined;
     const b = this.buf, at = this.start;
     const len = (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
@@ -265,7 +274,7 @@ export class FrameReader {
       throw new ProtocolError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
     }
     if (this.end - this.start < 4 + len) return undefined;
-    const out = this.buf.slice(this.start + 4, this.start + 4 + len);
+    const out = this.buf.subarray(this.start + 4, this.start + 4 + len);
     this.start += 4 + len;
     if (this.start === this.end) this.start = this.end = 0;
     return out;

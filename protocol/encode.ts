@@ -129,6 +129,11 @@ export class ByteWriter {
     return this.buf.slice(from, this.length);
   }
 
+  /** What was written, as a view of the writer's buffer (no copy; the writer is not reused). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
   /** A copy of what was written. */
   take(): Uint8Array {
     return this.buf.slice(0, this.length);
@@ -221,17 +226,25 @@ export function requestBody(req: Request): string {
 }
 
 /**
- * Frames requests `from`..`to` (their ids are their indices) into one
- * buffer, ready to write: length prefix, `op` and `id` lines, body.
+ * Frames requests `from`..`to` (their ids are their indices) into one new
+ * buffer, ready to write (and to be kept by the writer): length prefix, `op`
+ * and `id` lines, body. Its size is estimated first, so that the frames are
+ * written in place, never copied.
  */
 export function encodeFrames(reqs: readonly Request[], from: number, to: number): Uint8Array {
-  scratch.clear();
+  let size = 0;
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
-    const at = scratch.reserve32();
-    scratch.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(i).nl();
-    writeBody(scratch, req);
-    scratch.put32(at, scratch.length - at - 4);
+    // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
+    size += req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length;
   }
-  return scratch.take();
+  const w = new ByteWriter(size);
+  for (let i = from; i < to; i++) {
+    const req = reqs[i]!;
+    const at = w.reserve32();
+    w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(i).nl();
+    writeBody(w, req);
+    w.put32(at, w.length - at - 4);
+  }
+  return w.view();
 }

@@ -72,7 +72,16 @@ export interface GateInfo {
  */
 export function suiteFingerprint(rids: Iterable<string>): string {
   const h = createHash("sha256");
-  for (const rid of rids) h.update(rid).update("\n");
+  // The same bytes as one update per id and newline, in chunks (each update is a call out).
+  let chunk = "";
+  for (const rid of rids) {
+    chunk += rid + "\n";
+    if (chunk.length > 1 << 16) {
+      h.update(chunk);
+      chunk = "";
+    }
+  }
+  h.update(chunk);
   return `sha256:${h.digest("hex").slice(0, 16)}`;
 }
 

@@ -271,8 +271,9 @@ class Concrete {
   }
 
   /**
-   * `cr_read_obj_type` into `hbuf` (`kmalloc`: into `kbuf`): the parent as an
-   * `int`, or an outcome when a check rejects the record.
+   * `cr_read_obj_type` into the scratch buffer (`kmalloc`: into the STRING's
+   * buffer): the parent as an `int`, or an outcome when a check rejects the
+   * record.
    */
   readObj(rec: RecordName, kmalloc: boolean, n: number, type: number): number | RestartOutcome {
     const p = this.p;

@@ -262,8 +262,8 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
 }
 
 /**
- * The fuzz batch of one ABI: `count` restart and `count` checkpoint cases,
- * lazily: one at a time, and each made (its reason, state, image,
+ * The fuzz batch of one ABI: `count` restart and `count` checkpoint cases
+ * (indices `from`…), lazily: one at a time, and each made (its reason, state, image,
  * environment) when first read, so that the gate fuzzes while the testee
  * answers. The fields are own, enumerable getters: a spread or JSON copies
  * their values, the same each time.
@@ -272,8 +272,9 @@ export function* fuzzCases(
   seed: number,
   count: number,
   abi: AbiName,
+  from = 0,
 ): Generator<RestartCase | CheckpointCase> {
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const origin = { kind: "fuzz" as const, seed, index: i };
     let ck: CheckpointCase | undefined;
     const mk = () => ck ??= fuzzCheckpointCase(seed, i, abi);

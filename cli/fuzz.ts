@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { abiNames } from "../reference/abi.ts";
 import { caseToLine } from "../cases/corpus.ts";
-import { fuzzCheckpointCase, fuzzRestartCase } from "../cases/fuzz.ts";
+import { fuzzCases } from "../cases/fuzz.ts";
 import { shrinkCase } from "../cases/shrink.ts";
 import { caseRuns } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
@@ -188,9 +188,7 @@ export async function main(args: string[]): Promise<number> {
     while (runsDone < o.runs && elapsed() < o.seconds && failures < o.maxFailures) {
       const cases: Case[] = [];
       for (const abi of o.abis) {
-        for (let i = index; i < index + o.batch; i++) {
-          cases.push(fuzzRestartCase(o.seed, i, abi), fuzzCheckpointCase(o.seed, i, abi));
-        }
+        for (const c of fuzzCases(o.seed, o.batch, abi, index)) cases.push(c);
       }
       index += o.batch;
       const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r)));

@@ -25,6 +25,8 @@ export class ByteWriter {
   private buf: Uint8Array;
   /** Bytes written so far. */
   length = 0;
+  /** How many times it was cleared: bytes written before a clear are gone. */
+  cleared = 0;
 
   /** A writer with an initial capacity. */
   constructor(capacity = 1 << 16) {
@@ -124,9 +126,12 @@ export class ByteWriter {
     this.buf[at + 3] = (v >>> 24) & 0xff;
   }
 
-  /** A copy of what was written from `from` on. */
-  written(from: number): Uint8Array {
-    return this.buf.slice(from, this.length);
+  /** Appends again the `count` bytes written at `from`. */
+  again(from: number, count: number): this {
+    this.room(count);
+    this.buf.copyWithin(this.length, from, from + count);
+    this.length += count;
+    return this;
   }
 
   /** What was written, as a view of the writer's buffer (no copy; the writer is not reused). */
@@ -142,6 +147,7 @@ export class ByteWriter {
   /** Forgets what was written (the buffer is kept). */
   clear(): this {
     this.length = 0;
+    this.cleared++;
     return this;
   }
 }
@@ -172,7 +178,11 @@ const STATE_KEYS = TASK_STATE_FIELDS.map((n) => ascii(`${n} `));
 
 /** The last image written and its hex (a copy). */
 let lastImage: Uint8Array | undefined;
-let lastHex: Uint8Array = new Uint8Array(0);
+/** Where that hex is: in which writer (cleared how many times), at which offset, how long. */
+let lastWriter: ByteWriter | undefined;
+let lastCleared = 0;
+let lastAt = 0;
+let lastLen = 0;
 
 /** Writes a request's body (everything but `op` and `id`) as `key value` lines. */
 export function writeBody(w: ByteWriter, req: Request): void {
@@ -198,12 +208,15 @@ export function writeBody(w: ByteWriter, req: Request): void {
     w.ascii(K.profile).text(req.profile).ascii(K.crid).decimal(req.env.crid ?? 0).nl();
     w.ascii(K.comm).hex(req.env.comm).ascii(K.image);
     // A restart case runs once per profile, one after the other: its image's hex is copied.
-    if (req.image === lastImage) w.bytes(lastHex);
-    else {
-      const at = w.length;
+    if (req.image === lastImage && w === lastWriter && w.cleared === lastCleared) {
+      w.again(lastAt, lastLen);
+    } else {
+      lastAt = w.length;
       w.hex(req.image);
       lastImage = req.image;
-      lastHex = w.written(at);
+      lastWriter = w;
+      lastCleared = w.cleared;
+      lastLen = w.length - lastAt;
     }
     w.nl();
   }

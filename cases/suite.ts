@@ -230,7 +230,9 @@ export function caseRuns(cases: Iterable<Case>): CaseRun[] {
       out.push(new LazyRun(c.id, c));
       continue;
     }
-    for (const profile of c.profiles ?? PROFILES) out.push(new LazyRun(`${c.id}@${profile}`, c, profile));
+    for (const profile of c.profiles ?? PROFILES) {
+      out.push(new LazyRun(`${c.id}@${profile}`, c, profile));
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { AbiName } from "../reference/layout.ts";
 import type { Case } from "../cases/types.ts";
 import type { Cell } from "../harness/cells.ts";
 import {
@@ -18,6 +19,7 @@ import {
   readManifest,
   staleness,
 } from "../golden/golden.ts";
+import { kernelFuzzCase, liveKernelCases, type LiveSuite } from "../golden/live_cases.ts";
 import { buildC, buildSeedC, haveCSources, haveSeedCSources } from "../harness/build.ts";
 
 /** The ABIs seed-c is built for: the compiler lays out the seed's structs (`-m64`, `-m32`). */
@@ -35,6 +37,13 @@ export interface Entry {
   readonly cases?: () => Case[];
   /** The cells it will declare, when known before it starts (bundled ones). */
   readonly declares?: readonly Cell[];
+  /**
+   * Fuzz case `index` of `seed` for it, when the generic fuzz cases do not
+   * fit (a live kernel takes only its own version and prctl's comm).
+   */
+  readonly fuzzCase?: (seed: number, index: number, abi: AbiName) => Case;
+  /** Cases per ABI per fuzz batch that suit it (a live kernel boots once per batch). */
+  readonly fuzzBatch?: number;
 }
 
 /** A bundled implementation that cannot run here: starting it is a setup error saying why. */
@@ -58,11 +67,13 @@ class Unavailable implements Testee {
 /**
  * The bundled implementations. Throws a SetupError when one cannot be
  * built; a stale golden capture makes the golden implementations setup
- * errors (the others still run).
+ * errors (the others still run). With `kernel`, the live kernels run the
+ * suite's cases they can take on, retargeted to their version, `suite`'s
+ * generated states and fuzz batch included (`golden/live_cases.ts`).
  */
 export async function bundledTestees(
   opts: ProcessOptions = {},
-  include: { kernel?: boolean } = {},
+  include: { kernel?: boolean; suite?: LiveSuite } = {},
 ): Promise<Entry[]> {
   const out: Entry[] = [{ testee: new ReferenceTestee() }];
   if (haveCSources()) out.push({ testee: new ProcessTestee("c", await buildC(), opts) });
@@ -86,7 +97,16 @@ export async function bundledTestees(
       const declares = [`restart/${abi}/seed`];
       const golden = stale.length ? new Unavailable(`golden-${abi}`, why) : new GoldenTestee(abi);
       out.push({ testee: golden, cases, declares });
-      if (include.kernel) out.push({ testee: new LiveKernelTestee(abi), cases, declares });
+      if (include.kernel) {
+        const k = manifest.kernel;
+        out.push({
+          testee: new LiveKernelTestee(abi),
+          cases: () => liveKernelCases(abi, k, goldenCases(abi, k), include.suite),
+          declares,
+          fuzzCase: (seed, index, a) => kernelFuzzCase(seed, index, a, k),
+          fuzzBatch: 100_000,
+        });
+      }
     }
   }
   return out;

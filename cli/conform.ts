@@ -206,7 +206,10 @@ export async function main(args: string[]): Promise<number> {
   const popts: ProcessOptions = { timeoutMs: o.timeout, window: o.window };
   let entries: Entry[] = [];
   try {
-    if (o.bundled) entries.push(...await bundledTestees(popts, { kernel: o.kernel }));
+    if (o.bundled) {
+      const suite = { seed: o.seed, cases: o.cases, fuzz: o.fuzz };
+      entries.push(...await bundledTestees(popts, { kernel: o.kernel, suite }));
+    }
   } catch (e) {
     console.error(`setup: ${(e as Error).message}`);
     return 2;

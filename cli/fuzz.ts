@@ -17,6 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { abiNames } from "../reference/abi.ts";
+import type { AbiName } from "../reference/layout.ts";
 import { caseToLine } from "../cases/corpus.ts";
 import { fuzzCases } from "../cases/fuzz.ts";
 import { shrinkCase } from "../cases/shrink.ts";
@@ -50,7 +51,8 @@ Failures are shrunk and appended to the corpus file.
   --seed S             fuzz seed (default 1)
   --start I            first case index (default 0)
   --abi ABI            only this ABI (repeatable)
-  --batch N            cases per ABI per batch (default 250; memory grows with it)
+  --batch N            cases per ABI per batch (default 250, 100000 for a live
+                       kernel: one boot per batch; memory grows with it)
   --corpus FILE        where shrunk failures go (default fuzz-corpus.jsonl)
   --max-failures N     stop after N failures (default 5)
   --timeout MS         per-case timeout (default 5000)
@@ -63,7 +65,7 @@ interface FuzzOptions {
   seed: number;
   start: number;
   abis: string[];
-  batch: number;
+  batch: number | undefined;
   corpus: string;
   maxFailures: number;
   timeout: number;
@@ -113,21 +115,34 @@ function parse(args: string[]): FuzzOptions | "help" {
     seed: int("seed", v.seed, 1, 0),
     start: int("start", v.start, 0, 0),
     abis: v.abi ?? [...abiNames()],
-    batch: int("batch", v.batch, 250, 1),
+    batch: v.batch === undefined ? undefined : int("batch", v.batch, 250, 1),
     corpus: v.corpus ?? "fuzz-corpus.jsonl",
     maxFailures: int("max-failures", v["max-failures"], 5, 1),
     timeout: int("timeout", v.timeout, 5000, 1),
   };
 }
 
-/** A factory of fresh instances of the testee named by `--impl`. */
-async function testeeFactory(spec: string, timeoutMs: number): Promise<() => Testee> {
+/** The testee named by `--impl`: a factory of fresh instances, and how to fuzz it. */
+interface Target {
+  /** A fresh instance. */
+  fresh: () => Testee;
+  /** Fuzz case `index` of `seed` when the generic ones do not fit it (a live kernel). */
+  fuzzCase?: (seed: number, index: number, abi: AbiName) => Case;
+  /** Cases per ABI per batch that suit it. */
+  batch: number;
+}
+
+/** The testee named by `--impl`. */
+async function testeeFactory(spec: string, timeoutMs: number): Promise<Target> {
   const eq = spec.indexOf("=");
   if (eq > 0) {
     const name = spec.slice(0, eq), cmd = spec.slice(eq + 1);
-    return cmd.startsWith("percase:")
-      ? () => new PerCaseTestee(name, cmd.slice(8), { timeoutMs })
-      : () => new ProcessTestee(name, cmd, { timeoutMs });
+    return {
+      fresh: cmd.startsWith("percase:")
+        ? () => new PerCaseTestee(name, cmd.slice(8), { timeoutMs })
+        : () => new ProcessTestee(name, cmd, { timeoutMs }),
+      batch: 250,
+    };
   }
   const entries = await bundledTestees({ timeoutMs }, { kernel: spec.startsWith("kernel-") });
   const e = entries.find((x) => x.testee.name === spec);
@@ -138,7 +153,7 @@ async function testeeFactory(spec: string, timeoutMs: number): Promise<() => Tes
       }); give NAME=CMD for your own`,
     );
   }
-  return () => e.testee;
+  return { fresh: () => e.testee, fuzzCase: e.fuzzCase, batch: e.fuzzBatch ?? 250 };
 }
 
 /** Runs runs on a started testee; returns one result per run. */
@@ -153,7 +168,7 @@ async function runAll(t: Testee, runs: readonly CaseRun[]): Promise<CaseResult[]
 /** Runs the fuzzer with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   let o: FuzzOptions;
-  let fresh: () => Testee;
+  let target: Target;
   try {
     const p = parse(args);
     if (p === "help") {
@@ -161,11 +176,13 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     o = p;
-    fresh = await testeeFactory(o.impl, o.timeout);
+    target = await testeeFactory(o.impl, o.timeout);
   } catch (e) {
     console.error(`${(e as Error).message}${e instanceof UsageError ? `\n\n${USAGE}` : ""}`);
     return 2;
   }
+  const fresh = target.fresh;
+  const batch = o.batch ?? target.batch;
   const testee = fresh();
   let declared: Set<string>;
   try {
@@ -184,14 +201,34 @@ export async function main(args: string[]): Promise<number> {
     }; corpus ${o.corpus}`,
   );
   const found: CaseResult[] = [];
+  // Only what the testee declares is made: the ABIs and operations of its cells.
+  const wants = (op: string, abi: string) =>
+    [...declared].some((c) => c === `${op}/${abi}` || c.startsWith(`${op}/${abi}/`));
   try {
     while (runsDone < o.runs && elapsed() < o.seconds && failures < o.maxFailures) {
       const cases: Case[] = [];
+      const tBatch = performance.now();
       for (const abi of o.abis) {
-        for (const c of fuzzCases(o.seed, o.batch, abi, index)) cases.push(c);
+        const [r, c] = [wants("restart", abi), wants("checkpoint", abi)];
+        const own = target.fuzzCase;
+        if (r && own) {
+          for (let i = index; i < index + batch; i++) cases.push(own(o.seed, i, abi));
+        }
+        if (c || (r && !own)) {
+          for (const x of fuzzCases(o.seed, batch, abi, index)) {
+            if (x.op === "checkpoint" ? c : r && !own) cases.push(x);
+          }
+        }
       }
-      index += o.batch;
+      index += batch;
       const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r)));
+      if (batch >= 10_000) {
+        console.error(
+          `fuzz: batch of ${runs.length} runs (indices ${index - batch}..${index - 1}) made in ${
+            ((performance.now() - tBatch) / 1000).toFixed(1)
+          } s; running`,
+        );
+      }
       if (!runs.length) {
         console.error("fuzz: the testee declares none of the fuzzed cells");
         return 2;
@@ -204,7 +241,7 @@ export async function main(args: string[]): Promise<number> {
         found.push(r);
         if (failures >= o.maxFailures) break;
       }
-      if (elapsed() - lastReport >= 2) {
+      if (elapsed() - lastReport >= 2 || batch >= 10_000) {
         lastReport = elapsed();
         console.error(
           `fuzz: ${runsDone} runs, ${
@@ -230,7 +267,9 @@ export async function main(args: string[]): Promise<number> {
         const [run] = caseRuns([c]).filter((x) => x.profile === r.run.profile);
         if (!run) return false;
         const [res] = await runAll(shrinker, [run]);
-        return isFailure(res!.status);
+        // Still failing the same way: a candidate the testee cannot take on (unsupported) is
+        // not a smaller disagreement.
+        return res!.status === r.status;
       });
       minimal = {
         ...res.minimal,

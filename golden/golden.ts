@@ -16,15 +16,16 @@ import type { RestartCase } from "../cases/types.ts";
 import { type Hello, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
 import { requestBody } from "../protocol/encode.ts";
 import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
-import { runKernel } from "./boot.ts";
 import { type BundleCase, encodeBundle, prctlCanSet } from "./bundle.ts";
 import {
   buildKeys,
   ensureKernel,
   KERNEL_ABIS,
   type KernelAbi,
+  type KernelBuild,
   type KernelVariant,
 } from "./kernel_build.ts";
+import { LIVE_BOOT_ARGS, runLiveKernel } from "./live_boot.ts";
 import { type KernelRestartResult, versionFromRelease } from "./serial.ts";
 
 /** Where the captures live. */
@@ -291,29 +292,55 @@ export class GoldenTestee implements Testee {
   }
 }
 
-/** The patched kernel itself, booted in QEMU for each batch (built and cached on first use). */
+/** Options of {@link LiveKernelTestee}. */
+export interface LiveKernelOptions {
+  /** Progress lines (build, boot progress of large batches). @default writes to stderr */
+  log?: (msg: string) => void;
+  /** Most cases in one boot; a larger batch boots several times. @default 400000 */
+  maxPerBoot?: number;
+  /** A `fastio` build to boot, instead of building or finding one with `ensureKernel`. */
+  build?: KernelBuild;
+}
+
+/**
+ * The patched kernel itself, booted in QEMU for each batch: the `fastio`
+ * variant with the live init, the batch in the initramfs and the results on
+ * the isa-debugcon port (`golden/recipe/LIVE.md`), booted like the `zeroed`
+ * capture boot (built and cached on first use).
+ */
 export class LiveKernelTestee implements Testee {
   /** `kernel-<abi>`. */
   readonly name: string;
   private kernel: KernelVersion | undefined;
+  private build: KernelBuild | undefined;
+  private readonly log: (msg: string) => void;
+  private readonly maxPerBoot: number;
 
   /** A live kernel of `abi`. */
-  constructor(readonly abi: KernelAbi) {
+  constructor(readonly abi: KernelAbi, opts: LiveKernelOptions = {}) {
     this.name = `kernel-${abi}`;
+    this.log = opts.log ?? ((m) => console.error(m));
+    this.maxPerBoot = opts.maxPerBoot ?? 400_000;
+    this.build = opts.build;
   }
 
-  /** Builds (or finds) the kernel. */
+  /** Builds (or finds) the kernel and the live init. */
   async start(): Promise<Hello> {
     try {
-      const b = await ensureKernel(this.abi);
-      this.kernel = versionFromRelease(b.kernelRelease);
+      this.build ??= await ensureKernel(this.abi, { variant: "fastio", log: this.log });
+      this.kernel = versionFromRelease(this.build.kernelRelease);
     } catch (e) {
       throw new SetupError(`${this.name}: ${(e as Error).message}`);
     }
     return seedHello(this.name, this.abi);
   }
 
-  /** Boots once with every runnable request in the bundle; the rest are unsupported. */
+  /**
+   * Boots once per {@link LiveKernelOptions.maxPerBoot} runnable requests;
+   * the rest are unsupported.
+   *
+   * @throws {LiveStreamError} when a boot's result stream is malformed or cut short.
+   */
   async run(
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
@@ -328,21 +355,35 @@ export class LiveKernelTestee implements Testee {
         });
       } else batch.push({ i, r });
     });
-    if (!batch.length) return;
-    const cases = batch.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
-    const run = await runKernel(this.abi, {
-      restartCases: bundleCases(cases),
-      bootArgs: BOOTS[0]!.args,
-    });
-    for (const { i, r } of batch) {
-      const k = run.restarts.get(String(i));
-      onOutcome(
-        i,
-        k ? answer(r, k) : {
-          status: "crash",
-          detail: run.timedOut ? "the VM timed out" : "no result from the VM",
-        },
-      );
+    for (let from = 0; from < batch.length; from += this.maxPerBoot) {
+      const part = batch.slice(from, from + this.maxPerBoot);
+      const cases = part.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
+      const big = part.length >= 5000;
+      const run = await runLiveKernel(this.abi, bundleCases(cases), {
+        build: this.build,
+        bootArgs: LIVE_BOOT_ARGS,
+        onProgress: big
+          ? (done, total, ms) =>
+            this.log(`${this.name}: ${done} of ${total} results (${(ms / 1000).toFixed(1)} s)`)
+          : undefined,
+      });
+      if (big) {
+        this.log(
+          `${this.name}: ${run.restarts.size} results in one boot of ${
+            (run.bootMs / 1000).toFixed(1)
+          } s (${run.memoryMiB} MiB, bundle ${run.bytes.bundle} bytes, results ${run.bytes.results} bytes)`,
+        );
+      }
+      for (const { i, r } of part) {
+        const k = run.restarts.get(String(i));
+        onOutcome(
+          i,
+          k ? answer(r, k) : {
+            status: "crash",
+            detail: run.timedOut ? "the VM timed out" : "no result from the VM",
+          },
+        );
+      }
     }
   }
 

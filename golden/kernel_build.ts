@@ -41,15 +41,24 @@ export function isKernelAbi(abi: string): abi is KernelAbi {
  * separately (a different compiler flag for every object: no sharing).
  * `stackpattern`: `INIT_STACK_ALL_PATTERN` (gcc
  * `-ftrivial-auto-var-init=pattern`), for the stack half of the
- * definedness probe.
+ * definedness probe. `fastio`: `X86_IOPL_IOPERM` (the live init writes its
+ * results to QEMU's isa-debugcon port from user space) and no PS/2 probing,
+ * for the live kernel only (`golden/recipe/LIVE.md`); never captured.
  */
 export const KERNEL_VARIANTS: Readonly<
-  Record<"base" | "stackpattern", { readonly fragment?: string; readonly what: string }>
+  Record<
+    "base" | "stackpattern" | "fastio",
+    { readonly fragment?: string; readonly what: string }
+  >
 > = Object.freeze({
   base: { what: "INIT_STACK_NONE (no automatic stack initialisation, as in 2008)" },
   stackpattern: {
     fragment: "config.stackpattern",
     what: "INIT_STACK_ALL_PATTERN (every stack variable pattern-initialised)",
+  },
+  fastio: {
+    fragment: "config.fastio",
+    what: "ioperm() for the live init's isa-debugcon channel, no PS/2 probing",
   },
 });
 /** A kernel configuration of the recipe. */
@@ -90,7 +99,11 @@ export interface KernelBuild {
   variant: KernelVariant;
   /** Path of the kernel image. */
   bzImage: string;
-  /** Path of the static capture init (`golden/recipe/init.c`), the same for every variant. */
+  /**
+   * Path of the static init: the capture init (`golden/recipe/init.c`) for
+   * `base` and `stackpattern`, the live init (`golden/recipe/liveinit.c`)
+   * for `fastio`.
+   */
   initBin: string;
   /** Path of the tree's `usr/gen_init_cpio`, built for the host. */
   genInitCpio: string;
@@ -141,6 +154,8 @@ export interface BuildKeys {
   init: string;
   /** Base kernel and init together. */
   key: string;
+  /** The live init (`fastio` only): liveinit.c, build-liveinit.sh and the base kernel key. */
+  liveInit: string;
   /** Per variant, the kernel key: the base key plus the variant's name and fragment. */
   variants: Readonly<Record<KernelVariant, string>>;
 }
@@ -153,8 +168,9 @@ export interface BuildKeys {
  * the init binary, so an init change does not rebuild the kernel. `key`:
  * both together. `variants`: a variant's kernel key, over the base kernel
  * key, its name and its fragment (`variants.base` = `kernel`). First 16 hex
- * digits each. Paths and times are not inputs: the builds do not depend on
- * them.
+ * digits each. `liveInit`: over liveinit.c and build-liveinit.sh (plus the
+ * kernel key), the init of the `fastio` variant; no capture depends on it.
+ * Paths and times are not inputs: the builds do not depend on them.
  */
 export async function buildKeys(sourceVersion: string, abi: KernelAbi): Promise<BuildKeys> {
   const kernel = await hashFiles(
@@ -162,6 +178,7 @@ export async function buildKeys(sourceVersion: string, abi: KernelAbi): Promise<
     await recipeFiles(),
   );
   const init = await hashFiles(`kernel=${kernel}\n`, ["init.c", "build-init.sh"]);
+  const liveInit = await hashFiles(`kernel=${kernel}\n`, ["liveinit.c", "build-liveinit.sh"]);
   const key = createHash("sha256").update(`${kernel}:${init}`).digest("hex").slice(0, 16);
   const variants = { base: kernel } as Record<KernelVariant, string>;
   for (
@@ -171,7 +188,7 @@ export async function buildKeys(sourceVersion: string, abi: KernelAbi): Promise<
       variants[v] = await hashFiles(`kernel=${kernel}\nvariant=${v}\n`, [spec.fragment]);
     }
   }
-  return { kernel, init, key, variants };
+  return { kernel, init, key, liveInit, variants };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -308,10 +325,17 @@ export async function ensureKernel(
   if (again.key !== keys.key || again.variants[variant] !== keys.variants[variant]) {
     throw new Error("ensureKernel: recipe files changed during the build; run again");
   }
-  const initBin = `${baseDir}/init-${keys.init}`;
+  let initBin = `${baseDir}/init-${keys.init}`;
   if (!(await exists(initBin))) {
     log(`init ${abi}: building (key ${keys.init})`);
     await runCommand("sh", [`${RECIPE}build-init.sh`, abi, `${baseDir}/src`, initBin]);
+  }
+  if (variant === "fastio") {
+    initBin = `${baseDir}/liveinit-${keys.liveInit}`;
+    if (!(await exists(initBin))) {
+      log(`live init ${abi}: building (key ${keys.liveInit})`);
+      await runCommand("sh", [`${RECIPE}build-liveinit.sh`, abi, `${baseDir}/src`, initBin]);
+    }
   }
   let dir = baseDir;
   if (variant !== "base") {
@@ -328,9 +352,9 @@ export async function ensureKernel(
     sourceVersion,
     kernelRelease: (await Deno.readTextFile(`${dir}/kernelrelease`)).trim(),
     kernelKey,
-    key: variant === "base"
-      ? keys.key
-      : createHash("sha256").update(`${kernelKey}:${keys.init}`).digest("hex").slice(0, 16),
+    key: variant === "base" ? keys.key : createHash("sha256").update(
+      `${kernelKey}:${variant === "fastio" ? keys.liveInit : keys.init}`,
+    ).digest("hex").slice(0, 16),
     dir,
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * Tests of what the live kernel is given, without booting: retargeted cases
+ * a kernel can take on, the bundle they make, the fastio variant and the
+ * live init kept out of every capture key, guest memory for a bundle.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { readField } from "../reference/bytes.ts";
+import { layoutOf } from "../reference/layout.ts";
+import { restart } from "../reference/restart.ts";
+import { fuzzRestartCase } from "../cases/fuzz.ts";
+import { generatedCases } from "../cases/suite.ts";
+import type { RestartCase } from "../cases/types.ts";
+import { encodeBundle, prctlCanSet } from "./bundle.ts";
+import { bundleCases, goldenCases, readManifest } from "./golden.ts";
+import { buildKeys, KERNEL_VARIANTS, recipeFiles } from "./kernel_build.ts";
+import { liveMemoryMiB } from "./live_boot.ts";
+import { kernelFuzzCase, liveKernelCases, prctlComm, retargetRestart } from "./live_cases.ts";
+
+const K = { major: 6, minor: 1, patch: 192 };
+const sameK = (v: { major: number; minor: number; patch: number }) =>
+  v.major === 6 && v.minor === 1 && v.patch === 192;
+
+function headVersion(c: RestartCase) {
+  const l = layoutOf(c.abi);
+  const at = (n: string) => Number(readField(c.image, l.HEAD.byName[n]!, l.abi.endian, l.HDR.size));
+  return { major: at("major"), minor: at("minor"), patch: at("patch") };
+}
+
+Deno.test("retargetRestart: a generated restart moves onto the kernel, image and side together", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    for (const c of generatedCases(abi, 1, 8).filter((c) => c.op === "restart")) {
+      const r = c as RestartCase;
+      const t = retargetRestart(r, K);
+      assert(sameK(t.env.kernel) && sameK(headVersion(t)) && prctlCanSet(t.env.comm));
+      // The version fields are the only bytes that change, and the outcome stays the same.
+      assertEquals(t.image.length, r.image.length);
+      const before = restart(r.image, r.env, "seed"), after = restart(t.image, t.env, "seed");
+      assertEquals(after.ret, before.ret);
+      assertEquals(after.consumed, before.consumed);
+    }
+  }
+});
+
+Deno.test("retargetRestart: a version mismatch stays a mismatch; a case already fit is untouched", () => {
+  const c = generatedCases("x86_64", 1, 1)[1] as RestartCase;
+  const mismatch = { ...c, env: { ...c.env, kernel: { major: 2, minor: 6, patch: 26 } } };
+  const t = retargetRestart(mismatch, K);
+  assert(sameK(t.env.kernel) && !sameK(headVersion(t)));
+  assertEquals(t.image, c.image);
+  const fit = retargetRestart(t, K);
+  assert(fit === t);
+});
+
+Deno.test("prctlComm: up to the first NUL, at most 15 bytes", () => {
+  const c = new Uint8Array(16).fill(0x41);
+  assertEquals([...prctlComm(c)], [...new Uint8Array(15).fill(0x41), 0]);
+  c[3] = 0;
+  assertEquals([...prctlComm(c)], [0x41, 0x41, 0x41, ...new Uint8Array(13)]);
+});
+
+Deno.test("kernelFuzzCase: every case runnable by the kernel, deterministic, its own ids", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    let rewritten = 0;
+    for (let i = 0; i < 400; i++) {
+      const c = kernelFuzzCase(1, i, abi, K);
+      assert(sameK(c.env.kernel) && prctlCanSet(c.env.comm), c.id);
+      assertEquals(c.id, `restart/${abi}/kfuzz/s1-${String(i).padStart(6, "0")}`);
+      assertEquals(c.profiles, ["seed"]);
+      const g = fuzzRestartCase(1, i, abi);
+      if (c.image.some((b, j) => b !== g.image[j])) rewritten++;
+    }
+    // Most fuzzed images keep a HEAD with the restarting side's version: they are moved too.
+    assert(rewritten > 200, `${abi}: ${rewritten} of 400 images retargeted`);
+    assertEquals(kernelFuzzCase(1, 7, abi, K), kernelFuzzCase(1, 7, abi, K));
+  }
+});
+
+Deno.test("liveKernelCases: the golden set first, then families, regressions, generated and fuzz; all runnable, ids unique, one bundle", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    const named = goldenCases(abi, K);
+    const cs = liveKernelCases(abi, K, named, { seed: 1, cases: 4, fuzz: 50 });
+    assertEquals(cs.slice(0, named.length), named);
+    assertEquals(new Set(cs.map((c) => c.id)).size, cs.length);
+    assert(cs.every((c) => sameK(c.env.kernel) && prctlCanSet(c.env.comm)));
+    assertEquals(cs.filter((c) => c.id.includes("/kfuzz/")).length, 50);
+    assertEquals(cs.filter((c) => c.id.includes("/gen/")).length, 4);
+    assert(cs.length > named.length + 2000, `${abi}: ${cs.length}`);
+    encodeBundle(bundleCases(cs));
+  }
+});
+
+Deno.test("fastio: the variant, the live init and their files are outside every capture key", async () => {
+  assertEquals(KERNEL_VARIANTS.fastio.fragment, "config.fastio");
+  const files = await recipeFiles();
+  for (const f of ["config.fastio", "liveinit.c", "build-liveinit.sh", "LIVE.md"]) {
+    assert(!files.includes(f), f);
+  }
+  const m = await readManifest();
+  assert(m, "no MANIFEST.json");
+  for (const abi of ["x86_64", "i386"] as const) {
+    const k = await buildKeys(m.sourceVersion, abi);
+    assertEquals(k.kernel, m.abis[abi]!.kernelKey);
+    assertEquals(k.init, m.abis[abi]!.initKey);
+    assert(k.liveInit !== k.init && k.variants.fastio !== k.variants.stackpattern);
+  }
+});
+
+Deno.test("liveMemoryMiB: 128 MiB for small bundles, room for the initramfs twice for large ones", () => {
+  assertEquals(liveMemoryMiB(0), 128);
+  assertEquals(liveMemoryMiB(10 << 20), 128);
+  assertEquals(liveMemoryMiB(50 << 20), 256);
+  assert(liveMemoryMiB(200 << 20) >= 96 + 400);
+});

@@ -69,11 +69,12 @@ class Unavailable implements Testee {
  * built; a stale golden capture makes the golden implementations setup
  * errors (the others still run). With `kernel`, the live kernels run the
  * suite's cases they can take on, retargeted to their version, `suite`'s
- * generated states and fuzz batch included (`golden/live_cases.ts`).
+ * generated states and fuzz batch included (`golden/live_cases.ts`); with
+ * `replay`, they run the replayed cases instead.
  */
 export async function bundledTestees(
   opts: ProcessOptions = {},
-  include: { kernel?: boolean; suite?: LiveSuite } = {},
+  include: { kernel?: boolean; suite?: LiveSuite; replay?: boolean } = {},
 ): Promise<Entry[]> {
   const out: Entry[] = [{ testee: new ReferenceTestee() }];
   if (haveCSources()) out.push({ testee: new ProcessTestee("c", await buildC(), opts) });
@@ -101,7 +102,9 @@ export async function bundledTestees(
         const k = manifest.kernel;
         out.push({
           testee: new LiveKernelTestee(abi),
-          cases: () => liveKernelCases(abi, k, goldenCases(abi, k), include.suite),
+          cases: include.replay
+            ? undefined
+            : () => liveKernelCases(abi, k, goldenCases(abi, k), include.suite),
           declares,
           fuzzCase: (seed, index, a) => kernelFuzzCase(seed, index, a, k),
           fuzzBatch: 100_000,

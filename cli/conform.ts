@@ -208,7 +208,8 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (o.bundled) {
       const suite = { seed: o.seed, cases: o.cases, fuzz: o.fuzz };
-      entries.push(...await bundledTestees(popts, { kernel: o.kernel, suite }));
+      const replay = o.replay.length > 0;
+      entries.push(...await bundledTestees(popts, { kernel: o.kernel, suite, replay }));
     }
   } catch (e) {
     console.error(`setup: ${(e as Error).message}`);

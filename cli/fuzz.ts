@@ -21,6 +21,7 @@ import type { AbiName } from "../reference/layout.ts";
 import { caseToLine } from "../cases/corpus.ts";
 import { fuzzCases } from "../cases/fuzz.ts";
 import { shrinkCase } from "../cases/shrink.ts";
+import { shrinkSpeculative } from "./speculative_shrink.ts";
 import { caseRuns } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { cellOf, declaredCells } from "../harness/cells.ts";
@@ -130,6 +131,8 @@ interface Target {
   fuzzCase?: (seed: number, index: number, abi: AbiName) => Case;
   /** Cases per ABI per batch that suit it. */
   batch: number;
+  /** True when it pays per batch, not per case (a live kernel boots per batch). */
+  batched?: boolean;
 }
 
 /** The testee named by `--impl`. */
@@ -153,7 +156,12 @@ async function testeeFactory(spec: string, timeoutMs: number): Promise<Target> {
       }); give NAME=CMD for your own`,
     );
   }
-  return { fresh: () => e.testee, fuzzCase: e.fuzzCase, batch: e.fuzzBatch ?? 250 };
+  return {
+    fresh: () => e.testee,
+    fuzzCase: e.fuzzCase,
+    batch: e.fuzzBatch ?? 250,
+    batched: e.fuzzBatch !== undefined,
+  };
 }
 
 /** Runs runs on a started testee; returns one result per run. */
@@ -262,15 +270,42 @@ export async function main(args: string[]): Promise<number> {
     const shrinker = fresh();
     await shrinker.start();
     let minimal = r.run.case;
+    let tries = 0, smallest = r.run.case.op === "restart" ? r.run.case.image.length : 0;
+    let shown = performance.now();
+    console.error(`fuzz: shrinking ${r.rid} (${r.status})`);
+    // Still failing the same way: a candidate the testee cannot take on (unsupported) is not a
+    // smaller disagreement.
+    const stillFail = async (cands: readonly Case[]): Promise<boolean[]> => {
+      const runs = cands.map((c) => caseRuns([c]).find((x) => x.profile === r.run.profile));
+      const ran = await runAll(shrinker, runs.filter((x) => x !== undefined));
+      let j = 0;
+      return runs.map((x) => x !== undefined && ran[j++]!.status === r.status);
+    };
+    const note = (c: Case, still: boolean) => {
+      tries++;
+      if (still && c.op === "restart") smallest = Math.min(smallest, c.image.length);
+      if (performance.now() - shown >= 5000) {
+        shown = performance.now();
+        console.error(
+          `fuzz: shrinking ${r.rid}: ${tries} tries${
+            r.run.case.op === "restart" ? `, down to ${smallest} image bytes` : ""
+          }`,
+        );
+      }
+    };
     try {
-      const res = await shrinkCase(r.run.case, async (c) => {
-        const [run] = caseRuns([c]).filter((x) => x.profile === r.run.profile);
-        if (!run) return false;
-        const [res] = await runAll(shrinker, [run]);
-        // Still failing the same way: a candidate the testee cannot take on (unsupported) is
-        // not a smaller disagreement.
-        return res!.status === r.status;
-      });
+      const res = target.batched
+        // One boot per batch of candidates, not per candidate.
+        ? await shrinkSpeculative(r.run.case, async (cands) => {
+          const out = await stillFail(cands);
+          cands.forEach((c, i) => note(c, out[i]!));
+          return out;
+        })
+        : await shrinkCase(r.run.case, async (c) => {
+          const [still] = await stillFail([c]);
+          note(c, still!);
+          return still!;
+        });
       minimal = {
         ...res.minimal,
         id: `${r.run.case.id}-min`,
@@ -297,7 +332,9 @@ export async function main(args: string[]): Promise<number> {
   if (found.length) {
     console.log(
       `replay: ${gateCommand()} --replay ${o.corpus} ${
-        o.impl.includes("=") ? `--no-bundled --impl '${o.impl}'` : `--only ${o.impl}`
+        o.impl.includes("=")
+          ? `--no-bundled --impl '${o.impl}'`
+          : `--only ${o.impl}${o.impl.startsWith("kernel-") ? " --kernel" : ""}`
       }`,
     );
   }

@@ -284,7 +284,7 @@ export async function main(args: string[]): Promise<number> {
     const note = (c: Case, still: boolean) => {
       tries++;
       if (still && c.op === "restart") smallest = Math.min(smallest, c.image.length);
-      if (performance.now() - shown >= 5000) {
+      if (!target.batched && performance.now() - shown >= 5000) {
         shown = performance.now();
         console.error(
           `fuzz: shrinking ${r.rid}: ${tries} tries${
@@ -300,6 +300,13 @@ export async function main(args: string[]): Promise<number> {
           const out = await stillFail(cands);
           cands.forEach((c, i) => note(c, out[i]!));
           return out;
+        }, {
+          onBatch: (n, evaluated, size) =>
+            console.error(
+              `fuzz: shrinking ${r.rid}: batch ${n} (${size} candidates, ${evaluated} in all)${
+                r.run.case.op === "restart" ? `, down to ${smallest} image bytes` : ""
+              }`,
+            ),
         })
         : await shrinkCase(r.run.case, async (c) => {
           const [still] = await stillFail([c]);
@@ -309,7 +316,9 @@ export async function main(args: string[]): Promise<number> {
       minimal = {
         ...res.minimal,
         id: `${r.run.case.id}-min`,
-        reason: `shrunk from ${r.rid} (${res.tries} tries)`,
+        reason: `shrunk from ${r.rid} (${res.tries} tries${
+          "batches" in res ? ` in ${res.batches} batches` : ""
+        })`,
       };
     } finally {
       await shrinker.close();

@@ -25,7 +25,7 @@ import {
   type KernelBuild,
   type KernelVariant,
 } from "./kernel_build.ts";
-import { LIVE_BOOT_ARGS, runLiveKernel } from "./live_boot.ts";
+import { LIVE_BOOT_ARGS, LIVE_MAX_BUNDLE, runLiveKernel } from "./live_boot.ts";
 import { type KernelRestartResult, versionFromRelease } from "./serial.ts";
 
 /** Where the captures live. */
@@ -296,7 +296,10 @@ export class GoldenTestee implements Testee {
 export interface LiveKernelOptions {
   /** Progress lines (build, boot progress of large batches). @default writes to stderr */
   log?: (msg: string) => void;
-  /** Most cases in one boot; a larger batch boots several times. @default 400000 */
+  /**
+   * Most cases in one boot; a larger batch (or one whose bundle would pass
+   * half of {@link LIVE_MAX_BUNDLE}) boots several times. @default 400000
+   */
   maxPerBoot?: number;
   /** A `fastio` build to boot, instead of building or finding one with `ensureKernel`. */
   build?: KernelBuild;
@@ -336,7 +339,8 @@ export class LiveKernelTestee implements Testee {
   }
 
   /**
-   * Boots once per {@link LiveKernelOptions.maxPerBoot} runnable requests;
+   * Boots once per {@link LiveKernelOptions.maxPerBoot} runnable requests
+   * (fewer when their bundle would pass half of {@link LIVE_MAX_BUNDLE});
    * the rest are unsupported.
    *
    * @throws {LiveStreamError} when a boot's result stream is malformed or cut short.
@@ -355,8 +359,13 @@ export class LiveKernelTestee implements Testee {
         });
       } else batch.push({ i, r });
     });
-    for (let from = 0; from < batch.length; from += this.maxPerBoot) {
-      const part = batch.slice(from, from + this.maxPerBoot);
+    for (let from = 0, to = 0; from < batch.length; from = to) {
+      let bytes = 12;
+      while (to < batch.length && to - from < this.maxPerBoot && bytes < LIVE_MAX_BUNDLE / 2) {
+        bytes += 2 + String(batch[to]!.i).length + 29 + batch[to]!.r.image.length;
+        to++;
+      }
+      const part = batch.slice(from, to);
       const cases = part.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
       const big = part.length >= 5000;
       const run = await runLiveKernel(this.abi, bundleCases(cases), {

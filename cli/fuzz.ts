@@ -230,16 +230,16 @@ export async function main(args: string[]): Promise<number> {
       }
       index += batch;
       const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r)));
+      if (!runs.length) {
+        console.error("fuzz: the testee declares none of the fuzzed cells");
+        return 2;
+      }
       if (batch >= 10_000) {
         console.error(
           `fuzz: batch of ${runs.length} runs (indices ${index - batch}..${index - 1}) made in ${
             ((performance.now() - tBatch) / 1000).toFixed(1)
           } s; running`,
         );
-      }
-      if (!runs.length) {
-        console.error("fuzz: the testee declares none of the fuzzed cells");
-        return 2;
       }
       const results = await runAll(testee, runs.slice(0, o.runs - runsDone));
       runsDone += results.length;

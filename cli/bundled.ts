@@ -15,11 +15,11 @@ import {
   GOLDEN_ABIS,
   goldenCases,
   GoldenTestee,
-  LiveKernelTestee,
   readManifest,
   staleness,
 } from "../golden/golden.ts";
 import { kernelFuzzCase, liveKernelCases, type LiveSuite } from "../golden/live_cases.ts";
+import { LiveKernelTestee } from "../golden/live_testee.ts";
 import { buildC, buildSeedC, haveCSources, haveSeedCSources } from "../harness/build.ts";
 
 /** The ABIs seed-c is built for: the compiler lays out the seed's structs (`-m64`, `-m32`). */

@@ -10,7 +10,8 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { caseRuns } from "../cases/suite.ts";
 import { compare, expectedOf, requestOf } from "../harness/compare.ts";
 import type { Outcome } from "../protocol/testee.ts";
-import { bundleCases, goldenCases, LiveKernelTestee, readManifest } from "./golden.ts";
+import { bundleCases, goldenCases, readManifest } from "./golden.ts";
+import { LiveKernelTestee } from "./live_testee.ts";
 import { buildKeys, type KernelBuild, kernelCacheDir } from "./kernel_build.ts";
 import { runLiveKernel } from "./live_boot.ts";
 

@@ -1,0 +1,125 @@
+/**
+ * The live kernel as a testee (`kernel-<abi>`): the patched kernel itself,
+ * booted in QEMU once per batch — the `fastio` variant with the live init,
+ * the batch in the initramfs and the results on the isa-debugcon port
+ * (`golden/recipe/LIVE.md`).
+ *
+ * @module
+ */
+import type { KernelVersion } from "../reference/types.ts";
+import type { Hello, Request } from "../protocol/codec.ts";
+import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
+import { answer, bundleCases, notACheckpoint, runnable, seedHello } from "./golden.ts";
+import { ensureKernel, type KernelAbi, type KernelBuild } from "./kernel_build.ts";
+import { LIVE_BOOT_ARGS, LIVE_MAX_BUNDLE, runLiveKernel } from "./live_boot.ts";
+import { versionFromRelease } from "./serial.ts";
+
+/** Options of {@link LiveKernelTestee}. */
+export interface LiveKernelOptions {
+  /** Progress lines (build, boot progress of large batches). @default writes to stderr */
+  log?: (msg: string) => void;
+  /**
+   * Most cases in one boot; a larger batch (or one whose bundle would pass
+   * half of {@link LIVE_MAX_BUNDLE}) boots several times. @default 400000
+   */
+  maxPerBoot?: number;
+  /** A `fastio` build to boot, instead of building or finding one with `ensureKernel`. */
+  build?: KernelBuild;
+}
+
+/**
+ * The patched kernel itself, booted in QEMU for each batch: the `fastio`
+ * variant with the live init, the batch in the initramfs and the results on
+ * the isa-debugcon port (`golden/recipe/LIVE.md`), booted like the `zeroed`
+ * capture boot (built and cached on first use).
+ */
+export class LiveKernelTestee implements Testee {
+  /** `kernel-<abi>`. */
+  readonly name: string;
+  private kernel: KernelVersion | undefined;
+  private build: KernelBuild | undefined;
+  private readonly log: (msg: string) => void;
+  private readonly maxPerBoot: number;
+
+  /** A live kernel of `abi`. */
+  constructor(readonly abi: KernelAbi, opts: LiveKernelOptions = {}) {
+    this.name = `kernel-${abi}`;
+    this.log = opts.log ?? ((m) => console.error(m));
+    this.maxPerBoot = opts.maxPerBoot ?? 400_000;
+    this.build = opts.build;
+  }
+
+  /** Builds (or finds) the kernel and the live init. */
+  async start(): Promise<Hello> {
+    try {
+      this.build ??= await ensureKernel(this.abi, { variant: "fastio", log: this.log });
+      this.kernel = versionFromRelease(this.build.kernelRelease);
+    } catch (e) {
+      throw new SetupError(`${this.name}: ${(e as Error).message}`);
+    }
+    return seedHello(this.name, this.abi);
+  }
+
+  /**
+   * Boots once per {@link LiveKernelOptions.maxPerBoot} runnable requests
+   * (fewer when their bundle would pass half of {@link LIVE_MAX_BUNDLE});
+   * the rest are unsupported.
+   *
+   * @throws {LiveStreamError} when a boot's result stream is malformed or cut short.
+   */
+  async run(
+    requests: readonly Request[],
+    onOutcome: (index: number, o: Outcome) => void,
+  ): Promise<void> {
+    const batch: { i: number; r: Request & { op: "restart" } }[] = [];
+    requests.forEach((r, i) => {
+      if (r.op !== "restart") onOutcome(i, notACheckpoint);
+      else if (!runnable(r.env, this.kernel!)) {
+        onOutcome(i, {
+          status: "unsupported",
+          detail: "environment a kernel cannot take on (version or comm)",
+        });
+      } else batch.push({ i, r });
+    });
+    for (let from = 0, to = 0; from < batch.length; from = to) {
+      let bytes = 12;
+      while (to < batch.length && to - from < this.maxPerBoot && bytes < LIVE_MAX_BUNDLE / 2) {
+        bytes += 2 + String(batch[to]!.i).length + 29 + batch[to]!.r.image.length;
+        to++;
+      }
+      const part = batch.slice(from, to);
+      const cases = part.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
+      const big = part.length >= 5000;
+      const run = await runLiveKernel(this.abi, bundleCases(cases), {
+        build: this.build,
+        bootArgs: LIVE_BOOT_ARGS,
+        onProgress: big
+          ? (done, total, ms) =>
+            this.log(`${this.name}: ${done} of ${total} results (${(ms / 1000).toFixed(1)} s)`)
+          : undefined,
+      });
+      if (big) {
+        this.log(
+          `${this.name}: ${run.restarts.size} results in one boot of ${
+            (run.bootMs / 1000).toFixed(1)
+          } s (${run.memoryMiB} MiB, bundle ${run.bytes.bundle} bytes, results ${run.bytes.results} bytes)`,
+        );
+      }
+      for (const { i, r } of part) {
+        const k = run.restarts.get(String(i));
+        onOutcome(
+          i,
+          k ? answer(r, k) : {
+            status: "crash",
+            detail: run.timedOut ? "the VM timed out" : "no result from the VM",
+          },
+        );
+      }
+    }
+  }
+
+  /** Nothing stays running between batches. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

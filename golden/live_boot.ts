@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { SetupError } from "../protocol/testee.ts";
 import { type BundleCase, encodeBundle } from "./bundle.ts";
 import {
   ensureKernel,
@@ -41,7 +42,10 @@ export interface LiveRunOptions {
   progressEveryMs?: number;
   /** Options for {@link ensureKernel} when `build` is absent. */
   ensure?: EnsureKernelOptions;
-  /** Keep the run folder (initramfs, bundle, results, console log). @default false */
+  /**
+   * Keep the run folder (initramfs, results, console log); it is always kept
+   * when the boot fails, and the error names it. @default false
+   */
   keep?: boolean;
 }
 
@@ -76,7 +80,8 @@ export const LIVE_MAX_BUNDLE = 256 << 20;
  * Boots the `fastio` kernel once with `cases` and returns their results.
  *
  * @throws {LiveStreamError} when the result stream is malformed, reports
- * another ABI, ends without every result, or QEMU exits without a stream.
+ * another ABI, ends without every result, or QEMU exits without a stream;
+ * {@link SetupError} when QEMU or gen_init_cpio fails.
  */
 export async function runLiveKernel(
   abi: KernelAbi,
@@ -98,6 +103,7 @@ export async function runLiveKernel(
   const cache = opts.ensure?.cacheDir ?? kernelCacheDir();
   await Deno.mkdir(`${cache}/runs`, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: `${cache}/runs`, prefix: `live-${abi}-` });
+  let failed = false;
   try {
     const initramfs = await writeInitramfs(dir, build, bundle);
     const results = `${dir}/results.bin`;
@@ -148,7 +154,9 @@ export async function runLiveKernel(
     progress?.stop();
     const bootMs = Date.now() - t0;
     if (!status.success && !timedOut) {
-      throw new Error(`${qemu} failed (exit ${status.code}): ${dec.decode(status.stderr)}`);
+      throw new SetupError(
+        `${qemu} failed (exit ${status.code}): ${dec.decode(status.stderr).trim()}`,
+      );
     }
     const stream = await Deno.readFile(results).catch(() => new Uint8Array(0));
     if (!stream.length && !timedOut) {
@@ -171,8 +179,12 @@ export async function runLiveKernel(
       memoryMiB,
       dir,
     };
+  } catch (e) {
+    failed = true;
+    if (e instanceof Error) e.message += ` (run folder kept: ${dir})`;
+    throw e;
   } finally {
-    if (!opts.keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (!opts.keep && !failed) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -197,7 +209,9 @@ async function writeInitramfs(dir: string, build: KernelBuild, bundle: Uint8Arra
     stdout: "piped",
     stderr: "piped",
   }).output();
-  if (!cpio.success) throw new Error(`gen_init_cpio failed: ${dec.decode(cpio.stderr)}`);
+  if (!cpio.success) {
+    throw new SetupError(`gen_init_cpio failed: ${dec.decode(cpio.stderr).trim()}`);
+  }
   await Deno.writeFile(`${dir}/initramfs.cpio`, cpio.stdout);
   await Deno.remove(`${dir}/cases.bin`);
   return `${dir}/initramfs.cpio`;

@@ -12,6 +12,7 @@ import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { answer, bundleCases, notACheckpoint, runnable, seedHello } from "./golden.ts";
 import { ensureKernel, type KernelAbi, type KernelBuild } from "./kernel_build.ts";
 import { LIVE_BOOT_ARGS, LIVE_MAX_BUNDLE, runLiveKernel } from "./live_boot.ts";
+import { LiveStreamError } from "./live_stream.ts";
 import { versionFromRelease } from "./serial.ts";
 
 /** Options of {@link LiveKernelTestee}. */
@@ -63,9 +64,9 @@ export class LiveKernelTestee implements Testee {
   /**
    * Boots once per {@link LiveKernelOptions.maxPerBoot} runnable requests
    * (fewer when their bundle would pass half of {@link LIVE_MAX_BUNDLE});
-   * the rest are unsupported.
-   *
-   * @throws {LiveStreamError} when a boot's result stream is malformed or cut short.
+   * the rest are unsupported. A boot whose result stream is malformed or
+   * cut short gives its cases a `protocol` outcome; one that cannot be made,
+   * `crash`.
    */
   async run(
     requests: readonly Request[],
@@ -90,14 +91,24 @@ export class LiveKernelTestee implements Testee {
       const part = batch.slice(from, to);
       const cases = part.map(({ i, r }) => ({ id: String(i), image: r.image, env: r.env }));
       const big = part.length >= 5000;
-      const run = await runLiveKernel(this.abi, bundleCases(cases), {
-        build: this.build,
-        bootArgs: LIVE_BOOT_ARGS,
-        onProgress: big
-          ? (done, total, ms) =>
-            this.log(`${this.name}: ${done} of ${total} results (${(ms / 1000).toFixed(1)} s)`)
-          : undefined,
-      });
+      let run: Awaited<ReturnType<typeof runLiveKernel>>;
+      try {
+        run = await runLiveKernel(this.abi, bundleCases(cases), {
+          build: this.build,
+          bootArgs: LIVE_BOOT_ARGS,
+          onProgress: big
+            ? (done, total, ms) =>
+              this.log(`${this.name}: ${done} of ${total} results (${(ms / 1000).toFixed(1)} s)`)
+            : undefined,
+        });
+      } catch (e) {
+        // A malformed or cut result stream, or a boot that could not be made: every case of
+        // this boot gets that as its outcome (never a pass), and the next boot goes on.
+        if (!(e instanceof LiveStreamError || e instanceof SetupError)) throw e;
+        const status = e instanceof LiveStreamError ? "protocol" : "crash";
+        for (const { i } of part) onOutcome(i, { status, detail: e.message });
+        continue;
+      }
       if (big) {
         this.log(
           `${this.name}: ${run.restarts.size} results in one boot of ${

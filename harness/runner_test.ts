@@ -1,7 +1,8 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
 import { runImpl, selectRuns } from "./runner.ts";
-import { ReferenceTestee } from "./reference_testee.ts";
+import { referenceAnswer, ReferenceTestee } from "./reference_testee.ts";
+import type { Testee } from "../protocol/testee.ts";
 
 const CASES = buildCases({ cases: 8 });
 
@@ -46,4 +47,26 @@ Deno.test("the reference passes every run of the suite against itself", async ()
     runs.some((r) => r.class === "undefined-in-seed") &&
       runs.some((r) => r.class === "must-accept"),
   );
+});
+
+Deno.test("a testee that answers a whole batch at once after a wait is not called slow", async () => {
+  // As a live kernel does: nothing during its boot, then every answer at once.
+  const runs = selectRuns(CASES).slice(0, 1000);
+  const ref = new ReferenceTestee();
+  const batched: Testee = {
+    name: "batched",
+    start: () => ref.start(),
+    async run(requests, onOutcome) {
+      await new Promise((r) => setTimeout(r, 300));
+      requests.forEach((r, i) => onOutcome(i, referenceAnswer(r)));
+    },
+    close: () => ref.close(),
+  };
+  const warnings: string[] = [];
+  const rep = await runImpl(batched, runs, [], undefined, {}, {
+    slowMs: 1000,
+    warn: (m) => warnings.push(m),
+  });
+  ok(rep.results.every((r) => r.status === "pass"));
+  deepStrictEqual(warnings, []);
 });

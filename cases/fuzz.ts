@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { remade } from "./remade.ts";
 import { abiNames, getAbi, registryGeneration } from "../reference/abi.ts";
 import { concat } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
@@ -276,8 +277,7 @@ export function* fuzzCases(
 ): Generator<RestartCase | CheckpointCase> {
   for (let i = from; i < from + count; i++) {
     const origin = { kind: "fuzz" as const, seed, index: i };
-    let ck: CheckpointCase | undefined;
-    const mk = () => ck ??= fuzzCheckpointCase(seed, i, abi);
+    const mk = remade(() => fuzzCheckpointCase(seed, i, abi));
     yield {
       id: fuzzCaseId("checkpoint", abi, seed, i),
       op: "checkpoint",
@@ -293,8 +293,7 @@ export function* fuzzCases(
       },
       origin,
     };
-    let rs: RestartCase | undefined;
-    const mr = () => rs ??= fuzzRestartCase(seed, i, abi);
+    const mr = remade(() => fuzzRestartCase(seed, i, abi));
     yield {
       id: fuzzCaseId("restart", abi, seed, i),
       op: "restart",

@@ -23,6 +23,7 @@ import {
 } from "../reference/types.ts";
 import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.ts";
 import { generated } from "./generate.ts";
+import { remade } from "./remade.ts";
 import { familyCases } from "./families.ts";
 import { fuzzCases } from "./fuzz.ts";
 import { corpusCases } from "./corpus.ts";
@@ -104,11 +105,12 @@ export function generatedCases(abi: AbiName, seed: number, count: number, from =
   for (let i = from; i < from + count; i++) {
     const tag = `s${seed}-${String(i).padStart(4, "0")}`;
     const origin = { kind: "generated" as const, seed, index: i };
-    let made: ReturnType<typeof generated> | undefined;
-    let result: CheckpointResult | undefined;
     let restartEnv: RestartEnv | undefined;
-    const gen = () => made ??= generated(seed, i, abi);
-    const ckpt = () => result ??= checkpoint(gen().state, gen().env);
+    const gen = remade(() => generated(seed, i, abi));
+    const ckpt = remade(() => {
+      const g = gen();
+      return checkpoint(g.state, g.env);
+    });
     const ck: Case = {
       id: `checkpoint/${abi}/gen/${tag}`,
       op: "checkpoint",
@@ -191,6 +193,7 @@ function classOf(ret: { defined: boolean; value?: number }): CaseClass {
  */
 class LazyRun implements CaseRun {
   #expected: Expected | undefined;
+  #class: CaseClass | undefined;
 
   /** The case. */
   readonly case: Case;
@@ -211,10 +214,19 @@ class LazyRun implements CaseRun {
 
   /** Its class, from the reference's result. */
   get class(): CaseClass {
+    if (this.#class) return this.#class;
     const e = this.expected;
-    if (e.kind === "checkpoint") return e.r.ret > 0 ? "must-accept" : "must-reject";
+    if (e.kind === "checkpoint") return this.#class = e.r.ret > 0 ? "must-accept" : "must-reject";
     const ret = e.o.ret;
-    return classOf(ret.defined ? { defined: true, value: ret.value } : { defined: false });
+    return this.#class = classOf(
+      ret.defined ? { defined: true, value: ret.value } : { defined: false },
+    );
+  }
+
+  /** Keeps the class and lets go of the reference's result (computed again if read). */
+  release(): void {
+    if (this.#expected) this.class;
+    this.#expected = undefined;
   }
 }
 

@@ -82,4 +82,9 @@ export interface CaseRun {
   readonly class: CaseClass;
   /** The reference's result, from which the class comes. */
   readonly expected: Expected;
+  /**
+   * Lets go of what can be computed again (the reference's result; its
+   * class is kept), once the run has passed: memory for the runs to come.
+   */
+  release?(): void;
 }

@@ -156,6 +156,11 @@ export interface RunLimits {
    * The result belongs to the report: read it, do not change it.
    */
   readonly onResult?: (r: CaseResult) => void;
+  /**
+   * Let each passed run go of its reference result (see `CaseRun.release`):
+   * for the last implementation to run these runs. @default false
+   */
+  readonly releasePassed?: boolean;
 }
 
 /** Thrown through a testee's callback to end a run that does not stop by itself. */
@@ -300,7 +305,7 @@ export async function runImpl(
     const res = results[i] = compare(run, expectedOf(run), outcome);
     limits.onResult?.(res);
     // A pass keeps its class; its reference result is computed again if anything asks.
-    if (res.status === "pass") run.release?.();
+    if (limits.releasePassed && res.status === "pass") run.release?.();
     done++;
     answered++;
     if (outcome.status !== "timeout") timeouts = 0;

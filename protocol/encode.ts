@@ -20,6 +20,14 @@ const HEX_PAIRS = (() => {
   return t;
 })();
 
+/** ASCII bytes of a string. */
+function asciiOf(t: string): Uint8Array {
+  return Uint8Array.from(t, (c) => c.charCodeAt(0));
+}
+
+/** The decimal ASCII of integers beyond 2^53 already written (a few thousand at most). */
+const BIG_DECIMALS = new Map<bigint, Uint8Array>();
+
 /** A growable ASCII writer. */
 export class ByteWriter {
   private buf: Uint8Array;
@@ -61,7 +69,15 @@ export class ByteWriter {
   decimal(v: number | bigint): this {
     let n: number;
     if (typeof v === "bigint") {
-      if (v < -0x1fffffffffffffn || v > 0x1fffffffffffffn) return this.text(v.toString());
+      if (v < -0x1fffffffffffffn || v > 0x1fffffffffffffn) {
+        // Beyond 2^53: mostly the same few boundaries (2^63, 2^64-1, …), written once each.
+        let a = BIG_DECIMALS.get(v);
+        if (!a) {
+          a = asciiOf(v.toString());
+          if (BIG_DECIMALS.size < 4096) BIG_DECIMALS.set(v, a);
+        }
+        return this.ascii(a);
+      }
       n = Number(v);
     } else n = v;
     this.room(17);
@@ -152,7 +168,7 @@ export class ByteWriter {
   }
 }
 
-const ascii = (t: string) => Uint8Array.from(t, (c) => c.charCodeAt(0));
+const ascii = asciiOf;
 const K = {
   abi: ascii("abi "),
   major: ascii("\nmajor "),

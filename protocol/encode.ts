@@ -28,6 +28,13 @@ function asciiOf(t: string): Uint8Array {
 /** The decimal ASCII of integers beyond 2^53 already written (a few thousand at most). */
 const BIG_DECIMALS = new Map<bigint, Uint8Array>();
 
+/** Each byte's two hex digits as one little-endian 16-bit value (the first digit in the low byte). */
+const HEX_DIGITS = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) t[i] = HEX_PAIRS[2 * i]! | (HEX_PAIRS[2 * i + 1]! << 8);
+  return t;
+})();
+
 /** A growable ASCII writer. */
 export class ByteWriter {
   private buf: Uint8Array;
@@ -36,9 +43,13 @@ export class ByteWriter {
   /** How many times it was cleared: bytes written before a clear are gone. */
   cleared = 0;
 
+  /** The same bytes, for writing two hex digits at once. */
+  private dv: DataView;
+
   /** A writer with an initial capacity. */
   constructor(capacity = 1 << 16) {
     this.buf = new Uint8Array(capacity);
+    this.dv = new DataView(this.buf.buffer);
   }
 
   private room(n: number): void {
@@ -46,6 +57,7 @@ export class ByteWriter {
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
 
   /** Appends an ASCII string (keys, decimal numbers, words). */
@@ -105,15 +117,14 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends bytes as lower-case hex. */
+  /** Appends bytes as lower-case hex (both digits of a byte in one 16-bit store). */
   hex(bytes: Uint8Array): this {
     this.room(bytes.length * 2);
-    const b = this.buf;
+    const v = this.dv;
     let at = this.length;
     for (let i = 0; i < bytes.length; i++) {
-      const v = bytes[i]! << 1;
-      b[at++] = HEX_PAIRS[v]!;
-      b[at++] = HEX_PAIRS[v + 1]!;
+      v.setUint16(at, HEX_DIGITS[bytes[i]!]!, true);
+      at += 2;
     }
     this.length = at;
     return this;

@@ -5,6 +5,7 @@
  * and a recorded serial excerpt from a real boot when one is present.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { assertThrows } from "./testdata/assert_throws.ts";
 import { encodeBundle, prctlCanSet } from "./bundle.ts";
 import { decodeCheckpointImage, parseProcStat } from "./scenarios.ts";
 import {
@@ -21,18 +22,6 @@ import { defaultCheckpointEnv, defaultTaskState } from "../reference/types.ts";
 import { bundleCases, goldenCases } from "./golden.ts";
 
 const enc = new TextEncoder();
-
-// deno-lint-ignore no-explicit-any
-function assertThrows(fn: () => unknown, cls: any = Error, includes?: string): Error {
-  try {
-    fn();
-  } catch (e) {
-    assert(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (includes) assert((e as Error).message.includes(includes), (e as Error).message);
-    return e as Error;
-  }
-  throw new Error("expected an exception");
-}
 
 function frame(seq: number, payload: Uint8Array, crc = crc32(payload), len = payload.length) {
   const hex = toHex(payload);

@@ -5,6 +5,7 @@
  * result record's failure paths.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { assertThrows } from "./testdata/assert_throws.ts";
 import { concat, fromHex, toHex } from "../reference/bytes.ts";
 import {
   decodeCompactResult,
@@ -17,18 +18,6 @@ import { crc32, SerialStreamError } from "./serial.ts";
 import { CrconformError } from "../reference/errors.ts";
 
 const enc = new TextEncoder();
-
-// deno-lint-ignore no-explicit-any
-function assertThrows(fn: () => unknown, cls: any = Error, includes?: string): Error {
-  try {
-    fn();
-  } catch (e) {
-    assert(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (includes) assert((e as Error).message.includes(includes), (e as Error).message);
-    return e as Error;
-  }
-  throw new Error("expected an exception");
-}
 
 /**
  * Two frames, written out by hand (LIVE.md) and cross-checked with Python's

@@ -5,6 +5,7 @@
  * @module
  */
 import { UTS_LEN } from "../reference/layout.ts";
+import { SetupError } from "../protocol/testee.ts";
 import { type BundleCase, encodeBundle } from "./bundle.ts";
 import {
   ensureKernel,
@@ -55,6 +56,61 @@ export const RTC_BASE = "2008-04-01T00:00:00";
 export const RTC_BASE_EPOCH = Date.parse(`${RTC_BASE}Z`) / 1000;
 
 /**
+ * The QEMU arguments every boot shares: no default devices, no display, no
+ * reboot, `memoryMiB` of guest memory, TCG with deterministic guest time
+ * (`-icount shift=N,sleep=off`, `-rtc base=RTC_BASE,clock=vm`), no monitor.
+ */
+export function deterministicQemuArgs(memoryMiB: number, icountShift = 3): string[] {
+  return [
+    "-nodefaults",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-m",
+    String(memoryMiB),
+    "-accel",
+    "tcg",
+    "-icount",
+    `shift=${icountShift},sleep=off`,
+    "-rtc",
+    `base=${RTC_BASE},clock=vm`,
+    "-monitor",
+    "none",
+  ];
+}
+
+/**
+ * Writes `dir/initramfs.cpio` from `gen_init_cpio` lines (`file` entries
+ * name files already in `dir`); returns its path. The initramfs is a function
+ * of its contents only: every entry gets the mtime {@link RTC_BASE} (`-t` for
+ * directories and nodes, `utime` for the files), so neither the build time of
+ * the init nor the time of the run reaches the guest.
+ *
+ * @throws {SetupError} when gen_init_cpio fails.
+ */
+export async function writeInitramfs(
+  dir: string,
+  build: KernelBuild,
+  lines: readonly string[],
+): Promise<string> {
+  for (const line of lines) {
+    const [kind, , source] = line.split(" ");
+    if (kind === "file") await Deno.utime(source!, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
+  }
+  await Deno.writeTextFile(`${dir}/initramfs.list`, lines.join("\n") + "\n");
+  const cpio = await new Deno.Command(build.genInitCpio, {
+    args: ["-t", String(RTC_BASE_EPOCH), `${dir}/initramfs.list`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!cpio.success) {
+    throw new SetupError(`gen_init_cpio failed: ${dec.decode(cpio.stderr).trim()}`);
+  }
+  await Deno.writeFile(`${dir}/initramfs.cpio`, cpio.stdout);
+  return `${dir}/initramfs.cpio`;
+}
+
+/**
  * Boots the capture kernel once and returns what it observed.
  *
  * QEMU: `-accel tcg -icount shift=N,sleep=off -rtc base=2008-04-01T00:00:00,clock=vm`
@@ -75,12 +131,7 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     dir = await Deno.makeTempDir({ dir: `${cache}/runs`, prefix: `${abi}-` });
   } else await Deno.mkdir(dir, { recursive: true });
   const cases = opts.restartCases ?? [];
-  // The initramfs is a function of its contents only: every entry gets the
-  // mtime RTC_BASE (gen_init_cpio -t for directories and nodes, utime for
-  // files), so neither the build time of the init nor the time of the run
-  // reaches the guest.
   await Deno.copyFile(build.initBin, `${dir}/init`);
-  await Deno.utime(`${dir}/init`, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
   const list = [
     "dir /dev 0755 0 0",
     "nod /dev/console 0600 0 0 c 5 1",
@@ -92,17 +143,9 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
   ];
   if (cases.length) {
     await Deno.writeFile(`${dir}/cases.bin`, encodeBundle(cases));
-    await Deno.utime(`${dir}/cases.bin`, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
     list.push(`file /cases.bin ${dir}/cases.bin 0644 0 0`);
   }
-  await Deno.writeTextFile(`${dir}/initramfs.list`, list.join("\n") + "\n");
-  const cpio = await new Deno.Command(build.genInitCpio, {
-    args: ["-t", String(RTC_BASE_EPOCH), `${dir}/initramfs.list`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!cpio.success) throw new Error(`gen_init_cpio failed: ${dec.decode(cpio.stderr)}`);
-  await Deno.writeFile(`${dir}/initramfs.cpio`, cpio.stdout);
+  const initramfs = await writeInitramfs(dir, build, list);
 
   const consoleLog = `${dir}/console.log`;
   const serialLog = `${dir}/data.log`;
@@ -111,20 +154,7 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
   if (opts.bootArgs) append.push(...opts.bootArgs.split(/\s+/).filter(Boolean));
   const qemu = KERNEL_TARGETS[abi].qemu;
   const qemuArgs = [
-    "-nodefaults",
-    "-display",
-    "none",
-    "-no-reboot",
-    "-m",
-    "128",
-    "-accel",
-    "tcg",
-    "-icount",
-    `shift=${opts.icountShift ?? 3},sleep=off`,
-    "-rtc",
-    `base=${RTC_BASE},clock=vm`,
-    "-monitor",
-    "none",
+    ...deterministicQemuArgs(128, opts.icountShift),
     "-serial",
     `file:${consoleLog}`,
     "-serial",
@@ -132,7 +162,7 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     "-kernel",
     build.bzImage,
     "-initrd",
-    `${dir}/initramfs.cpio`,
+    initramfs,
     "-append",
     append.join(" "),
   ];

@@ -18,7 +18,7 @@ import {
   type KernelBuild,
   kernelCacheDir,
 } from "./kernel_build.ts";
-import { RTC_BASE, RTC_BASE_EPOCH } from "./boot.ts";
+import { deterministicQemuArgs, writeInitramfs } from "./boot.ts";
 import type { KernelRestartResult } from "./serial.ts";
 import { interpretLiveRecords, LiveStreamError, parseLiveFrames } from "./live_stream.ts";
 import { parseRecords } from "./serial.ts";
@@ -105,27 +105,14 @@ export async function runLiveKernel(
   const dir = await Deno.makeTempDir({ dir: `${cache}/runs`, prefix: `live-${abi}-` });
   let failed = false;
   try {
-    const initramfs = await writeInitramfs(dir, build, bundle);
+    const initramfs = await liveInitramfs(dir, build, bundle);
     const results = `${dir}/results.bin`;
     const memoryMiB = liveMemoryMiB(bundle.length);
     const append = ["console=ttyS0", "panic=-1", "quiet"];
     append.push(...(opts.bootArgs ?? LIVE_BOOT_ARGS).split(/\s+/).filter(Boolean));
     const qemu = KERNEL_TARGETS[abi].qemu;
     const args = [
-      "-nodefaults",
-      "-display",
-      "none",
-      "-no-reboot",
-      "-m",
-      String(memoryMiB),
-      "-accel",
-      "tcg",
-      "-icount",
-      "shift=3,sleep=off",
-      "-rtc",
-      `base=${RTC_BASE},clock=vm`,
-      "-monitor",
-      "none",
+      ...deterministicQemuArgs(memoryMiB),
       "-serial",
       `file:${dir}/console.log`,
       "-chardev",
@@ -189,32 +176,19 @@ export async function runLiveKernel(
 }
 
 /** Writes `/init` (the live init) and `/cases.bin` into a deterministic initramfs; returns its path. */
-async function writeInitramfs(dir: string, build: KernelBuild, bundle: Uint8Array) {
+async function liveInitramfs(dir: string, build: KernelBuild, bundle: Uint8Array) {
   await Deno.copyFile(build.initBin, `${dir}/init`);
   await Deno.writeFile(`${dir}/cases.bin`, bundle);
-  for (const f of ["init", "cases.bin"]) {
-    await Deno.utime(`${dir}/${f}`, RTC_BASE_EPOCH, RTC_BASE_EPOCH);
-  }
-  const list = [
+  const initramfs = await writeInitramfs(dir, build, [
     "dir /dev 0755 0 0",
     "nod /dev/console 0600 0 0 c 5 1",
     "nod /dev/null 0666 0 0 c 1 3",
     "dir /tmp 01777 0 0",
     `file /init ${dir}/init 0755 0 0`,
     `file /cases.bin ${dir}/cases.bin 0644 0 0`,
-  ];
-  await Deno.writeTextFile(`${dir}/initramfs.list`, list.join("\n") + "\n");
-  const cpio = await new Deno.Command(build.genInitCpio, {
-    args: ["-t", String(RTC_BASE_EPOCH), `${dir}/initramfs.list`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!cpio.success) {
-    throw new SetupError(`gen_init_cpio failed: ${dec.decode(cpio.stderr).trim()}`);
-  }
-  await Deno.writeFile(`${dir}/initramfs.cpio`, cpio.stdout);
+  ]);
   await Deno.remove(`${dir}/cases.bin`);
-  return `${dir}/initramfs.cpio`;
+  return initramfs;
 }
 
 /** Polls the growing result stream and reports how many results have arrived. */

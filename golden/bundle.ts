@@ -30,6 +30,15 @@ export interface BundleCase {
 }
 
 const BUNDLE_MAGIC = 0x4c444e42; // "BNDL" little-endian
+/** Bytes of the bundle's header: magic, version, count. */
+export const BUNDLE_HEADER_SIZE = 12;
+/** Bytes of a case's fixed part: u16 id length, 16 comm bytes, u8 fd kind, u64 flags, u32 image length. */
+const ENTRY_FIXED_SIZE = 2 + TASK_COMM_LEN + 1 + 8 + 4;
+
+/** Bytes a case takes in the bundle, from the UTF-8 length of its id and the length of its image. */
+export function bundleEntrySize(idBytes: number, imageLength: number): number {
+  return ENTRY_FIXED_SIZE + idBytes + imageLength;
+}
 const BUNDLE_VERSION = 1;
 const FD_KINDS: Record<BundleFdKind, number> = { "ok": 0, "bad-fd": 1, "write-only": 2 };
 
@@ -54,7 +63,7 @@ export function prctlCanSet(comm: Uint8Array): boolean {
  */
 export function encodeBundle(cases: readonly BundleCase[]): Uint8Array {
   const parts: Uint8Array[] = [];
-  const head = new DataView(new ArrayBuffer(12));
+  const head = new DataView(new ArrayBuffer(BUNDLE_HEADER_SIZE));
   head.setUint32(0, BUNDLE_MAGIC, true);
   head.setUint32(4, BUNDLE_VERSION, true);
   head.setUint32(8, cases.length, true);
@@ -72,7 +81,7 @@ export function encodeBundle(cases: readonly BundleCase[]): Uint8Array {
         } is not 16 bytes of at most 15 non-NUL bytes then zeros`,
       );
     }
-    const fixed = new DataView(new ArrayBuffer(2 + 16 + 1 + 8 + 4));
+    const fixed = new DataView(new ArrayBuffer(ENTRY_FIXED_SIZE));
     fixed.setUint16(0, id.length, true);
     const kind = FD_KINDS[c.fd ?? "ok"];
     if (kind === undefined) throw new Error(`encodeBundle: case ${c.id}: bad fd kind ${c.fd}`);

@@ -10,7 +10,7 @@ import { restart } from "../reference/restart.ts";
 import { fuzzRestartCase } from "../cases/fuzz.ts";
 import { generatedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
-import { encodeBundle, prctlCanSet } from "./bundle.ts";
+import { BUNDLE_HEADER_SIZE, bundleEntrySize, encodeBundle, prctlCanSet } from "./bundle.ts";
 import { bundleCases, goldenCases, readManifest } from "./golden.ts";
 import { buildKeys, KERNEL_VARIANTS, recipeFiles } from "./kernel_build.ts";
 import { liveMemoryMiB } from "./live_boot.ts";
@@ -110,4 +110,21 @@ Deno.test("liveMemoryMiB: 128 MiB for small bundles, room for the initramfs twic
   assertEquals(liveMemoryMiB(10 << 20), 128);
   assertEquals(liveMemoryMiB(50 << 20), 256);
   assert(liveMemoryMiB(200 << 20) >= 96 + 400);
+});
+
+Deno.test("bundleEntrySize() is what encodeBundle() writes per case (the live testee splits batches by it)", () => {
+  const comm = new Uint8Array(16);
+  comm.set(new TextEncoder().encode("init"));
+  const cases = [0, 7, 123, 99999].map((i) => ({
+    id: String(i),
+    commBefore: comm,
+    image: new Uint8Array(i % 500),
+  }));
+  const want = cases.reduce(
+    (n, c) => n + bundleEntrySize(c.id.length, c.image.length),
+    BUNDLE_HEADER_SIZE,
+  );
+  assertEquals(encodeBundle(cases).length, want);
+  // By hand: the header, then 31 fixed bytes per case, the id and the image.
+  assertEquals(want, 12 + 4 * 31 + (1 + 1 + 3 + 5) + (0 + 7 + 123 + 99999 % 500));
 });

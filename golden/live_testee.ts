@@ -10,6 +10,7 @@ import type { KernelVersion } from "../reference/types.ts";
 import type { Hello, Request } from "../protocol/codec.ts";
 import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { answer, bundleCases, notACheckpoint, runnable, seedHello } from "./golden.ts";
+import { BUNDLE_HEADER_SIZE, bundleEntrySize } from "./bundle.ts";
 import { ensureKernel, type KernelAbi, type KernelBuild } from "./kernel_build.ts";
 import { LIVE_BOOT_ARGS, LIVE_MAX_BUNDLE, runLiveKernel } from "./live_boot.ts";
 import { LiveStreamError } from "./live_stream.ts";
@@ -83,9 +84,10 @@ export class LiveKernelTestee implements Testee {
       } else batch.push({ i, r });
     });
     for (let from = 0, to = 0; from < batch.length; from = to) {
-      let bytes = 12;
+      let bytes = BUNDLE_HEADER_SIZE;
       while (to < batch.length && to - from < this.maxPerBoot && bytes < LIVE_MAX_BUNDLE / 2) {
-        bytes += 2 + String(batch[to]!.i).length + 29 + batch[to]!.r.image.length;
+        // The id is the request's index in decimal: one byte per digit.
+        bytes += bundleEntrySize(String(batch[to]!.i).length, batch[to]!.r.image.length);
         to++;
       }
       const part = batch.slice(from, to);

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { HEX_DIGIT_VALUES } from "../reference/bytes.ts";
+
 /** A checkpoint answer. */
 export interface CheckpointAnswer {
   /** Kind. */
@@ -41,39 +43,21 @@ export type Answer =
   | { readonly kind: "unsupported"; readonly reason: string }
   | { readonly kind: "error"; readonly message: string };
 
+/** The keys this scanner takes, as ASCII; a key's code is its index plus one (0: none). */
+const KEYS = ["id", "ret", "counter", "consumed", "comm", "image"].map((k) =>
+  Uint8Array.from(k, (c) => c.charCodeAt(0))
+);
 const KEY_ID = 1, KEY_RET = 2, KEY_COUNTER = 3, KEY_CONSUMED = 4, KEY_COMM = 5, KEY_IMAGE = 6;
-/** Hex digit values by byte, -1 for anything else. */
-const NIBBLES = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let i = 0; i < 16; i++) {
-    t["0123456789abcdef".charCodeAt(i)] = i;
-    t["0123456789ABCDEF".charCodeAt(i)] = i;
-  }
-  return t;
-})();
 
 /** Which answer key the bytes `from`..`to` spell (0: none this scanner takes). */
 function keyAt(b: Uint8Array, from: number, to: number): number {
-  const n = to - from, c = b[from];
-  if (n === 2 && c === 105 && b[from + 1] === 100) return KEY_ID; // id
-  if (n === 3 && c === 114 && b[from + 1] === 101 && b[from + 2] === 116) return KEY_RET; // ret
-  if (n === 4 && c === 99 && b[from + 1] === 111 && b[from + 2] === 109 && b[from + 3] === 109) {
-    return KEY_COMM;
-  }
-  if (n === 5 && c === 105 && b[from + 1] === 109 && b[from + 2] === 97 && b[from + 3] === 103) {
-    return b[from + 4] === 101 ? KEY_IMAGE : 0; // image
-  }
-  if (n === 7 && c === 99 && b[from + 1] === 111 && b[from + 2] === 117) {
-    return b[from + 3] === 110 && b[from + 4] === 116 && b[from + 5] === 101 &&
-        b[from + 6] === 114
-      ? KEY_COUNTER
-      : 0;
-  }
-  if (n === 8 && c === 99 && b[from + 1] === 111 && b[from + 2] === 110) {
-    return b[from + 3] === 115 && b[from + 4] === 117 && b[from + 5] === 109 &&
-        b[from + 6] === 101 && b[from + 7] === 100
-      ? KEY_CONSUMED
-      : 0;
+  const n = to - from;
+  for (let k = 0; k < KEYS.length; k++) {
+    const key = KEYS[k]!;
+    if (key.length !== n) continue;
+    let i = 0;
+    while (i < n && b[from + i] === key[i]) i++;
+    if (i === n) return k + 1;
   }
   return 0;
 }
@@ -101,7 +85,7 @@ function hexAt(b: Uint8Array, from: number, to: number): Uint8Array | undefined 
   if ((to - from) & 1) return undefined;
   const out = new Uint8Array((to - from) >> 1);
   for (let i = 0, j = from; j < to; i++, j += 2) {
-    const hi = NIBBLES[b[j]!]!, lo = NIBBLES[b[j + 1]!]!;
+    const hi = HEX_DIGIT_VALUES[b[j]!]!, lo = HEX_DIGIT_VALUES[b[j + 1]!]!;
     if ((hi | lo) < 0) return undefined;
     out[i] = (hi << 4) | lo;
   }

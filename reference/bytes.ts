@@ -24,11 +24,15 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  NIBBLE["0123456789abcdef".charCodeAt(i)] = i;
-  NIBBLE["0123456789ABCDEF".charCodeAt(i)] = i;
-}
+/** Each byte's value as a hex digit (either case), or -1 when it is not one. */
+export const HEX_DIGIT_VALUES: Readonly<Int8Array> = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 16; i++) {
+    t["0123456789abcdef".charCodeAt(i)] = i;
+    t["0123456789ABCDEF".charCodeAt(i)] = i;
+  }
+  return t;
+})();
 
 /**
  * Parses hex (whitespace ignored) into bytes. Returns `undefined` when the
@@ -49,8 +53,8 @@ export function fromHex(text: string): Uint8Array | undefined {
   for (let i = 0; i < out.length; i++) {
     const a = clean.charCodeAt(2 * i);
     const b = clean.charCodeAt(2 * i + 1);
-    const hi = a < 128 ? NIBBLE[a]! : -1;
-    const lo = b < 128 ? NIBBLE[b]! : -1;
+    const hi = a < 256 ? HEX_DIGIT_VALUES[a]! : -1;
+    const lo = b < 256 ? HEX_DIGIT_VALUES[b]! : -1;
     if (hi < 0 || lo < 0) return undefined;
     out[i] = (hi << 4) | lo;
   }

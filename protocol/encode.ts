@@ -251,10 +251,15 @@ export function writeBody(w: ByteWriter, req: Request): void {
 
 const scratch = new ByteWriter();
 
+/** Writes a request's `op` and `id` lines, then its body. */
+function writeRequest(w: ByteWriter, req: Request, id: number): void {
+  w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
+  writeBody(w, req);
+}
+
 /** One request's payload: `op`, `id`, then the body. */
 export function requestPayload(req: Request, id: number): Uint8Array {
-  scratch.clear().text(`op ${req.op}\nid ${id}\n`);
-  writeBody(scratch, req);
+  writeRequest(scratch.clear(), req, id);
   return scratch.take();
 }
 
@@ -282,8 +287,7 @@ export function encodeFrames(reqs: readonly Request[], from: number, to: number)
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     const at = w.reserve32();
-    w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(i).nl();
-    writeBody(w, req);
+    writeRequest(w, req, i);
     w.put32(at, w.length - at - 4);
   }
   return w.view();

@@ -8,11 +8,13 @@ import { readField } from "../reference/bytes.ts";
 import { layoutOf } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import { fuzzRestartCase } from "../cases/fuzz.ts";
-import { generatedCases } from "../cases/suite.ts";
+import { caseRuns, generatedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
 import { BUNDLE_HEADER_SIZE, bundleEntrySize, encodeBundle, prctlCanSet } from "./bundle.ts";
 import { bundleCases, goldenCases, readManifest } from "./golden.ts";
-import { buildKeys, KERNEL_VARIANTS, recipeFiles } from "./kernel_build.ts";
+import { buildKeys, KERNEL_VARIANTS, type KernelBuild, recipeFiles } from "./kernel_build.ts";
+import { LiveKernelTestee } from "./live_testee.ts";
+import { conforms, runImpl } from "../harness/runner.ts";
 import { liveMemoryMiB } from "./live_boot.ts";
 import { kernelFuzzCase, liveKernelCases, prctlComm, retargetRestart } from "./live_cases.ts";
 
@@ -127,4 +129,42 @@ Deno.test("bundleEntrySize() is what encodeBundle() writes per case (the live te
   assertEquals(encodeBundle(cases).length, want);
   // By hand: the header, then 31 fixed bytes per case, the id and the image.
   assertEquals(want, 12 + 4 * 31 + (1 + 1 + 3 + 5) + (0 + 7 + 123 + 99999 % 500));
+});
+
+Deno.test("a live kernel whose boot cannot be made: every case a crash, and it does not conform", async () => {
+  // gen_init_cpio is `false`: the initramfs cannot be written, as when a build is broken.
+  // The failed run's folder is kept for a look: in a cache of its own.
+  const tmp = await Deno.makeTempDir();
+  const cache = Deno.env.get("CRCONFORM_CACHE");
+  Deno.env.set("CRCONFORM_CACHE", tmp);
+  try {
+    const build: KernelBuild = {
+      abi: "x86_64",
+      variant: "fastio",
+      bzImage: `${tmp}/bzImage`,
+      initBin: `${tmp}/init`,
+      genInitCpio: "/bin/false",
+      sourceVersion: "6.1.0-1",
+      kernelRelease: "6.1.0",
+      kernelKey: "none",
+      key: "none",
+    } as KernelBuild;
+    await Deno.writeFile(build.initBin, new Uint8Array(8));
+    const kernel = { major: 6, minor: 1, patch: 0 };
+    const runs = caseRuns(
+      goldenCases("x86_64", kernel).filter((c) => c.op === "restart").slice(0, 20),
+    );
+    const rep = await runImpl(
+      new LiveKernelTestee("x86_64", { build, log: () => {} }),
+      runs,
+    );
+    assert(rep.results.length === 20);
+    assert(rep.results.every((r) => r.status === "crash"), rep.results.map((r) => r.status).join());
+    assert(rep.results.every((r) => /gen_init_cpio failed/.test(r.detail ?? "")));
+    assert(!conforms(rep));
+  } finally {
+    if (cache === undefined) Deno.env.delete("CRCONFORM_CACHE");
+    else Deno.env.set("CRCONFORM_CACHE", cache);
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -80,14 +80,27 @@ function decimalAt(b: Uint8Array, from: number, to: number): number {
   return neg ? -v : v;
 }
 
+/**
+ * The byte two hex digits spell, indexed by the digits' ASCII codes as the
+ * first plus 256 times the second; -1 where either is not a hex digit.
+ */
+const HEX_PAIR_VALUES = (() => {
+  const t = new Int16Array(65536);
+  for (let i = 0; i < 65536; i++) {
+    const hi = HEX_DIGIT_VALUES[i & 255]!, lo = HEX_DIGIT_VALUES[i >> 8]!;
+    t[i] = (hi | lo) < 0 ? -1 : (hi << 4) | lo;
+  }
+  return t;
+})();
+
 /** Hex bytes, or undefined when the text is not an even number of hex digits. */
 function hexAt(b: Uint8Array, from: number, to: number): Uint8Array | undefined {
   if ((to - from) & 1) return undefined;
   const out = new Uint8Array((to - from) >> 1);
   for (let i = 0, j = from; j < to; i++, j += 2) {
-    const hi = HEX_DIGIT_VALUES[b[j]!]!, lo = HEX_DIGIT_VALUES[b[j + 1]!]!;
-    if ((hi | lo) < 0) return undefined;
-    out[i] = (hi << 4) | lo;
+    const v = HEX_PAIR_VALUES[b[j]! | (b[j + 1]! << 8)]!;
+    if (v < 0) return undefined;
+    out[i] = v;
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
   type Request,
 } from "./codec.ts";
 import { scanAnswer } from "./answer.ts";
-import { requestPayload } from "./encode.ts";
+import { ByteWriter, encodeFrames, requestPayload } from "./encode.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -198,4 +198,64 @@ Deno.test("parseAnswer() agrees with the line parser on valid and mangled answer
   // Both kinds were exercised.
   ok(same > 2000 && thrown > 2000, `${same} answers, ${thrown} errors`);
   ok(scanned > 1000 && scanned < same, `the byte scan took ${scanned} of ${same} answers`);
+});
+
+Deno.test("ByteWriter.decimal() writes integers beyond 2^53 exactly, neighbours that round alike included", () => {
+  const w = new ByteWriter(8);
+  const dec = new TextDecoder();
+  const top = (1n << 64n) - 1n;
+  // Each pair rounds to the same number: the digits kept for one must not be written for the other.
+  const values = [
+    top,
+    top - 1n,
+    1n << 63n,
+    (1n << 63n) + 1n,
+    1n << 53n,
+    (1n << 53n) + 1n,
+    (1n << 53n) - 1n,
+    -(1n << 53n) - 1n,
+    -(1n << 63n),
+    -(1n << 63n) - 1n,
+    0n,
+    -1n,
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const v of [...values, ...values.reverse()]) {
+      w.clear().decimal(v);
+      strictEqual(dec.decode(w.view()), v.toString());
+    }
+  }
+  strictEqual(
+    dec.decode(new ByteWriter(1).decimal(18446744073709551615n).view()),
+    "18446744073709551615",
+  );
+});
+
+Deno.test("encodeFrames() batches stay intact while later batches are written (length-prefixed requestPayloads)", async () => {
+  const { buildCases, caseRuns } = await import("../cases/suite.ts");
+  const reqs: Request[] = caseRuns(buildCases({ cases: 40, fuzz: 40 })).map((r) => {
+    const c = r.case;
+    return c.op === "checkpoint"
+      ? { op: "checkpoint", state: c.state, env: c.env }
+      : { op: "restart", image: c.image, env: c.env, profile: r.profile! };
+  });
+  const batches: [number, Uint8Array][] = [];
+  // Uneven batch sizes, the odd-length images of the fuzz cases among them.
+  for (let from = 0, k = 1; from < reqs.length; from += k, k = (k * 7) % 61 + 1) {
+    batches.push([from, encodeFrames(reqs, from, Math.min(reqs.length, from + k))]);
+  }
+  ok(batches.length > 20);
+  for (const [from, bytes] of batches) {
+    let at = 0;
+    for (let i = from; at < bytes.length; i++) {
+      const len = new DataView(bytes.buffer, bytes.byteOffset + at).getUint32(0, true);
+      deepStrictEqual(
+        bytes.subarray(at + 4, at + 4 + len),
+        requestPayload(reqs[i]!, i),
+        `request ${i}`,
+      );
+      at += 4 + len;
+    }
+    strictEqual(at, bytes.length);
+  }
 });

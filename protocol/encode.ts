@@ -25,13 +25,23 @@ function asciiOf(t: string): Uint8Array {
   return Uint8Array.from(t, (c) => c.charCodeAt(0));
 }
 
-/** The decimal ASCII of integers beyond 2^53 already written (a few thousand at most). */
-const BIG_DECIMALS = new Map<bigint, Uint8Array>();
-
 /** Each byte's two hex digits as one little-endian 16-bit value (the first digit in the low byte). */
 const HEX_DIGITS = (() => {
   const t = new Uint16Array(256);
   for (let i = 0; i < 256; i++) t[i] = HEX_PAIRS[2 * i]! | (HEX_PAIRS[2 * i + 1]! << 8);
+  return t;
+})();
+
+/** The digits of integers beyond 2^53 written before, by their value rounded to a number. */
+const BIG_DECIMALS = new Map<number, { value: bigint; ascii: Uint8Array }>();
+
+/**
+ * Each pair of bytes' four hex digits as one little-endian 32-bit value,
+ * indexed by the pair read little-endian (the first byte in the low bits).
+ */
+const HEX_DIGITS_2 = (() => {
+  const t = new Uint32Array(65536);
+  for (let i = 0; i < 65536; i++) t[i] = (HEX_DIGITS[i & 255]! | (HEX_DIGITS[i >> 8]! << 16)) >>> 0;
   return t;
 })();
 
@@ -46,10 +56,10 @@ export class ByteWriter {
   /** The same bytes, for writing two hex digits at once. */
   private dv: DataView;
 
-  /** A writer with an initial capacity. */
-  constructor(capacity = 1 << 16) {
-    this.buf = new Uint8Array(capacity);
-    this.dv = new DataView(this.buf.buffer);
+  /** A writer with an initial capacity, or writing into `into` first (it grows beyond it into a copy). */
+  constructor(capacity: number | Uint8Array = 1 << 16) {
+    this.buf = typeof capacity === "number" ? new Uint8Array(capacity) : capacity;
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private room(n: number): void {
@@ -81,16 +91,9 @@ export class ByteWriter {
   decimal(v: number | bigint): this {
     let n: number;
     if (typeof v === "bigint") {
-      if (v < -0x1fffffffffffffn || v > 0x1fffffffffffffn) {
-        // Beyond 2^53: mostly the same few boundaries (2^63, 2^64-1, …), written once each.
-        let a = BIG_DECIMALS.get(v);
-        if (!a) {
-          a = asciiOf(v.toString());
-          if (BIG_DECIMALS.size < 4096) BIG_DECIMALS.set(v, a);
-        }
-        return this.ascii(a);
-      }
       n = Number(v);
+      // Beyond 2^53 (where the conversion may have rounded): the bigint's own digits.
+      if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return this.bigDecimal(v, n);
     } else n = v;
     this.room(17);
     const b = this.buf;
@@ -110,6 +113,18 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends a bigint beyond 2^53 (`n`: it as a rounded number), its digits kept for next time. */
+  private bigDecimal(v: bigint, n: number): this {
+    // Mostly the same few boundaries (2^63, 2^64-1, …): found by their rounded value.
+    const known = BIG_DECIMALS.get(n);
+    if (known && known.value === v) return this.ascii(known.ascii);
+    const s = v.toString();
+    if (!known && BIG_DECIMALS.size < 1024) {
+      BIG_DECIMALS.set(n, { value: v, ascii: Uint8Array.from(s, (c) => c.charCodeAt(0)) });
+    }
+    return this.text(s);
+  }
+
   /** Appends a line feed. */
   nl(): this {
     this.room(1);
@@ -117,12 +132,18 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends bytes as lower-case hex (both digits of a byte in one 16-bit store). */
+  /** Appends bytes as lower-case hex (the four digits of two bytes in one 32-bit store). */
   hex(bytes: Uint8Array): this {
     this.room(bytes.length * 2);
     const v = this.dv;
     let at = this.length;
-    for (let i = 0; i < bytes.length; i++) {
+    const pairs = bytes.length & ~1;
+    let i = 0;
+    for (; i < pairs; i += 2) {
+      v.setUint32(at, HEX_DIGITS_2[bytes[i]! | (bytes[i + 1]! << 8)]!, true);
+      at += 4;
+    }
+    if (i < bytes.length) {
       v.setUint16(at, HEX_DIGITS[bytes[i]!]!, true);
       at += 2;
     }
@@ -283,12 +304,24 @@ export function encodeFrames(reqs: readonly Request[], from: number, to: number)
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
     size += req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length;
   }
-  const w = new ByteWriter(size);
+  // Batches are cut from a shared slab, each after the last one's actual end: one allocation
+  // per megabyte or so, not one per batch. A batch given out is never written again.
+  if (slab.length - slabUsed < size) {
+    slab = new Uint8Array(Math.max(SLAB_SIZE, size));
+    slabUsed = 0;
+  }
+  const w = new ByteWriter(slab.subarray(slabUsed, slabUsed + size));
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     const at = w.reserve32();
     writeRequest(w, req, i);
     w.put32(at, w.length - at - 4);
   }
+  slabUsed += w.length;
   return w.view();
 }
+
+/** Size of a slab that batches are cut from. */
+const SLAB_SIZE = 1 << 20;
+let slab = new Uint8Array(0);
+let slabUsed = 0;

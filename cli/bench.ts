@@ -7,7 +7,7 @@
  * the end-to-end pair — the whole `deno task conform` command against the C
  * implementation (wall clock, generation and start-up included) beside the
  * C implementation alone on the same requests, with their ratio (the median
- * of three rounds). With `--million`, also 10^6 fuzzed case runs end to end
+ * of five rounds). With `--million`, also 10^6 fuzzed case runs end to end
  * with the peak RSS; with `--pair`, the end-to-end pair alone.
  *
  * @module
@@ -203,10 +203,10 @@ if (import.meta.main) {
   const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) =>
     plainRequest(requestOf(r))
   );
-  // Three rounds, each the gate then the C implementation alone, so that both see the same
+  // Five rounds, each the gate then the C implementation alone, so that both see the same
   // machine; the rows are the medians, and each round's ratio is printed.
   const rounds: { gate: Awaited<ReturnType<typeof endToEnd>>; alone: number }[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     rounds.push({ gate: await endToEnd(gateArgs), alone: await alone(c, sameRuns, 3) });
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

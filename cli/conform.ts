@@ -13,9 +13,8 @@
  *
  * @module
  */
-import { PROFILES } from "../reference/types.ts";
 import { buildCases, iterCases } from "../cases/suite.ts";
-import type { Case } from "../cases/types.ts";
+import type { Case, CaseRun } from "../cases/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
 import type { CaseResult } from "../harness/compare.ts";
@@ -31,20 +30,30 @@ import { killAllChildren } from "../harness/child.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
 import { consoleReport } from "../harness/report/console.ts";
-import { type GateInfo, suiteFingerprint } from "../harness/report/common.ts";
+import type { GateInfo } from "../harness/report/common.ts";
 import type { SuiteMeta } from "../harness/report/json.ts";
 import {
+  completeResults,
   conforms,
   explainEmpty,
   type ImplReport,
+  ridsOfRuns,
+  runCount,
   runImpl,
   type RunLimits,
+  runsOfCells,
   type Selection,
   selectRuns,
-  selectRunsIter,
 } from "../harness/runner.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees, type Entry } from "./bundled.ts";
+import {
+  listStreaming,
+  ridsOf,
+  type SelectedRuns,
+  selectedRuns,
+  suiteOptions,
+} from "./suite_runs.ts";
 import { type ImplSpec, type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { shrinkFirst } from "./shrink_report.ts";
 import { gateCommand, quote } from "./gate_command.ts";
@@ -55,14 +64,6 @@ export { gateCommand } from "./gate_command.ts";
 
 /** The gate's version (deno.json `version`). */
 export const VERSION: string = config.version;
-
-/** Every result id of a list of cases (a restart case once per profile). */
-function* ridsOf(cases: readonly Case[]): Generator<string> {
-  for (const c of cases) {
-    if (c.op === "checkpoint") yield c.id;
-    else for (const p of c.profiles ?? PROFILES) yield `${c.id}@${p}`;
-  }
-}
 
 /** What `--version` prints: the gate, the protocol, and the selected suite's fingerprint. */
 function versionText(gate: GateInfo, o: Options): string {
@@ -85,51 +86,6 @@ function testeeOf(i: ImplSpec, popts: ProcessOptions): Testee {
   return i.percase
     ? new PerCaseTestee(i.name, i.cmd, popts)
     : new ProcessTestee(i.name, i.cmd, popts);
-}
-
-/** The cases a run selects from: corpus files, or the suite. */
-async function suiteCases(o: Options): Promise<Case[]> {
-  if (o.replay.length) {
-    const { readCorpus } = await import("../cases/corpus.ts");
-    const out: Case[] = [];
-    for (const f of o.replay) for (const c of readCorpus(await Deno.readTextFile(f))) out.push(c);
-    return out;
-  }
-  return buildCases({
-    seed: o.seed,
-    cases: o.cases,
-    fuzz: o.fuzz,
-    abis: o.abis.length ? o.abis : undefined,
-  });
-}
-
-/**
- * `--list` of the suite as it is generated: result ids stream out (a huge
- * `--cases` or `--fuzz` never sits in memory); exit 2 when none is selected.
- */
-function listStreaming(o: Options, sel: Selection): number {
-  const opts = {
-    seed: o.seed,
-    cases: o.cases,
-    fuzz: o.fuzz,
-    abis: o.abis.length ? o.abis : undefined,
-  };
-  const enc = new TextEncoder();
-  let out = "";
-  let n = 0;
-  const flush = () => {
-    const bytes = enc.encode(out);
-    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
-    out = "";
-  };
-  for (const r of selectRunsIter(iterCases(opts), sel)) {
-    out += `${r.rid}\t${r.class}\t${r.case.reason}\n`;
-    if (++n % 1024 === 0) flush();
-  }
-  flush();
-  if (n) return 0;
-  console.error(explainEmpty(buildCases(opts), sel));
-  return 2;
 }
 
 /** Runs the gate with `args` and returns its exit code. */
@@ -167,40 +123,46 @@ export async function main(args: string[]): Promise<number> {
     shard: o.shard,
   };
   if (o.list && !o.replay.length) return listStreaming(o, sel);
-  let cases: Case[];
+  const suiteOpts = suiteOptions(o);
+  // The suite as a list, or streamed: made again for each implementation, passes not kept.
+  let selected: SelectedRuns;
   try {
-    cases = await suiteCases(o);
+    selected = await selectedRuns(o, sel);
   } catch (e) {
     console.error(
       `${o.replay.length ? "--replay" : "building the suite"}: ${(e as Error).message}`,
     );
     return 2;
   }
-  const runs = selectRuns(cases, sel);
+  const { cases, runs, fingerprint } = selected;
   const scope: Scope = {
     ops: o.ops,
     abis: o.abis,
     profiles: o.profiles,
     require: o.require,
-    // A replayed corpus is about its own cells only.
-    cells: o.replay.length ? [...new Set(runs.map(cellOf))] : undefined,
+    // A replayed corpus is about its own cells only (a replay is never streamed).
+    cells: o.replay.length && Array.isArray(runs)
+      ? [...new Set((runs as readonly CaseRun[]).map(cellOf))]
+      : undefined,
   };
   const gate: GateInfo = {
     version: VERSION,
     protocol: PROTOCOL_VERSION,
-    fingerprint: suiteFingerprint(runs.map((r) => r.rid)),
-    runs: runs.length,
+    fingerprint,
+    runs: runCount(runs),
   };
   if (o.version) {
     console.log(versionText(gate, o));
     return 0;
   }
-  if (!runs.length) {
-    console.error(explainEmpty(cases, sel));
+  if (!runCount(runs)) {
+    console.error(explainEmpty(cases ?? buildCases(suiteOpts), sel));
     return 2;
   }
   if (o.list) {
-    for (const r of runs) console.log(`${r.rid}\t${r.class}\t${r.case.reason}`);
+    for (const r of runs as readonly CaseRun[]) {
+      console.log(`${r.rid}\t${r.class}\t${r.case.reason}`);
+    }
     return 0;
   }
   const popts: ProcessOptions = { timeoutMs: o.timeout, window: o.window };
@@ -271,11 +233,15 @@ export async function main(args: string[]): Promise<number> {
   // none of them names nothing (entries whose cases lie outside this selection are not judged).
   let suiteIds: string[] | undefined;
   const universe = (own?: readonly Case[]) => () => {
-    suiteIds ??= [
-      ...ridsOf(
-        o.abis.length ? buildCases({ seed: o.seed, cases: o.cases, fuzz: o.fuzz }) : cases,
-      ),
-    ];
+    const all = { seed: o.seed, cases: o.cases, fuzz: o.fuzz };
+    // Streamed, the ids are read as they are made (a large suite's ids are not kept).
+    if (!cases) {
+      return (function* () {
+        yield* ridsOf(iterCases(all));
+        if (own) yield* ridsOf(own);
+      })();
+    }
+    suiteIds ??= [...ridsOf(o.abis.length ? buildCases(all) : cases)];
     return own ? [...suiteIds, ...ridsOf(own)] : suiteIds;
   };
   const unknown = new Set<Expectation>();
@@ -310,14 +276,14 @@ export async function main(args: string[]): Promise<number> {
     const releasePassed = own !== undefined || !entries.slice(at + 1).some((x) => !x.cases);
     const all = own ? selectRuns(own, sel) : runs;
     // A bundled implementation that says what it declares gets only those cells' runs.
-    const mine = e.declares ? all.filter((r) => e.declares!.includes(cellOf(r))) : all;
+    const mine = e.declares ? runsOfCells(all, e.declares) : all;
     const bundled = !specs.has(e.testee.name);
     const inScopeCells = e.declares?.filter((c: Cell) => inScope(c, scope));
-    if (bundled && (!mine.length || inScopeCells?.length === 0)) {
+    if (bundled && (!runCount(mine) || inScopeCells?.length === 0)) {
       notes.push(`${e.testee.name}: no case of it selected, not run`);
       continue;
     }
-    total += mine.length;
+    total += runCount(mine);
     const watched = outputs.observe(e.testee);
     let rep = await runImpl(
       watched.testee,
@@ -325,10 +291,10 @@ export async function main(args: string[]): Promise<number> {
       expectations,
       undefined,
       scope,
-      { ...limits, onResult: watched.onResult, releasePassed },
+      { ...limits, onResult: watched.onResult, onSending: watched.onSending, releasePassed },
     );
     if (expectations.length && !o.replay.length && !rep.setupError) {
-      const names = unknownEntries(rep.name, expectations, mine.map((r) => r.rid), universe(own));
+      const names = unknownEntries(rep.name, expectations, ridsOfRuns(mine), universe(own));
       for (const s of names) unknown.add(s.entry);
       if (names.length) rep = { ...rep, stale: [...rep.stale, ...names] };
     }
@@ -357,16 +323,15 @@ export async function main(args: string[]): Promise<number> {
     const failures = new Map<string, string[]>();
     const others = new Map<string, Set<string>>();
     for (const rep of reports) {
+      const results = completeResults(rep, "--update-expect");
       failures.set(
         rep.name,
-        rep.results.filter((r) => isFailure(r.status) || r.status === "xfail").map((r) => r.rid),
+        results.filter((r) => isFailure(r.status) || r.status === "xfail").map((r) => r.rid),
       );
       others.set(
         rep.name,
         new Set(
-          rep.results.filter((r) => ["pass", "xpass", "skipped"].includes(r.status)).map((r) =>
-            r.rid
-          ),
+          results.filter((r) => ["pass", "xpass", "skipped"].includes(r.status)).map((r) => r.rid),
         ),
       );
     }

@@ -210,3 +210,34 @@ Deno.test("conform --list of a huge suite streams: the first ids arrive while it
   ok(lines >= 20_000, `only ${lines} ids before the end`);
   strictEqual(status.signal, "SIGKILL"); // still generating when we stopped reading
 });
+
+Deno.test("conform --stream prints what the same run as a list prints, across segments; --stream refuses reports that list every result", async () => {
+  const { buildC, haveCSources } = await import("../harness/build.ts");
+  if (!haveCSources()) return;
+  // A mutant that fails some runs, so that failures, counts and the verdict are compared too.
+  const bin = await buildC(["-DMUTANT=m05-comm-15-bytes"]);
+  const args = [
+    "--no-bundled",
+    "--impl",
+    `m=${bin}`,
+    // Several segments of 4,096 runs: the testee gets several runs of requests, ids going on.
+    "--cases",
+    "800",
+    "--fuzz",
+    "0",
+    "--no-shrink",
+    "-q",
+  ];
+  const list = await conform(...args);
+  const streamed = await conform(...args, "--stream");
+  const timeless = (s: string) => s.replace(/[0-9.]+ s\b/g, "X s");
+  strictEqual(list.code, 1, list.out + list.err);
+  strictEqual(streamed.code, 1, streamed.out + streamed.err);
+  match(list.out, /m \(crconform-c[^)]*\): DOES NOT CONFORM/);
+  match(list.out, /(\d+) case runs/);
+  ok(Number(/(\d+) case runs/.exec(list.out)![1]) > 4 * 4096);
+  strictEqual(timeless(streamed.out), timeless(list.out));
+  const refused = await conform("--no-bundled", "--impl", `m=${bin}`, "--stream", "--json", "x");
+  strictEqual(refused.code, 2);
+  match(refused.err, /--stream keeps only the results that are not passes; --json needs every run/);
+});

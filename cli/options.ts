@@ -15,6 +15,12 @@ import { requiredCells } from "../harness/cells.ts";
 /** The default size of the fixed-seed fuzz batch: restart images per ABI (and checkpoint states). */
 export const DEFAULT_FUZZ = 10_000;
 
+/**
+ * Above this many runs (as estimated from `--cases`, `--fuzz` and the ABIs)
+ * the gate streams the suite unless a report needs every result.
+ */
+export const STREAM_ABOVE = 200_000;
+
 /** The usage text of `deno task conform`. */
 export const USAGE = `usage: deno task conform [options]
 
@@ -55,6 +61,12 @@ Results
   --max-failures N       failures printed in full per implementation (default 10)
   --no-shrink            do not shrink failing generated and fuzzed cases
   --list                 print the selected result ids and exit
+  --stream               stream the suite: runs are made as they are sent and
+                         passes are counted, not kept, so memory stays flat
+                         (automatic above ${
+  STREAM_ABOVE.toLocaleString("en-US")
+} runs when no --json, --junit,
+                         --html or --update-expect needs every result)
   -q, --quiet            no progress on stderr
 
 Testees
@@ -141,6 +153,8 @@ export interface Options {
   readonly shrink: boolean;
   /** `--list`. */
   readonly list: boolean;
+  /** `--stream`. */
+  readonly stream: boolean;
   /** `--timeout`. */
   readonly timeout: number;
   /** `--window` (undefined: each mode's default). */
@@ -188,6 +202,7 @@ export function parseOptions(args: string[]): Options {
         "max-failures": { type: "string" },
         "no-shrink": { type: "boolean" },
         list: { type: "boolean" },
+        stream: { type: "boolean" },
         timeout: { type: "string" },
         window: { type: "string" },
         "max-timeouts": { type: "string" },
@@ -247,6 +262,25 @@ export function parseOptions(args: string[]): Options {
   if (values["update-expect"] && !values.expect) {
     throw new UsageError("--update-expect needs --expect FILE");
   }
+  if (values.stream) {
+    const needsAll = (
+      [
+        ["--json", values.json],
+        ["--junit", values.junit],
+        ["--html", values.html],
+        ["--update-expect", values["update-expect"]],
+        ["--replay", values.replay?.length],
+        ["--list", values.list],
+      ] as const
+    ).filter(([, v]) => v).map(([n]) => n);
+    if (needsAll.length) {
+      throw new UsageError(
+        `--stream keeps only the results that are not passes; ${
+          needsAll.join(", ")
+        } needs every run (drop --stream, or use --jsonl for every result as it comes)`,
+      );
+    }
+  }
   return {
     impls,
     only: values.only ?? [],
@@ -273,6 +307,7 @@ export function parseOptions(args: string[]): Options {
     maxFailures: int("max-failures", values["max-failures"], 10, 0, 1_000_000),
     shrink: !values["no-shrink"],
     list: values.list ?? false,
+    stream: values.stream ?? false,
     timeout: int("timeout", values.timeout, 5000, 1, 3_600_000),
     window: values.window === undefined ? undefined : int("window", values.window, 64, 1, 65536),
     maxTimeouts: int("max-timeouts", values["max-timeouts"], 3, 0, 1_000_000),

@@ -89,7 +89,11 @@ export class Outputs {
    * The testee to run (the same one, watched when progress or JSON Lines
    * are wanted) and what to do with each result as the runner compares it.
    */
-  observe(testee: Testee): { testee: Testee; onResult?: (r: CaseResult) => void } {
+  observe(testee: Testee): {
+    testee: Testee;
+    onResult?: (r: CaseResult) => void;
+    onSending?: (count: number) => void;
+  } {
     const meter = this.#meter;
     const jsonl = this.#jsonl;
     if (!meter && !jsonl) return { testee };
@@ -98,8 +102,8 @@ export class Outputs {
     return {
       testee: new ObservedTestee(testee, {
         started: (hello) => jsonl?.write({ type: "implementation", name, hello: helloJson(hello) }),
-        sending: (n) => meter?.begin(name, n),
       }),
+      onSending: (n) => meter?.begin(name, n),
       onResult: (r) => {
         // The same judgement the runner makes at the end, made now, on a copy (the
         // runner's own result is judged by the runner).

@@ -51,6 +51,11 @@ export class LiveKernelTestee implements Testee {
     this.build = opts.build;
   }
 
+  /** One boot's worth of requests: a streamed suite comes in runs of at least this many. */
+  get batch(): number {
+    return this.maxPerBoot;
+  }
+
   /** Builds (or finds) the kernel and the live init. */
   async start(): Promise<Hello> {
     try {

@@ -131,46 +131,94 @@ export function applyExpectation(r: CaseResult, e: Expectation): boolean {
 }
 
 /**
- * Applies the expectations to one implementation's results in place:
- * failures listed become `xfail`, passes listed become `xpass`. Returns the
- * entries that matched some of these results but no failure among them
- * (or whose every match an earlier entry took). An entry that matched none of them is not judged here: its cases may lie
- * in another shard or outside a filter (see {@link unknownEntries}).
+ * The expectation list applied to one implementation's results as they
+ * come, in run order: a listed failure becomes `xfail`, a listed pass
+ * `xpass`. At the end, {@link ExpectationTally.stale} names the entries that
+ * matched some of these results but no failure among them (or whose every
+ * match an earlier entry took). An entry that matched none of them is not
+ * judged here: its cases may lie in another shard or outside a filter (see
+ * {@link unknownEntries}); nor is one that matches a run that was not done.
+ */
+export class ExpectationTally {
+  readonly #impl: string;
+  readonly #mine: readonly Expectation[];
+  readonly #used = new Set<Expectation>();
+  readonly #seen = new Map<Expectation, Set<string>>();
+  /** For each entry not (yet) the first to match a result: the first result id it matches. */
+  readonly #firstMatch = new Map<Expectation, string>();
+  /** Entries that match a run that was not done. */
+  readonly #matchesNotDone = new Set<Expectation>();
+
+  /** The entries of `list` that apply to `impl`. */
+  constructor(impl: string, list: readonly Expectation[]) {
+    this.#impl = impl;
+    this.#mine = entriesFor(impl, list);
+  }
+
+  /** The next result that was done (not `not-run`): its entry, if any, applied in place. */
+  add(r: CaseResult): void {
+    if (!this.#mine.length) return;
+    const e = expectationFor(r.rid, this.#mine);
+    if (e) {
+      const statuses = this.#seen.get(e) ?? new Set<string>();
+      statuses.add(r.status);
+      this.#seen.set(e, statuses);
+      if (applyExpectation(r, e)) this.#used.add(e);
+    }
+    for (const x of this.#mine) {
+      if (x === e || this.#seen.has(x) || this.#firstMatch.has(x)) continue;
+      if (matches(x.pattern, r.rid)) this.#firstMatch.set(x, r.rid);
+    }
+  }
+
+  /** A run that was not done (the run stopped first): an entry that matches it is not judged. */
+  notDone(rid: string): void {
+    for (const x of this.#mine) {
+      if (!this.#matchesNotDone.has(x) && matches(x.pattern, rid)) this.#matchesNotDone.add(x);
+    }
+  }
+
+  /** The stale entries, by line. */
+  stale(): Stale[] {
+    const impl = this.#impl;
+    const out: Stale[] = [];
+    for (const [entry, statuses] of this.#seen) {
+      if (this.#used.has(entry)) continue;
+      const why = statuses.size === 1 && statuses.has("skipped")
+        ? "matches only cases of cells its hello does not declare"
+        : "matches no failing case in this selection";
+      out.push({ entry, impl, why });
+    }
+    for (const entry of this.#mine) {
+      if (this.#seen.has(entry)) continue;
+      const rid = this.#firstMatch.get(entry);
+      if (rid === undefined) continue;
+      const first = expectationFor(rid, this.#mine)!;
+      out.push({
+        entry,
+        impl,
+        why: `every case it matches is matched first by line ${first.line}`,
+      });
+    }
+    return out.filter((s) => !this.#matchesNotDone.has(s.entry))
+      .sort((a, b) => a.entry.line - b.entry.line);
+  }
+}
+
+/**
+ * Applies the expectations to one implementation's results in place (see
+ * {@link ExpectationTally}; `not-run` results are left out) and returns the
+ * stale entries.
  */
 export function applyExpectations(
   impl: string,
   results: CaseResult[],
   list: readonly Expectation[],
 ): Stale[] {
-  const mine = entriesFor(impl, list);
-  const used = new Set<Expectation>();
-  const seen = new Map<Expectation, Set<string>>();
+  const t = new ExpectationTally(impl, list);
   // A run that was never done (the run stopped early) says nothing about an entry.
-  const done = results.filter((r) => (r.status as string) !== "not-run");
-  for (const r of done) {
-    const e = expectationFor(r.rid, mine);
-    if (!e) continue;
-    const statuses = seen.get(e) ?? new Set<string>();
-    statuses.add(r.status);
-    seen.set(e, statuses);
-    if (applyExpectation(r, e)) used.add(e);
-  }
-  const out: Stale[] = [];
-  for (const [entry, statuses] of seen) {
-    if (used.has(entry)) continue;
-    const why = statuses.size === 1 && statuses.has("skipped")
-      ? "matches only cases of cells its hello does not declare"
-      : "matches no failing case in this selection";
-    out.push({ entry, impl, why });
-  }
-  for (const entry of mine) {
-    if (seen.has(entry)) continue;
-    const r = done.find((r) => matches(entry.pattern, r.rid));
-    if (!r) continue;
-    const first = expectationFor(r.rid, mine)!;
-    out.push({ entry, impl, why: `every case it matches is matched first by line ${first.line}` });
-  }
-  return out.sort((a, b) => a.entry.line - b.entry.line);
+  for (const r of results) if ((r.status as string) !== "not-run") t.add(r);
+  return t.stale();
 }
 
 /**

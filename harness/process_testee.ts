@@ -34,6 +34,8 @@ export class ProcessTestee implements Testee {
   private readonly activity = new Activity();
   /** How many times the testee was (re)started. */
   spawns = 0;
+  /** The id of the next run's first request: ids go on from run to run (a streamed suite). */
+  private nextId = 0;
 
   /** Describes a testee started as `sh -c CMD` (a plain path with arguments is run directly). */
   constructor(name: string, cmd: string, opts: ProcessOptions = {}) {
@@ -91,12 +93,15 @@ export class ProcessTestee implements Testee {
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
   ): Promise<void> {
-    return this.activity.track(this.loop(requests, onOutcome));
+    const idBase = this.nextId;
+    this.nextId += requests.length;
+    return this.activity.track(this.loop(requests, onOutcome, idBase));
   }
 
   private async loop(
     requests: readonly Request[],
     onOutcome: (index: number, o: Outcome) => void,
+    idBase: number,
   ): Promise<void> {
     const halted = this.activity.signal;
     let sent = 0;
@@ -118,7 +123,7 @@ export class ProcessTestee implements Testee {
       const child = this.child;
       if (sent - done <= this.opts.window >> 1 && sent < requests.length) {
         const end = Math.min(requests.length, done + this.opts.window);
-        child.write(encodeFrames(requests, sent, end));
+        child.write(encodeFrames(requests, sent, end, idBase));
         sent = end;
       }
       let outcome: Outcome;
@@ -143,7 +148,7 @@ export class ProcessTestee implements Testee {
           };
           restartChild = true;
         } else {
-          outcome = answerOutcome(parseAnswer(f, requests[done]!.op, done));
+          outcome = answerOutcome(parseAnswer(f, requests[done]!.op, idBase + done));
         }
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;

@@ -12,20 +12,19 @@ import { BAD } from "./report/common.ts";
 import type { Hello, Request } from "../protocol/codec.ts";
 import type { Outcome, Testee } from "../protocol/testee.ts";
 import type { Status } from "./compare.ts";
-import { conforms, type ImplReport } from "./runner.ts";
+import { conforms, type ImplReport, summaryOf } from "./runner.ts";
 
 /** What an {@link ObservedTestee} reports. */
 export interface Observer {
   /** The testee answered hello. */
   started?(hello: Hello): void;
-  /** `count` requests are about to be sent (the runs of the cells it declares). */
-  sending?(count: number): void;
 }
 
 /**
  * A testee that behaves exactly like the one it wraps and says when it
- * started and how much it is about to run. (Each result as it arrives comes
- * from the runner itself: `RunLimits.onResult`.)
+ * started. (How many runs it is about to get, and each result as it
+ * arrives, come from the runner itself: `RunLimits.onSending` and
+ * `RunLimits.onResult`.)
  */
 export class ObservedTestee implements Testee {
   readonly #inner: Testee;
@@ -42,6 +41,11 @@ export class ObservedTestee implements Testee {
     return this.#inner.name;
   }
 
+  /** The wrapped testee's best batch. */
+  get batch(): number | undefined {
+    return this.#inner.batch;
+  }
+
   /** Starts the wrapped testee and reports its hello. */
   async start(): Promise<Hello> {
     const hello = await this.#inner.start();
@@ -49,9 +53,8 @@ export class ObservedTestee implements Testee {
     return hello;
   }
 
-  /** Runs the requests on the wrapped testee, after saying how many there are. */
+  /** Runs the requests on the wrapped testee. */
   run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void> {
-    this.#observer.sending?.(requests.length);
     return this.#inner.run(requests, onOutcome);
   }
 
@@ -142,9 +145,11 @@ export class ProgressMeter {
       this.#o.write(`${clear}conform: ${rep.name}: setup error: ${rep.setupError}\n`);
       return;
     }
-    const bad = rep.results.filter((r) => BAD.has(r.status)).length;
-    const xfail = rep.results.filter((r) => r.status === "xfail").length;
-    const compared = rep.results.filter((r) => r.status !== "skipped").length;
+    const { runs, counts } = summaryOf(rep);
+    let bad = 0;
+    for (const s of BAD) bad += counts[s] ?? 0;
+    const xfail = counts["xfail"] ?? 0;
+    const compared = runs - (counts["skipped"] ?? 0);
     const extra = rep.stale.length + (rep.coverage?.gaps.length ?? 0);
     this.#o.write(
       `${clear}conform: ${rep.name}: ${

@@ -50,17 +50,17 @@ Deno.test("ProgressMeter on a terminal rewrites one line and ends it with the fi
   ok(last.startsWith("\r\x1b[Kconform: gone: setup error: gone: exited"), last);
 });
 
-Deno.test("results arrive one by one as the runner compares them; ObservedTestee says when it starts", async () => {
+Deno.test("results arrive one by one as the runner compares them; it says how many it sends, the testee when it starts", async () => {
   const runs = caseRuns(namedCases("x86_64")).slice(0, 300);
   const seen: CaseResult[] = [];
   let hello = "";
   let sending = 0;
-  const t = new ObservedTestee(new ReferenceTestee(), {
-    started: (h) => hello = h.name,
-    sending: (n) => sending = n,
-  });
+  const t = new ObservedTestee(new ReferenceTestee(), { started: (h) => hello = h.name });
   strictEqual(t.name, "reference");
-  const rep = await runImpl(t, runs, [], undefined, {}, { onResult: (r) => seen.push(r) });
+  const rep = await runImpl(t, runs, [], undefined, {}, {
+    onResult: (r) => seen.push(r),
+    onSending: (n) => sending = n,
+  });
   strictEqual(hello, "reference");
   strictEqual(sending, 300);
   deepStrictEqual(seen.map((r) => [r.rid, r.status]), rep.results.map((r) => [r.rid, r.status]));

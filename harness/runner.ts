@@ -1,98 +1,38 @@
 /**
- * Runs the suite against implementations: selects case runs (filter, ABI,
- * profile, shard), sends them to each testee, compares every answer with
- * the reference, and applies the known-failure list. It stops an
- * implementation early on an interrupt, after a few consecutive timeouts or
- * when its wall budget is spent: the runs not done are reported `not-run`,
- * and such an implementation never conforms.
+ * Runs the selected runs (see `runs.ts`) against implementations: sends
+ * them to each testee, compares every answer with the reference, and
+ * applies the known-failure list. It stops an implementation early on an
+ * interrupt, after a few consecutive timeouts or when its wall budget is
+ * spent: the runs not done are reported `not-run`, and such an
+ * implementation never conforms.
  *
  * @module
  */
-import type { AbiName } from "../reference/layout.ts";
-import type { Profile } from "../reference/types.ts";
-import { caseRuns } from "../cases/suite.ts";
-import type { Case, CaseRun } from "../cases/types.ts";
+import type { CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
-import { applyExpectations, type Expectation, matches, type Stale } from "./expect.ts";
+import { type Expectation, ExpectationTally, type Stale } from "./expect.ts";
 import type { Outcome } from "../protocol/testee.ts";
 import type { Hello } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
+import { summarize, type Summary, Tally } from "./summary.ts";
+import { isSource, type RunSource, segmentsOf } from "./runs.ts";
 
-/** Which runs to keep. */
-export interface Selection {
-  /** Operations to keep. */
-  ops?: readonly string[];
-  /** Glob patterns on result ids; a run is kept if any matches. */
-  filters?: readonly string[];
-  /** ABIs to keep. */
-  abis?: readonly AbiName[];
-  /** Profiles to keep (restart runs). */
-  profiles?: readonly Profile[];
-  /** Shard `k` of `n` (1-based). */
-  shard?: { k: number; n: number };
-}
-
-/** FNV-1a of a string: a stable hash for sharding. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-/** True when a case belongs to shard k of n (by its id, so both profiles of a case go together). */
-export function inShard(caseId: string, k: number, n: number): boolean {
-  return fnv1a(caseId) % n === k - 1;
-}
-
-const keepCase = (c: Case, sel: Selection) =>
-  (!sel.abis?.length || sel.abis.includes(c.abi)) &&
-  (!sel.ops?.length || sel.ops.includes(c.op)) &&
-  (!sel.shard || inShard(c.id, sel.shard.k, sel.shard.n));
-
-const keepRun = (r: CaseRun, sel: Selection) =>
-  (!r.profile || !sel.profiles?.length || sel.profiles.includes(r.profile)) &&
-  (!sel.filters?.length || sel.filters.some((f) => matches(f, r.rid)));
-
-/** Selects cases, then expands them into runs with classes. */
-export function selectRuns(cases: readonly Case[], sel: Selection = {}): CaseRun[] {
-  return caseRuns(cases.filter((c) => keepCase(c, sel))).filter((r) => keepRun(r, sel));
-}
-
-/** {@link selectRuns} one case at a time: runs stream out as cases stream in. */
-export function* selectRunsIter(cases: Iterable<Case>, sel: Selection = {}): Generator<CaseRun> {
-  for (const c of cases) {
-    if (!keepCase(c, sel)) continue;
-    for (const r of caseRuns([c])) if (keepRun(r, sel)) yield r;
-  }
-}
-
-/**
- * Why a selection is empty: the options applied one at a time, each with
- * how many runs were left, naming the first that left none.
- */
-export function explainEmpty(cases: readonly Case[], sel: Selection): string {
-  const steps: [string, Selection][] = [
-    ["--abi", { abis: sel.abis }],
-    ["--op", { abis: sel.abis, ops: sel.ops }],
-    ["--profile", { abis: sel.abis, ops: sel.ops, profiles: sel.profiles }],
-    ["--filter", { ...sel, shard: undefined }],
-    ["--shard", sel],
-  ];
-  const runs = caseRuns(cases);
-  const counts = [`${runs.length} runs in the suite`];
-  for (const [name, s] of steps) {
-    const n = runs.filter((r) => keepCase(r.case, s) && keepRun(r, s)).length;
-    counts.push(`${name} → ${n}`);
-    if (n === 0) {
-      return `no case selected: ${name} left nothing (${counts.join(", ")})`;
-    }
-  }
-  return `no case selected (${counts.join(", ")})`;
-}
+export {
+  explainEmpty,
+  fnv1a,
+  inShard,
+  ridsOfRuns,
+  runCount,
+  runsOfCells,
+  type RunSource,
+  SEGMENT_RUNS,
+  type Selection,
+  selectRuns,
+  selectRunsIter,
+  type SuiteSource,
+  suiteSource,
+} from "./runs.ts";
 
 /** One implementation's results. */
 export interface ImplReport {
@@ -104,8 +44,17 @@ export interface ImplReport {
   readonly coverage?: Coverage;
   /** Setup failure, if any. */
   readonly setupError?: string;
-  /** Results in run order. */
+  /**
+   * Results in run order: every run's, or, when {@link summary} is there
+   * (the runs streamed), only those that are neither passes nor `not-run`.
+   */
   readonly results: CaseResult[];
+  /**
+   * What every run's result added up to, when {@link results} does not hold
+   * them all (the runs streamed from a {@link RunSource}); absent when it
+   * does. Read it through {@link summaryOf}.
+   */
+  readonly summary?: Summary;
   /** Stale expectation entries. */
   readonly stale: readonly Stale[];
   /** Wall time, ms. */
@@ -129,10 +78,31 @@ export function conforms(r: ImplReport): boolean {
   if (r.stopped || r.setupError || r.stale.length || !r.coverage || r.coverage.gaps.length) {
     return false;
   }
-  if (!r.results.some((x) => x.status !== "skipped")) return false;
-  return r.results.every((x) =>
-    x.status === "pass" || x.status === "xfail" || x.status === "skipped"
+  const { runs, counts } = summaryOf(r);
+  if (runs - (counts["skipped"] ?? 0) === 0) return false;
+  return Object.entries(counts).every(([status, n]) =>
+    n === 0 || status === "pass" || status === "xfail" || status === "skipped"
   );
+}
+
+/** What an implementation's results add up to: its summary, or the count of its results. */
+export function summaryOf(r: ImplReport): Summary {
+  return r.summary ?? summarize(r.results);
+}
+
+/**
+ * Every run's result, for a report that lists them all (JSON, JUnit, HTML,
+ * `--update-expect`); throws when the runs streamed and only the notable
+ * results were kept (the gate does not stream when such a report is asked for).
+ */
+export function completeResults(r: ImplReport, forWhat: string): CaseResult[] {
+  if (r.summary) {
+    throw new Error(
+      `${forWhat} needs every result of ${r.name}, but its ${r.summary.runs} runs streamed and ` +
+        `only the ${r.results.length} results that are not passes were kept`,
+    );
+  }
+  return r.results;
 }
 
 /** Progress callback: implementation, done, total. */
@@ -161,6 +131,11 @@ export interface RunLimits {
    * for the last implementation to run these runs. @default false
    */
   readonly releasePassed?: boolean;
+  /**
+   * How many runs are about to be sent (the runs of the cells the testee
+   * declares), said once, after its hello and before the first is sent.
+   */
+  readonly onSending?: (count: number) => void;
 }
 
 /** Thrown through a testee's callback to end a run that does not stop by itself. */
@@ -172,6 +147,18 @@ const duration = (ms: number) =>
     : ms >= 120_000
     ? `${(ms / 60_000).toFixed(1)} min`
     : `${(ms / 1000).toFixed(1)} s`;
+
+/** A result for a run of a cell the testee does not declare. */
+function skipped(r: CaseRun, cell: Cell): CaseResult {
+  return {
+    rid: r.rid,
+    run: r,
+    status: "skipped",
+    differences: [],
+    undefinedNotes: [],
+    detail: `${cell} not declared in its hello`,
+  };
+}
 
 /** A result for a run that was not done, and why. */
 function notRun(r: CaseRun, why: string): CaseResult {
@@ -188,17 +175,22 @@ function notRun(r: CaseRun, why: string): CaseResult {
 /**
  * Runs every run against one testee and compares each answer with the
  * reference. With `limits`, the run stops early (see {@link RunLimits}):
- * the testee is closed at once, and the runs not done are `not-run`.
+ * the testee is closed at once, and the runs not done are `not-run`. Runs
+ * given as a {@link RunSource} stream through a segment at a time: the
+ * report then keeps only the results that are not passes, and counts every
+ * one in its `summary`.
  */
 export async function runImpl(
   testee: Testee,
-  runs: readonly CaseRun[],
+  runs: readonly CaseRun[] | RunSource,
   expectations: readonly Expectation[] = [],
   progress?: Progress,
   scope: Scope = {},
   limits: RunLimits = {},
 ): Promise<ImplReport> {
   const t0 = performance.now();
+  const streamed = isSource(runs);
+  const total = streamed ? runs.count : runs.length;
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -232,19 +224,50 @@ export async function runImpl(
     limits.signal?.removeEventListener("abort", onSignal);
   };
   if (limits.signal?.aborted) onSignal();
-  const stoppedReport = (hello?: Hello, results: CaseResult[] = []): ImplReport => {
-    for (let i = 0; i < runs.length; i++) results[i] ??= notRun(runs[i]!, stopped!);
-    return {
-      name: testee.name,
-      hello,
-      results,
-      stale: [],
-      ms: performance.now() - t0,
-      stopped,
-      interrupted,
-      warnings,
-    };
+
+  // Every result goes through `settle`, in run order: the expectation list is applied, the
+  // tally counts it (streamed runs), and the result is kept (every one, or only the notable).
+  const results: CaseResult[] = [];
+  const expected = new ExpectationTally(testee.name, expectations);
+  const tally = streamed ? new Tally() : undefined;
+  const settle = (r: CaseResult) => {
+    if ((r.status as string) === "not-run") expected.notDone(r.rid);
+    else expected.add(r);
+    if (!tally) {
+      results.push(r);
+      return;
+    }
+    tally.add(r);
+    if (r.status !== "pass" && (r.status as string) !== "not-run") results.push(r);
   };
+  /**
+   * The runs of `first` and of the segments after it, never sent: skipped when the testee
+   * does not declare their cell (as far as its hello is known), else not run.
+   */
+  const settleRest = (
+    segments: Iterator<readonly CaseRun[]>,
+    first: readonly CaseRun[] | undefined,
+    declared?: ReadonlySet<Cell>,
+  ) => {
+    for (let seg = first; seg; seg = segments.next().value ?? undefined) {
+      for (const r of seg) {
+        const cell = declared && cellOf(r);
+        settle(cell && !declared.has(cell) ? skipped(r, cell) : notRun(r, stopped!));
+      }
+    }
+  };
+  const report = (hello: Hello | undefined, compared?: Map<Cell, number>): ImplReport => ({
+    name: testee.name,
+    hello,
+    ...(compared && hello ? { coverage: coverage(hello, compared, scope) } : {}),
+    results,
+    ...(tally ? { summary: tally.summary() } : {}),
+    stale: expected.stale(),
+    ms: performance.now() - t0,
+    ...(stopped ? { stopped, interrupted } : {}),
+    warnings,
+  });
+
   let hello: Hello;
   try {
     if (stopped) throw STOP;
@@ -257,7 +280,11 @@ export async function runImpl(
     await closing;
     await testee.close().catch(() => {});
     cleanup();
-    if (stopped) return stoppedReport();
+    if (stopped) {
+      const segments = segmentsOf(runs, testee.batch);
+      settleRest(segments, segments.next().value ?? undefined);
+      return report(undefined);
+    }
     return {
       name: testee.name,
       setupError: (e as Error).message,
@@ -266,27 +293,14 @@ export async function runImpl(
       ms: performance.now() - t0,
     };
   }
-  const results: CaseResult[] = new Array(runs.length);
-  const sendIdx: number[] = [];
   const declared = new Set(declaredCells(hello));
   const compared = new Map<Cell, number>();
-  runs.forEach((r, i) => {
-    const cell = cellOf(r);
-    if (!declared.has(cell)) {
-      results[i] = {
-        rid: r.rid,
-        run: r,
-        status: "skipped",
-        differences: [],
-        undefinedNotes: [],
-        detail: `${cell} not declared in its hello`,
-      };
-    } else {
-      sendIdx.push(i);
-      compared.set(cell, (compared.get(cell) ?? 0) + 1);
-    }
-  });
-  let done = runs.length - sendIdx.length;
+  // How many runs will be sent: from the source's cells, or counted in the list.
+  let toSend = 0;
+  if (streamed) { for (const [cell, n] of runs.cells) toSend += declared.has(cell) ? n : 0; }
+  else for (const r of runs) toSend += declared.has(cellOf(r)) ? 1 : 0;
+  if (!stopped) limits.onSending?.(toSend);
+  let done = 0;
   const maxTimeouts = limits.maxTimeouts ?? 3;
   const slowMs = limits.slowMs ?? 60_000;
   let timeouts = 0;
@@ -298,75 +312,84 @@ export async function runImpl(
     const r = n / (ms / 1000);
     return `${r >= 10 ? Math.round(r) : r.toPrecision(2)} runs/s`;
   };
-  const onOutcome = (j: number, outcome: Outcome) => {
-    if (stopped) throw STOP;
-    const i = sendIdx[j]!;
-    const run = runs[i]!;
-    const res = results[i] = compare(run, expectedOf(run), outcome);
-    limits.onResult?.(res);
-    // A pass keeps its class; its reference result is computed again if anything asks.
-    if (limits.releasePassed && res.status === "pass") run.release?.();
-    done++;
-    answered++;
-    if (outcome.status !== "timeout") timeouts = 0;
-    else if (++timeouts >= maxTimeouts && maxTimeouts > 0) {
-      stop(`gave up after ${timeouts} consecutive timeouts`);
-    }
-    if (answered === 1) tFirst = performance.now();
-    if (!slowWarned && answered >= 2 && ((answered & 7) === 0 || answered < 8)) {
-      const now = performance.now();
-      const ms = now - tRun;
-      // The rest at the rate since the first answer: a testee that answers a whole batch at
-      // once (a live kernel, after its boot) is judged by how fast answers come, not by the wait.
-      const projected = ms + ((now - tFirst) / (answered - 1)) * (sendIdx.length - answered);
-      const after = Math.min(2000, slowMs / 4, (limits.budgetMs || Infinity) / 4);
-      if (ms >= after && projected > slowMs) {
-        slowWarned = true;
-        const over = limits.budgetMs && performance.now() - t0 + projected - ms > limits.budgetMs
-          ? `, beyond its budget of ${duration(limits.budgetMs)}: the rest will be not-run`
-          : "";
-        warn(
-          `${testee.name}: slow: ${rateText(answered, ms)}; its ${sendIdx.length} runs take about ${
-            duration(projected)
-          }${over}`,
-        );
-      }
-    }
-    if (progress && (done & 255) === 0) progress(testee.name, done, runs.length);
-  };
+  const segments = segmentsOf(runs, testee.batch);
   try {
-    if (!stopped) await testee.run(sendIdx.map((i) => requestOf(runs[i]!)), onOutcome);
-  } catch (e) {
-    if (e !== STOP) throw e;
+    for (let it = segments.next(); !it.done; it = segments.next()) {
+      const seg = it.value;
+      if (stopped) {
+        settleRest(segments, seg, declared);
+        break;
+      }
+      const segResults: (CaseResult | undefined)[] = new Array(seg.length);
+      const sendIdx: number[] = [];
+      for (let i = 0; i < seg.length; i++) {
+        const r = seg[i]!;
+        const cell = cellOf(r);
+        if (!declared.has(cell)) segResults[i] = skipped(r, cell);
+        else {
+          sendIdx.push(i);
+          compared.set(cell, (compared.get(cell) ?? 0) + 1);
+        }
+      }
+      done += seg.length - sendIdx.length;
+      const onOutcome = (j: number, outcome: Outcome) => {
+        if (stopped) throw STOP;
+        const i = sendIdx[j]!;
+        const run = seg[i]!;
+        const res = segResults[i] = compare(run, expectedOf(run), outcome);
+        limits.onResult?.(res);
+        // A pass keeps its class; its reference result is computed again if anything asks.
+        if (limits.releasePassed && res.status === "pass") run.release?.();
+        done++;
+        answered++;
+        if (outcome.status !== "timeout") timeouts = 0;
+        else if (++timeouts >= maxTimeouts && maxTimeouts > 0) {
+          stop(`gave up after ${timeouts} consecutive timeouts`);
+        }
+        if (answered === 1) tFirst = performance.now();
+        if (!slowWarned && answered >= 2 && ((answered & 7) === 0 || answered < 8)) {
+          const now = performance.now();
+          const ms = now - tRun;
+          // The rest at the rate since the first answer: a testee that answers a whole batch at
+          // once (a live kernel, after its boot) is judged by how fast answers come, not by the
+          // wait.
+          const projected = ms + ((now - tFirst) / (answered - 1)) * (toSend - answered);
+          const after = Math.min(2000, slowMs / 4, (limits.budgetMs || Infinity) / 4);
+          if (ms >= after && projected > slowMs) {
+            slowWarned = true;
+            const over =
+              limits.budgetMs && performance.now() - t0 + projected - ms > limits.budgetMs
+                ? `, beyond its budget of ${duration(limits.budgetMs)}: the rest will be not-run`
+                : "";
+            warn(
+              `${testee.name}: slow: ${rateText(answered, ms)}; its ${toSend} runs take about ${
+                duration(projected)
+              }${over}`,
+            );
+          }
+        }
+        if (progress && (done & 255) === 0) progress(testee.name, done, total);
+      };
+      try {
+        if (!stopped && sendIdx.length) {
+          await testee.run(sendIdx.map((i) => requestOf(seg[i]!)), onOutcome);
+        }
+      } catch (e) {
+        if (e !== STOP) throw e;
+      }
+      for (let i = 0; i < seg.length; i++) settle(segResults[i] ?? notRun(seg[i]!, stopped!));
+    }
   } finally {
     cleanup(); // a run that is over is not stopped by a late budget or signal
     await closing;
     await testee.close();
   }
   // A stop that came after every run had its result changed nothing.
-  if (stopped && done === runs.length) stopped = undefined;
+  if (stopped && done === total) stopped = undefined;
   const runMs = performance.now() - tRun;
   if (!slowWarned && !stopped && runMs > slowMs) {
     warn(`${testee.name}: slow: ${rateText(answered, runMs)}; its runs took ${duration(runMs)}`);
   }
-  progress?.(testee.name, runs.length, runs.length);
-  if (stopped) {
-    const rep = stoppedReport(hello, results);
-    const notRunIds = rep.results.filter((r) => r.status === "not-run").map((r) => r.rid);
-    // An entry that matches a run not done cannot be judged stale.
-    const stale = applyExpectations(testee.name, rep.results, expectations).filter((s) =>
-      !notRunIds.some((rid) => matches(s.entry.pattern, rid))
-    );
-    return { ...rep, coverage: coverage(hello, compared, scope), stale };
-  }
-  const stale = applyExpectations(testee.name, results, expectations);
-  return {
-    name: testee.name,
-    hello,
-    coverage: coverage(hello, compared, scope),
-    results,
-    stale,
-    ms: performance.now() - t0,
-    warnings,
-  };
+  progress?.(testee.name, total, total);
+  return report(hello, compared);
 }

@@ -292,12 +292,17 @@ export function requestBody(req: Request): string {
 }
 
 /**
- * Frames requests `from`..`to` (their ids are their indices) into one new
- * buffer, ready to write (and to be kept by the writer): length prefix, `op`
- * and `id` lines, body. Its size is estimated first, so that the frames are
- * written in place, never copied.
+ * Frames requests `from`..`to` (their ids are `idBase` plus their indices)
+ * into one new buffer, ready to write (and to be kept by the writer): length
+ * prefix, `op` and `id` lines, body. Its size is estimated first, so that
+ * the frames are written in place, never copied.
  */
-export function encodeFrames(reqs: readonly Request[], from: number, to: number): Uint8Array {
+export function encodeFrames(
+  reqs: readonly Request[],
+  from: number,
+  to: number,
+  idBase = 0,
+): Uint8Array {
   let size = 0;
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
@@ -314,7 +319,7 @@ export function encodeFrames(reqs: readonly Request[], from: number, to: number)
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     const at = w.reserve32();
-    writeRequest(w, req, i);
+    writeRequest(w, req, idBase + i);
     w.put32(at, w.length - at - 4);
   }
   slabUsed += w.length;

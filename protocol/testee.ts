@@ -27,6 +27,11 @@ export interface Testee {
   start(): Promise<Hello>;
   /** Runs requests in order, reporting each outcome by index. */
   run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void>;
+  /**
+   * How many requests it is best given in one {@link run} (a live kernel
+   * boots once per run): a streamed suite comes in runs of at least this many.
+   */
+  readonly batch?: number;
   /** Stops it; no process is left behind. */
   close(): Promise<void>;
 }

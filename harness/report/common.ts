@@ -66,23 +66,39 @@ export interface GateInfo {
 }
 
 /**
+ * {@link suiteFingerprint} taken one result id at a time, for runs that
+ * stream by and are not kept.
+ */
+export class FingerprintHash {
+  readonly #h = createHash("sha256");
+  // The same bytes as one update per id and newline, in chunks (each update is a call out).
+  #chunk = "";
+
+  /** Adds the next result id. */
+  add(rid: string): void {
+    this.#chunk += rid + "\n";
+    if (this.#chunk.length > 1 << 16) {
+      this.#h.update(this.#chunk);
+      this.#chunk = "";
+    }
+  }
+
+  /** The fingerprint of the ids added (the hash is finished: add nothing after). */
+  digest(): string {
+    this.#h.update(this.#chunk);
+    return `sha256:${this.#h.digest("hex").slice(0, 16)}`;
+  }
+}
+
+/**
  * A fingerprint of a selection: SHA-256 over its result ids in order,
  * shortened. Two runs with the same gate version and fingerprint ran the
  * same suite.
  */
 export function suiteFingerprint(rids: Iterable<string>): string {
-  const h = createHash("sha256");
-  // The same bytes as one update per id and newline, in chunks (each update is a call out).
-  let chunk = "";
-  for (const rid of rids) {
-    chunk += rid + "\n";
-    if (chunk.length > 1 << 16) {
-      h.update(chunk);
-      chunk = "";
-    }
-  }
-  h.update(chunk);
-  return `sha256:${h.digest("hex").slice(0, 16)}`;
+  const h = new FingerprintHash();
+  for (const rid of rids) h.add(rid);
+  return h.digest();
 }
 
 /** Colour helpers honouring NO_COLOR and non-TTY output. */

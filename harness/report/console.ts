@@ -5,22 +5,9 @@
  *
  * @module
  */
-import type { CaseClass } from "../../cases/types.ts";
-import type { CaseResult, Status } from "../compare.ts";
-import { conforms, type ImplReport } from "../runner.ts";
+import { conforms, type ImplReport, summaryOf } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
-import { BAD, formatFailure, notRun, palette, type Rerun, stoppedOf } from "./common.ts";
-
-/** Counts of statuses per case class. */
-export function tally(results: readonly CaseResult[]): Map<CaseClass, Map<Status, number>> {
-  const out = new Map<CaseClass, Map<Status, number>>();
-  for (const r of results) {
-    const m = out.get(r.run.class) ?? new Map<Status, number>();
-    m.set(r.status, (m.get(r.status) ?? 0) + 1);
-    out.set(r.run.class, m);
-  }
-  return out;
-}
+import { BAD, formatFailure, palette, type Rerun, stoppedOf } from "./common.ts";
 
 /** Options of the console report. */
 export interface ConsoleOptions {
@@ -44,7 +31,9 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
     const ok = conforms(rep);
     const verdict = ok ? p.green("CONFORMS") : p.red("DOES NOT CONFORM");
     const covered = rep.hello && rep.coverage ? coverageLine(rep.hello, rep.coverage) : "";
-    const compared = rep.results.filter((r) => r.status !== "skipped" && !notRun(r)).length;
+    const summary = summaryOf(rep);
+    const notRunCount = summary.counts["not-run"] ?? 0;
+    const compared = summary.runs - (summary.counts["skipped"] ?? 0) - notRunCount;
     out.push(
       `${p.bold(rep.name)}${rep.hello ? p.dim(` (${rep.hello.name})`) : ""}: ${verdict}${
         covered ? ` ${covered}` : ""
@@ -56,12 +45,11 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
     }
     const stopped = stoppedOf(rep);
     if (stopped) {
-      const n = rep.results.filter(notRun).length;
-      out.push(p.red(`  stopped early: ${stopped}; ${n} runs not run`));
+      out.push(p.red(`  stopped early: ${stopped}; ${notRunCount} runs not run`));
     }
     if (!compared) out.push(p.red("  nothing was compared: no case of a declared cell ran"));
     for (const g of rep.coverage?.gaps ?? []) out.push(p.red(`  not covered: ${g}`));
-    for (const [cls, m] of [...tally(rep.results)].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [cls, m] of [...summary.byClass].sort(([a], [b]) => a.localeCompare(b))) {
       const parts = [...m].sort(([a], [b]) => a.localeCompare(b)).map((
         [s, n],
       ) => (BAD.has(s) || (s as string) === "not-run" ? p.red(`${n} ${s}`) : `${n} ${s}`));

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { conforms, type ImplReport } from "../runner.ts";
+import { completeResults, conforms, type ImplReport } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
 import type { CaseResult } from "../compare.ts";
 import {
@@ -80,7 +80,7 @@ const zero = (): Counts => ({
 export function matrix(reports: readonly ImplReport[], dim: Dimension): Map<string, Counts[]> {
   const rows = new Map<string, Counts[]>();
   reports.forEach((rep, i) => {
-    for (const r of rep.results) {
+    for (const r of completeResults(rep, "the HTML report")) {
       const v = facetsOf(r.run)[dim] ?? NO_PROFILE;
       let row = rows.get(v);
       if (!row) rows.set(v, row = reports.map(zero));
@@ -175,7 +175,7 @@ function pageData(reports: readonly ImplReport[], rerun: Rerun) {
   const impls = reports.map((rep) => {
     const results: number[] = [];
     const details: Record<number, string> = {};
-    for (const r of rep.results) {
+    for (const r of completeResults(rep, "the HTML report")) {
       let i = ids.get(r.rid);
       if (i === undefined) {
         const f = facetsOf(r.run);

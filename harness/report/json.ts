@@ -11,16 +11,8 @@ import { toHex } from "../../reference/bytes.ts";
 import type { Hello } from "../../protocol/codec.ts";
 import { type CaseResult, decidedByOf, formatDifference } from "../compare.ts";
 import type { Stale } from "../expect.ts";
-import { conforms, type ImplReport } from "../runner.ts";
-import {
-  BAD,
-  facetsOf,
-  type GateInfo,
-  type Rerun,
-  statusCounts,
-  stoppedOf,
-  suiteFingerprint,
-} from "./common.ts";
+import { completeResults, conforms, type ImplReport, summaryOf } from "../runner.ts";
+import { BAD, facetsOf, type GateInfo, type Rerun, stoppedOf } from "./common.ts";
 
 /**
  * The version of the report's shape. It changes when a field is removed or
@@ -111,6 +103,7 @@ export function helloJson(h: Hello | undefined): Record<string, unknown> | null 
 
 /** An implementation's verdict and summary, without its results. */
 export function summaryJson(rep: ImplReport): Record<string, unknown> {
+  const summary = summaryOf(rep);
   return {
     name: rep.name,
     hello: helloJson(rep.hello),
@@ -121,9 +114,9 @@ export function summaryJson(rep: ImplReport): Record<string, unknown> {
       ? { cells: Object.fromEntries(rep.coverage.exercised), gaps: rep.coverage.gaps }
       : null,
     seconds: Math.round(rep.ms) / 1000,
-    runs: rep.results.length,
-    fingerprint: suiteFingerprint(rep.results.map((r) => r.rid)),
-    counts: statusCounts(rep.results),
+    runs: summary.runs,
+    fingerprint: summary.fingerprint,
+    counts: { ...summary.counts },
     stale: staleJson(rep.stale),
   };
 }
@@ -143,7 +136,7 @@ export function jsonReport(
     conforms: reports.every(conforms),
     implementations: reports.map((rep) => ({
       ...summaryJson(rep),
-      results: rep.results.map((r) =>
+      results: completeResults(rep, "the JSON report").map((r) =>
         resultJson(
           r,
           rerun && (BAD.has(r.status) || r.status === "xfail") ? rerun(rep.name, r) : undefined,

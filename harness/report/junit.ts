@@ -12,7 +12,7 @@
  * @module
  */
 import type { CaseResult } from "../compare.ts";
-import { conforms, type ImplReport } from "../runner.ts";
+import { completeResults, conforms, type ImplReport } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
 import {
   BAD,
@@ -86,6 +86,7 @@ function casesOf(rep: ImplReport, rerun: Rerun): Case[] {
     });
     return out;
   }
+  const results = completeResults(rep, "the JUnit report");
   for (const g of rep.coverage?.gaps ?? []) {
     const colon = g.indexOf(": ");
     out.push({
@@ -96,7 +97,7 @@ function casesOf(rep: ImplReport, rerun: Rerun): Case[] {
       message: g,
     });
   }
-  if (!rep.results.some((r) => r.status !== "skipped")) {
+  if (!results.some((r) => r.status !== "skipped")) {
     out.push({
       classname: "coverage",
       name: "compared",
@@ -125,7 +126,7 @@ function casesOf(rep: ImplReport, rerun: Rerun): Case[] {
       body: "remove the entry, or rewrite the list with --update-expect",
     });
   }
-  for (const r of rep.results) out.push(resultCase(rep.name, r, rerun));
+  for (const r of results) out.push(resultCase(rep.name, r, rerun));
   return out;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * What an implementation's results add up to, counted one result at a time:
+ * per status, per class and status, and the fingerprint of their result
+ * ids. A run that streams its suite keeps these instead of every passed
+ * result, and its report is judged and shown from them.
+ *
+ * @module
+ */
+import type { CaseClass } from "../cases/types.ts";
+import type { CaseResult, Status } from "./compare.ts";
+import { FingerprintHash, STATUSES } from "./report/common.ts";
+
+/** What a list of results adds up to. */
+export interface Summary {
+  /** How many results (every status). */
+  readonly runs: number;
+  /** Results per status, every status present (0 when none). */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Results per class and status (the statuses a class had). */
+  readonly byClass: ReadonlyMap<CaseClass, ReadonlyMap<Status, number>>;
+  /** `suiteFingerprint` of the results' ids, in order. */
+  readonly fingerprint: string;
+}
+
+/** Counts results as they come (in run order, for the fingerprint). */
+export class Tally {
+  #runs = 0;
+  readonly #counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  readonly #byClass = new Map<CaseClass, Map<Status, number>>();
+  readonly #hash = new FingerprintHash();
+
+  /** Counts one result, with its final status (after the expectation list). */
+  add(r: CaseResult): void {
+    this.#runs++;
+    this.#counts[r.status] = (this.#counts[r.status] ?? 0) + 1;
+    const cls = r.run.class;
+    let m = this.#byClass.get(cls);
+    if (!m) this.#byClass.set(cls, m = new Map());
+    m.set(r.status, (m.get(r.status) ?? 0) + 1);
+    this.#hash.add(r.rid);
+  }
+
+  /** What was counted (the tally is finished: add nothing after). */
+  summary(): Summary {
+    return {
+      runs: this.#runs,
+      counts: this.#counts,
+      byClass: this.#byClass,
+      fingerprint: this.#hash.digest(),
+    };
+  }
+}
+
+/** What a list of results adds up to. */
+export function summarize(results: readonly CaseResult[]): Summary {
+  const t = new Tally();
+  for (const r of results) t.add(r);
+  return t.summary();
+}

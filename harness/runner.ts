@@ -294,11 +294,15 @@ export async function runImpl(
     };
   }
   const declared = new Set(declaredCells(hello));
+  // The runs of each declared cell, to be sent: from the source's cells, or counted in the list.
   const compared = new Map<Cell, number>();
-  // How many runs will be sent: from the source's cells, or counted in the list.
+  const count = (cell: Cell, n: number) => {
+    if (declared.has(cell)) compared.set(cell, (compared.get(cell) ?? 0) + n);
+  };
+  if (streamed) { for (const [cell, n] of runs.cells) count(cell, n); }
+  else for (const r of runs) count(cellOf(r), 1);
   let toSend = 0;
-  if (streamed) { for (const [cell, n] of runs.cells) toSend += declared.has(cell) ? n : 0; }
-  else for (const r of runs) toSend += declared.has(cellOf(r)) ? 1 : 0;
+  for (const n of compared.values()) toSend += n;
   if (!stopped) limits.onSending?.(toSend);
   let done = 0;
   const maxTimeouts = limits.maxTimeouts ?? 3;
@@ -326,10 +330,7 @@ export async function runImpl(
         const r = seg[i]!;
         const cell = cellOf(r);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
-        else {
-          sendIdx.push(i);
-          compared.set(cell, (compared.get(cell) ?? 0) + 1);
-        }
+        else sendIdx.push(i);
       }
       done += seg.length - sendIdx.length;
       const onOutcome = (j: number, outcome: Outcome) => {

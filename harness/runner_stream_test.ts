@@ -149,6 +149,10 @@ Deno.test("a streamed run stopped part way: the same runs not run, the same verd
   deepStrictEqual(streamed.summary, summaryOf(whole));
   ok(streamed.summary!.counts["not-run"]! > list.length / 3);
   deepStrictEqual(streamed.stale, whole.stale);
+  deepStrictEqual(streamed.coverage, whole.coverage);
+  const text = (r: ImplReport) =>
+    consoleReport([timeless(r)], { color: false, maxFailures: 5, rerun: (_, x) => x.rid });
+  strictEqual(text(streamed), text(whole));
   deepStrictEqual(
     streamed.results.map((r) => [r.rid, r.status]),
     whole.results.filter((r) => r.status !== "pass" && r.status !== "not-run").map((

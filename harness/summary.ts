@@ -16,8 +16,12 @@ export interface Summary {
   readonly runs: number;
   /** Results per status, every status present (0 when none). */
   readonly counts: Readonly<Record<string, number>>;
-  /** Results per class and status (the statuses a class had). */
-  readonly byClass: ReadonlyMap<CaseClass, ReadonlyMap<Status, number>>;
+  /**
+   * Results per class and status (the statuses a class had). Runs not done
+   * are counted under `not run`: their class would cost the reference's
+   * result of every run left when a run is stopped.
+   */
+  readonly byClass: ReadonlyMap<CaseClass | "not run", ReadonlyMap<Status, number>>;
   /** `suiteFingerprint` of the results' ids, in order. */
   readonly fingerprint: string;
 }
@@ -26,14 +30,14 @@ export interface Summary {
 export class Tally {
   #runs = 0;
   readonly #counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  readonly #byClass = new Map<CaseClass, Map<Status, number>>();
+  readonly #byClass = new Map<CaseClass | "not run", Map<Status, number>>();
   readonly #hash = new FingerprintHash();
 
   /** Counts one result, with its final status (after the expectation list). */
   add(r: CaseResult): void {
     this.#runs++;
     this.#counts[r.status] = (this.#counts[r.status] ?? 0) + 1;
-    const cls = r.run.class;
+    const cls = (r.status as string) === "not-run" ? "not run" : r.run.class;
     let m = this.#byClass.get(cls);
     if (!m) this.#byClass.set(cls, m = new Map());
     m.set(r.status, (m.get(r.status) ?? 0) + 1);

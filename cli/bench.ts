@@ -7,8 +7,9 @@
  * the end-to-end pair — the whole `deno task conform` command against the C
  * implementation (wall clock, generation and start-up included) beside the
  * C implementation alone on the same requests, with their ratio (the median
- * of five rounds). With `--million`, also 10^6 fuzzed case runs end to end
- * with the peak RSS; with `--pair`, the end-to-end pair alone.
+ * of five rounds). With `--million`, also about 10^5 and 10^6 case runs end
+ * to end, streamed through `conform` and fuzzed through `fuzz`, with the
+ * peak RSS; with `--pair`, the end-to-end pair alone.
  *
  * @module
  */
@@ -226,7 +227,27 @@ if (import.meta.main) {
     })`,
   ];
   if (Deno.args.includes("--million")) {
-    // At scale the batches of `deno task fuzz` keep memory flat (conform holds its whole suite).
+    // At scale, memory stays flat: conform streams a large suite, and fuzz runs in batches.
+    for (const cases of [16_000, 166_000]) {
+      const big = await endToEnd([
+        "--no-bundled",
+        "--impl",
+        `c=${c}`,
+        "--cases",
+        String(cases),
+        "--fuzz",
+        "0",
+        "--no-shrink",
+        "-q",
+        "--stream",
+      ]);
+      rows.push([
+        `deno task conform --cases ${cases} --stream against impls/c (${big.runs} runs), end to end, peak RSS ${
+          big.rssMiB.toFixed(0)
+        } MiB`,
+        big.rate,
+      ]);
+    }
     for (const runs of [100_000, 1_000_000]) {
       const big = await endToEnd(
         ["--impl", `c=${c}`, "--runs", String(runs), "--corpus", "/dev/null"],

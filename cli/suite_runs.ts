@@ -7,6 +7,7 @@
  * @module
  */
 import { PROFILES } from "../reference/types.ts";
+import { abiNames } from "../reference/abi.ts";
 import { buildCases, iterCases, type SuiteOptions } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { suiteFingerprint } from "../harness/report/common.ts";
@@ -53,10 +54,17 @@ export async function suiteCases(o: Options): Promise<Case[]> {
 export function streams(o: Options): boolean {
   if (o.stream) return true;
   if (o.json || o.junit || o.html || o.updateExpect || o.replay.length || o.list) return false;
-  const abis = o.abis.length || 2;
+  const abis = o.abis.length || abiNames().length;
   // A generated index gives a checkpoint and a restart under two profiles; so does a fuzz index.
-  return abis * 3 * (o.cases + o.fuzz) > STREAM_ABOVE;
+  return abis * (FIXED_RUNS_PER_ABI + 3 * (o.cases + o.fuzz)) > STREAM_ABOVE;
 }
+
+/**
+ * About how many runs of one ABI are neither generated nor fuzzed (the named,
+ * shape, family and regression cases): only the choice to stream uses it, and
+ * a test keeps it within a tenth of the suite's.
+ */
+export const FIXED_RUNS_PER_ABI = 7_700;
 
 /**
  * `--list` of the suite as it is generated: result ids stream out (a huge

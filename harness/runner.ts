@@ -378,7 +378,10 @@ export async function runImpl(
       } catch (e) {
         if (e !== STOP) throw e;
       }
-      for (let i = 0; i < seg.length; i++) settle(segResults[i] ?? notRun(seg[i]!, stopped!));
+      // A run with no outcome: stopped first, or a testee whose run ended without one (which
+      // then cannot conform: a `not-run` result is not a pass).
+      const missing = stopped ?? "the testee's run ended without an outcome for it";
+      for (let i = 0; i < seg.length; i++) settle(segResults[i] ?? notRun(seg[i]!, missing));
     }
   } finally {
     cleanup(); // a run that is over is not stopped by a late budget or signal

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { buildCases } from "../cases/suite.ts";
-import { runImpl, selectRuns } from "./runner.ts";
+import { conforms, runImpl, selectRuns } from "./runner.ts";
 import { referenceAnswer, ReferenceTestee } from "./reference_testee.ts";
 import type { Testee } from "../protocol/testee.ts";
 
@@ -69,4 +69,25 @@ Deno.test("a testee that answers a whole batch at once after a wait is not calle
   });
   ok(rep.results.every((r) => r.status === "pass"));
   deepStrictEqual(warnings, []);
+});
+
+Deno.test("a testee whose run ends without an outcome for some requests does not conform", async () => {
+  const runs = selectRuns(CASES).slice(0, 300);
+  const ref = new ReferenceTestee();
+  const forgetful: Testee = {
+    name: "forgetful",
+    start: () => ref.start(),
+    run(requests, onOutcome) {
+      // Answers every other request and returns as if done.
+      requests.forEach((r, i) => i % 2 === 0 && onOutcome(i, referenceAnswer(r)));
+      return Promise.resolve();
+    },
+    close: () => ref.close(),
+  };
+  const rep = await runImpl(forgetful, runs);
+  strictEqual(rep.results.length, runs.length);
+  const missing = rep.results.filter((r) => r.status === "not-run");
+  strictEqual(missing.length, 150);
+  ok(missing[0]!.detail!.includes("ended without an outcome"), missing[0]!.detail);
+  strictEqual(conforms(rep), false);
 });

@@ -148,29 +148,17 @@ const duration = (ms: number) =>
     ? `${(ms / 60_000).toFixed(1)} min`
     : `${(ms / 1000).toFixed(1)} s`;
 
-/** A result for a run of a cell the testee does not declare. */
-function skipped(r: CaseRun, cell: Cell): CaseResult {
-  return {
-    rid: r.rid,
-    run: r,
-    status: "skipped",
-    differences: [],
-    undefinedNotes: [],
-    detail: `${cell} not declared in its hello`,
-  };
+/** A result the testee gave no answer for: its status and why. */
+function unanswered(r: CaseRun, status: "skipped" | "not-run", detail: string): CaseResult {
+  return { rid: r.rid, run: r, status, differences: [], undefinedNotes: [], detail };
 }
 
+/** A result for a run of a cell the testee does not declare. */
+const skipped = (r: CaseRun, cell: Cell) =>
+  unanswered(r, "skipped", `${cell} not declared in its hello`);
+
 /** A result for a run that was not done, and why. */
-function notRun(r: CaseRun, why: string): CaseResult {
-  return {
-    rid: r.rid,
-    run: r,
-    status: "not-run",
-    differences: [],
-    undefinedNotes: [],
-    detail: `not run: ${why}`,
-  };
-}
+const notRun = (r: CaseRun, why: string) => unanswered(r, "not-run", `not run: ${why}`);
 
 /**
  * Runs every run against one testee and compares each answer with the

@@ -236,10 +236,12 @@ export async function runImpl(
     segments: Iterator<readonly CaseRun[]>,
     first: readonly CaseRun[] | undefined,
     declared?: ReadonlySet<Cell>,
+    onCell?: (cell: Cell) => void,
   ) => {
     for (let seg = first; seg; seg = segments.next().value ?? undefined) {
       for (const r of seg) {
         const cell = declared && cellOf(r);
+        if (cell) onCell?.(cell);
         settle(cell && !declared.has(cell) ? skipped(r, cell) : notRun(r, stopped!));
       }
     }
@@ -282,16 +284,18 @@ export async function runImpl(
     };
   }
   const declared = new Set(declaredCells(hello));
-  // The runs of each declared cell, to be sent: from the source's cells, or counted in the list.
+  // The runs of each declared cell, to be sent: from the source's cells up front, or counted
+  // as the list (one segment) is gone through.
   const compared = new Map<Cell, number>();
   const count = (cell: Cell, n: number) => {
     if (declared.has(cell)) compared.set(cell, (compared.get(cell) ?? 0) + n);
   };
-  if (streamed) { for (const [cell, n] of runs.cells) count(cell, n); }
-  else for (const r of runs) count(cellOf(r), 1);
   let toSend = 0;
-  for (const n of compared.values()) toSend += n;
-  if (!stopped) limits.onSending?.(toSend);
+  if (streamed) {
+    for (const [cell, n] of runs.cells) count(cell, n);
+    for (const n of compared.values()) toSend += n;
+    if (!stopped) limits.onSending?.(toSend);
+  }
   let done = 0;
   const maxTimeouts = limits.maxTimeouts ?? 3;
   const slowMs = limits.slowMs ?? 60_000;
@@ -309,7 +313,8 @@ export async function runImpl(
     for (let it = segments.next(); !it.done; it = segments.next()) {
       const seg = it.value;
       if (stopped) {
-        settleRest(segments, seg, declared);
+        // A list's cells are counted as it is gone through: the runs never sent count too.
+        settleRest(segments, seg, declared, streamed ? undefined : (cell) => count(cell, 1));
         break;
       }
       const segResults: (CaseResult | undefined)[] = new Array(seg.length);
@@ -318,7 +323,14 @@ export async function runImpl(
         const r = seg[i]!;
         const cell = cellOf(r);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
-        else sendIdx.push(i);
+        else {
+          sendIdx.push(i);
+          if (!streamed) count(cell, 1);
+        }
+      }
+      if (!streamed) {
+        toSend = sendIdx.length;
+        if (!stopped) limits.onSending?.(toSend);
       }
       done += seg.length - sendIdx.length;
       const onOutcome = (j: number, outcome: Outcome) => {

@@ -177,3 +177,28 @@ Deno.test("a streamed suite is made again for each implementation, the runs of t
   );
   notStrictEqual(rids.length, 0);
 });
+
+Deno.test("stopped before the first request is sent, a list and a stream give the same coverage and verdict", async () => {
+  const { list, source } = bothWays(64);
+  const run = async (runs: CaseRun[] | RunSource) => {
+    const ac = new AbortController();
+    const t = faulty();
+    // The stop comes with the hello: nothing is sent.
+    const stopping: Testee = {
+      ...t,
+      start: async () => {
+        const h = await t.start();
+        ac.abort("SIGTERM");
+        return h;
+      },
+    };
+    return await runImpl(stopping, runs, EXPECT, undefined, {}, { signal: ac.signal });
+  };
+  const whole = await run(list);
+  const streamed = await run(source);
+  ok(whole.stopped);
+  deepStrictEqual(streamed.coverage, whole.coverage);
+  deepStrictEqual(whole.coverage!.gaps, []);
+  deepStrictEqual(streamed.summary, summaryOf(whole));
+  strictEqual(summaryOf(whole).counts["pass"], 0);
+});

@@ -8,7 +8,7 @@
  */
 import type { CaseClass } from "../cases/types.ts";
 import type { CaseResult, Status } from "./compare.ts";
-import { FingerprintHash, STATUSES } from "./report/common.ts";
+import { FingerprintHash, STATUSES, suiteFingerprint } from "./report/common.ts";
 
 /** What a list of results adds up to. */
 export interface Summary {
@@ -31,7 +31,12 @@ export class Tally {
   #runs = 0;
   readonly #counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   readonly #byClass = new Map<CaseClass | "not run", Map<Status, number>>();
-  readonly #hash = new FingerprintHash();
+  readonly #hash: FingerprintHash | undefined;
+
+  /** A tally; `fingerprint: false` leaves the ids to whoever holds the results. */
+  constructor(opts: { fingerprint?: boolean } = {}) {
+    this.#hash = opts.fingerprint === false ? undefined : new FingerprintHash();
+  }
 
   /** Counts one result, with its final status (after the expectation list). */
   add(r: CaseResult): void {
@@ -41,23 +46,40 @@ export class Tally {
     let m = this.#byClass.get(cls);
     if (!m) this.#byClass.set(cls, m = new Map());
     m.set(r.status, (m.get(r.status) ?? 0) + 1);
-    this.#hash.add(r.rid);
+    this.#hash?.add(r.rid);
   }
 
-  /** What was counted (the tally is finished: add nothing after). */
-  summary(): Summary {
+  /**
+   * What was counted (the tally is finished: add nothing after); without a
+   * fingerprint of its own, `fingerprint` comes from `rids` when first read.
+   */
+  summary(rids?: () => Iterable<string>): Summary {
+    const hash = this.#hash;
+    let fingerprint = hash?.digest();
     return {
       runs: this.#runs,
       counts: this.#counts,
       byClass: this.#byClass,
-      fingerprint: this.#hash.digest(),
+      get fingerprint() {
+        return fingerprint ??= suiteFingerprint(rids ? rids() : []);
+      },
     };
   }
 }
 
-/** What a list of results adds up to. */
+/** What a list of results adds up to (counted once per list; it must not change after). */
 export function summarize(results: readonly CaseResult[]): Summary {
-  const t = new Tally();
-  for (const r of results) t.add(r);
-  return t.summary();
+  let s = summaries.get(results);
+  if (!s) {
+    const t = new Tally({ fingerprint: false });
+    for (const r of results) t.add(r);
+    s = t.summary(function* () {
+      for (const r of results) yield r.rid;
+    });
+    summaries.set(results, s);
+  }
+  return s;
 }
+
+/** The summaries of lists already counted. */
+const summaries = new WeakMap<readonly CaseResult[], Summary>();

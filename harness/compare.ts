@@ -73,6 +73,19 @@ export interface CaseResult {
 import type { Expected } from "../cases/types.ts";
 export type { Expected };
 
+/** A result the testee gave no answer for: its status and why. */
+function unanswered(r: CaseRun, status: "skipped" | "not-run", detail: string): CaseResult {
+  return { rid: r.rid, run: r, status, differences: [], undefinedNotes: [], detail };
+}
+
+/** A result for a run of a cell the testee does not declare. */
+export const skipped = (r: CaseRun, cell: string): CaseResult =>
+  unanswered(r, "skipped", `${cell} not declared in its hello`);
+
+/** A result for a run that was not done, and why. */
+export const notRun = (r: CaseRun, why: string): CaseResult =>
+  unanswered(r, "not-run", `not run: ${why}`);
+
 /**
  * A run's request: its content is read from the case when the request is
  * encoded (a generated case makes it then), and it carries the run's

@@ -9,14 +9,14 @@
  * @module
  */
 import type { CaseRun } from "../cases/types.ts";
-import { type CaseResult, compare, expectedOf, requestOf } from "./compare.ts";
+import { type CaseResult, compare, expectedOf, notRun, requestOf, skipped } from "./compare.ts";
 import { type Expectation, ExpectationTally, type Stale } from "./expect.ts";
 import type { Outcome } from "../protocol/testee.ts";
 import type { Hello } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 import { summarize, type Summary, Tally } from "./summary.ts";
-import { isSource, type RunSource, segmentsOf } from "./runs.ts";
+import { driftOf, isSource, type RunSource, segmentsOf } from "./runs.ts";
 
 export {
   explainEmpty,
@@ -148,18 +148,6 @@ const duration = (ms: number) =>
     ? `${(ms / 60_000).toFixed(1)} min`
     : `${(ms / 1000).toFixed(1)} s`;
 
-/** A result the testee gave no answer for: its status and why. */
-function unanswered(r: CaseRun, status: "skipped" | "not-run", detail: string): CaseResult {
-  return { rid: r.rid, run: r, status, differences: [], undefinedNotes: [], detail };
-}
-
-/** A result for a run of a cell the testee does not declare. */
-const skipped = (r: CaseRun, cell: Cell) =>
-  unanswered(r, "skipped", `${cell} not declared in its hello`);
-
-/** A result for a run that was not done, and why. */
-const notRun = (r: CaseRun, why: string) => unanswered(r, "not-run", `not run: ${why}`);
-
 /**
  * Runs every run against one testee and compares each answer with the
  * reference. With `limits`, the run stops early (see {@link RunLimits}):
@@ -246,10 +234,18 @@ export async function runImpl(
       }
     }
   };
+  // A source read again must give the runs its first pass counted (else coverage means nothing).
+  const readCells = new Map<Cell, number>();
+  const read = (cell: Cell) => readCells.set(cell, (readCells.get(cell) ?? 0) + 1);
+  const coverageOf = (hello: Hello, compared: Map<Cell, number>) => {
+    const c = coverage(hello, compared, scope);
+    const extra = streamed ? driftOf(runs, readCells) : [];
+    return extra.length ? { ...c, gaps: [...c.gaps, ...extra] } : c;
+  };
   const report = (hello: Hello | undefined, compared?: Map<Cell, number>): ImplReport => ({
     name: testee.name,
     hello,
-    ...(compared && hello ? { coverage: coverage(hello, compared, scope) } : {}),
+    ...(compared && hello ? { coverage: coverageOf(hello, compared) } : {}),
     results,
     ...(tally ? { summary: tally.summary() } : {}),
     stale: expected.stale(),
@@ -314,7 +310,7 @@ export async function runImpl(
       const seg = it.value;
       if (stopped) {
         // A list's cells are counted as it is gone through: the runs never sent count too.
-        settleRest(segments, seg, declared, streamed ? undefined : (cell) => count(cell, 1));
+        settleRest(segments, seg, declared, streamed ? read : (cell) => count(cell, 1));
         break;
       }
       const segResults: (CaseResult | undefined)[] = new Array(seg.length);
@@ -322,6 +318,7 @@ export async function runImpl(
       for (let i = 0; i < seg.length; i++) {
         const r = seg[i]!;
         const cell = cellOf(r);
+        if (streamed) read(cell);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
         else {
           sendIdx.push(i);

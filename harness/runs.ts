@@ -150,6 +150,22 @@ export function runsOfCells(
   };
 }
 
+/**
+ * How the runs read from a source differ, cell by cell, from what its first
+ * pass counted: one line per cell that differs (none when the suite is made
+ * the same every time, as a seeded one is).
+ */
+export function driftOf(source: RunSource, read: ReadonlyMap<Cell, number>): string[] {
+  const out: string[] = [];
+  for (const cell of new Set([...source.cells.keys(), ...read.keys()])) {
+    const before = source.cells.get(cell) ?? 0, now = read.get(cell) ?? 0;
+    if (before !== now) {
+      out.push(`${cell}: the suite counted ${before} runs of it, then gave ${now} when run`);
+    }
+  }
+  return out;
+}
+
 /** How many runs a list or a source has. */
 export function runCount(runs: readonly CaseRun[] | RunSource): number {
   return isSource(runs) ? runs.count : runs.length;

@@ -241,3 +241,25 @@ Deno.test("conform --stream prints what the same run as a list prints, across se
   strictEqual(refused.code, 2);
   match(refused.err, /--stream keeps only the results that are not passes; --json needs every run/);
 });
+
+Deno.test("conform --stream judges the known-failure list as a suite held in memory does", async () => {
+  const dir = await Deno.makeTempDir();
+  const list = `${dir}/expect.txt`;
+  await Deno.writeTextFile(
+    list,
+    "restart/nothing/*  # a typo: names no case\nrestart/x86_64/head/magic@seed  # passes: stale\n",
+  );
+  const args = ["--no-bundled", "--impl", impl("good", "none"), "--expect", list, "-q"];
+  const held = await conform(...args);
+  const streamed = await conform(...args, "--stream");
+  strictEqual(held.code, 1, held.out + held.err);
+  strictEqual(streamed.code, 1, streamed.out + streamed.err);
+  match(
+    streamed.out,
+    /stale expectation \(line 1: restart\/nothing\/\*\): matches no case of the suite/,
+  );
+  match(streamed.out, /stale expectation \(line 2: restart\/x86_64\/head\/magic@seed\)/);
+  const timeless = (s: string) => s.replace(/[0-9.]+ s\b/g, "X s");
+  strictEqual(timeless(streamed.out), timeless(held.out));
+  await Deno.remove(dir, { recursive: true });
+});

@@ -239,12 +239,25 @@ export function caseRuns(cases: Iterable<Case>): CaseRun[] {
   const out: CaseRun[] = [];
   for (const c of cases) {
     if (c.op === "checkpoint") {
-      out.push(new LazyRun(c.id, c));
+      out.push(new LazyRun(resultId(c), c));
       continue;
     }
     for (const profile of c.profiles ?? PROFILES) {
-      out.push(new LazyRun(`${c.id}@${profile}`, c, profile));
+      out.push(new LazyRun(resultId(c, profile), c, profile));
     }
   }
   return out;
+}
+
+/** A run's result id: the case id, and `@profile` for a restart. */
+export function resultId(c: Case, profile?: Profile): string {
+  return profile ? `${c.id}@${profile}` : c.id;
+}
+
+/** Every result id of cases, in order (see {@link caseRuns}), without making their runs. */
+export function* resultIds(cases: Iterable<Case>): Generator<string> {
+  for (const c of cases) {
+    if (c.op === "checkpoint") yield resultId(c);
+    else for (const profile of c.profiles ?? PROFILES) yield resultId(c, profile);
+  }
 }

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { buildCases, iterCases } from "../cases/suite.ts";
+import { buildCases, iterCases, resultIds as ridsOf } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
@@ -47,13 +47,7 @@ import {
 } from "../harness/runner.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees, type Entry } from "./bundled.ts";
-import {
-  listStreaming,
-  ridsOf,
-  type SelectedRuns,
-  selectedRuns,
-  suiteOptions,
-} from "./suite_runs.ts";
+import { listStreaming, type SelectedRuns, selectedRuns, suiteOptions } from "./suite_runs.ts";
 import { type ImplSpec, type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { shrinkFirst } from "./shrink_report.ts";
 import { gateCommand, quote } from "./gate_command.ts";

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { PROFILES } from "../reference/types.ts";
 import { abiNames } from "../reference/abi.ts";
 import { buildCases, iterCases, type SuiteOptions } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
@@ -20,14 +19,6 @@ import {
   suiteSource,
 } from "../harness/runs.ts";
 import { type Options, STREAM_ABOVE } from "./options.ts";
-
-/** Every result id of cases (a restart case once per profile). */
-export function* ridsOf(cases: Iterable<Case>): Generator<string> {
-  for (const c of cases) {
-    if (c.op === "checkpoint") yield c.id;
-    else for (const p of c.profiles ?? PROFILES) yield `${c.id}@${p}`;
-  }
-}
 
 /** The suite the options ask for (all ABIs when `--abi` is not given). */
 export function suiteOptions(o: Options): SuiteOptions {

@@ -56,6 +56,33 @@ export const RTC_BASE = "2008-04-01T00:00:00";
 export const RTC_BASE_EPOCH = Date.parse(`${RTC_BASE}Z`) / 1000;
 
 /**
+ * Runs QEMU to its end, killed (SIGKILL) after `timeoutMs`: its exit
+ * status and output, whether it was killed, and how long it ran. `watch`
+ * starts when QEMU does (given the start time) and is stopped when it ends.
+ */
+export async function runQemu(
+  qemu: string,
+  args: string[],
+  timeoutMs: number,
+  watch?: (t0: number) => { stop(): void },
+): Promise<{ status: Deno.CommandOutput; timedOut: boolean; bootMs: number }> {
+  const t0 = Date.now();
+  const child = new Deno.Command(qemu, { args, stdout: "piped", stderr: "piped" }).spawn();
+  const during = watch?.(t0);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, timeoutMs);
+  const status = await child.output();
+  clearTimeout(timer);
+  during?.stop();
+  return { status, timedOut, bootMs: Date.now() - t0 };
+}
+
+/**
  * The QEMU arguments every boot shares: no default devices, no display, no
  * reboot, `memoryMiB` of guest memory, TCG with deterministic guest time
  * (`-icount shift=N,sleep=off`, `-rtc base=RTC_BASE,clock=vm`), no monitor.
@@ -166,19 +193,7 @@ export async function runKernel(abi: KernelAbi, opts: RunKernelOptions = {}): Pr
     "-append",
     append.join(" "),
   ];
-  const t0 = Date.now();
-  const child = new Deno.Command(qemu, { args: qemuArgs, stdout: "piped", stderr: "piped" })
-    .spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, opts.timeoutMs ?? 120000);
-  const status = await child.output();
-  clearTimeout(timer);
-  const bootMs = Date.now() - t0;
+  const { status, timedOut, bootMs } = await runQemu(qemu, qemuArgs, opts.timeoutMs ?? 120000);
   if (!status.success && !timedOut) {
     throw new Error(`${qemu} failed (exit ${status.code}): ${dec.decode(status.stderr)}`);
   }

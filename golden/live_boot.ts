@@ -18,7 +18,7 @@ import {
   type KernelBuild,
   kernelCacheDir,
 } from "./kernel_build.ts";
-import { deterministicQemuArgs, writeInitramfs } from "./boot.ts";
+import { deterministicQemuArgs, runQemu, writeInitramfs } from "./boot.ts";
 import type { KernelRestartResult } from "./serial.ts";
 import { interpretLiveRecords, LiveStreamError, parseLiveFrames } from "./live_stream.ts";
 import { parseRecords } from "./serial.ts";
@@ -126,20 +126,12 @@ export async function runLiveKernel(
       "-append",
       append.join(" "),
     ];
-    const t0 = Date.now();
-    const child = new Deno.Command(qemu, { args, stdout: "piped", stderr: "piped" }).spawn();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, opts.timeoutMs ?? 60_000 + 2 * cases.length);
-    const progress = opts.onProgress ? watchProgress(results, cases.length, t0, opts) : undefined;
-    const status = await child.output();
-    clearTimeout(timer);
-    progress?.stop();
-    const bootMs = Date.now() - t0;
+    const { status, timedOut, bootMs } = await runQemu(
+      qemu,
+      args,
+      opts.timeoutMs ?? 60_000 + 2 * cases.length,
+      opts.onProgress ? (t0) => watchProgress(results, cases.length, t0, opts) : undefined,
+    );
     if (!status.success && !timedOut) {
       throw new SetupError(
         `${qemu} failed (exit ${status.code}): ${dec.decode(status.stderr).trim()}`,

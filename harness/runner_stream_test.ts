@@ -227,3 +227,30 @@ Deno.test("a source that gives other runs when read again than it counted does n
   // Read the same, it conforms.
   ok(conforms(await runImpl(new ReferenceTestee(), source)));
 });
+
+Deno.test("streamed, fail closed: everything unsupported, or nothing of the suite declared, does not conform", async () => {
+  const { source } = bothWays(300);
+  const ref = new ReferenceTestee();
+  const unsupported: Testee = {
+    name: "unsupported",
+    start: () => ref.start(),
+    run(requests, onOutcome) {
+      requests.forEach((_, i) => onOutcome(i, { status: "unsupported", detail: "not yet" }));
+      return Promise.resolve();
+    },
+    close: () => ref.close(),
+  };
+  const rep = await runImpl(unsupported, source);
+  strictEqual(rep.summary!.counts["unsupported"], source.count);
+  strictEqual(rep.results.length, source.count);
+  strictEqual(conforms(rep), false);
+  // A testee that declares an ABI the suite has no run of: every run skipped, nothing compared.
+  const elsewhere: Testee = {
+    ...unsupported,
+    start: async () => ({ ...(await ref.start()), abis: ["x86_64"] }),
+  };
+  const i386 = runsOfCells(source, ["restart/i386/seed", "checkpoint/i386"]);
+  const none = await runImpl(elsewhere, i386);
+  strictEqual(none.summary!.counts["skipped"], (i386 as RunSource).count);
+  strictEqual(conforms(none), false);
+});

@@ -7,7 +7,8 @@
  * the end-to-end pair — the whole `deno task conform` command against the C
  * implementation (wall clock, generation and start-up included) beside the
  * C implementation alone on the same requests, with their ratio (the median
- * of five rounds). With `--million`, also about 10^5 and 10^6 case runs end
+ * of five rounds), and the gate's cost per run beyond its fixed part (the
+ * gate on `--cases 6400` against `--cases 800`). With `--million`, also about 10^5 and 10^6 case runs end
  * to end, streamed through `conform` and fuzzed through `fuzz`, with the
  * peak RSS; with `--pair`, the end-to-end pair alone.
  *
@@ -120,7 +121,7 @@ async function alone(bin: string, reqs: readonly Request[], rounds: number): Pro
 async function endToEnd(
   args: string[],
   script = "cli/conform.ts",
-): Promise<{ rate: number; runs: number; rssMiB: number }> {
+): Promise<{ rate: number; runs: number; seconds: number; rssMiB: number }> {
   const t0 = performance.now();
   const r = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "maxrss %M", Deno.execPath(), "run", "-A", `${ROOT}${script}`, ...args],
@@ -140,7 +141,12 @@ async function endToEnd(
     throw new Error(`conform ${args.join(" ")} exited ${r.code}:\n${out.slice(-2000)}`);
   }
   const rss = /maxrss (\d+)/.exec(new TextDecoder().decode(r.stderr));
-  return { rate: Number(m[1]) / s, runs: Number(m[1]), rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+  return {
+    rate: Number(m[1]) / s,
+    runs: Number(m[1]),
+    seconds: s,
+    rssMiB: rss ? Number(rss[1]) / 1024 : NaN,
+  };
 }
 
 if (import.meta.main) {
@@ -204,27 +210,52 @@ if (import.meta.main) {
   const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) =>
     plainRequest(requestOf(r))
   );
-  // Five rounds, each the gate then the C implementation alone, so that both see the same
-  // machine; the rows are the medians, and each round's ratio is printed.
-  const rounds: { gate: Awaited<ReturnType<typeof endToEnd>>; alone: number }[] = [];
+  // Five rounds, each the gate (on 6400 and on 800 generated cases) then the C implementation
+  // alone, so that all three see the same machine; the rows are the medians, and each round's
+  // ratio is printed. The two gate sizes split the gate's time into a fixed part (start-up,
+  // the JIT warming up) and a cost per run: the ratio the gate tends to as the suite grows.
+  const smallArgs = gateArgs.map((a) => a === "6400" ? "800" : a);
+  const rounds: {
+    gate: Awaited<ReturnType<typeof endToEnd>>;
+    small: Awaited<ReturnType<typeof endToEnd>>;
+    alone: number;
+  }[] = [];
   for (let i = 0; i < 5; i++) {
-    rounds.push({ gate: await endToEnd(gateArgs), alone: await alone(c, sameRuns, 3) });
+    rounds.push({
+      gate: await endToEnd(gateArgs),
+      small: await endToEnd(smallArgs),
+      alone: await alone(c, sameRuns, 3),
+    });
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const gate = rounds[0]!.gate;
   const gateRate = median(rounds.map((r) => r.gate.rate));
   const cAlone = median(rounds.map((r) => r.alone));
+  const perRun = rounds.map((r) =>
+    (r.gate.seconds - r.small.seconds) / (r.gate.runs - r.small.runs)
+  );
+  const marginal = 1 / median(perRun);
+  const fixed = median(rounds.map((r, i) => r.gate.seconds - r.gate.runs * perRun[i]!));
   rows.push([
     `gate end to end: conform ${
       gateArgs.slice(3).join(" ")
     } vs impls/c (${gate.runs} runs, peak RSS ${gate.rssMiB.toFixed(0)} MiB)`,
     gateRate,
   ]);
+  rows.push([
+    `the gate per run beyond its fixed part (--cases 6400 against 800: ${
+      gate.runs - rounds[0]!.small.runs
+    } runs more)`,
+    marginal,
+  ]);
   rows.push(["impls/c alone on the same requests", cAlone]);
   const notes = [
     `end to end / alone: ${median(rounds.map((r) => r.gate.rate / r.alone)).toFixed(2)} (rounds: ${
       rounds.map((r) => (r.gate.rate / r.alone).toFixed(2)).join(", ")
     })`,
+    `per run / alone: ${(marginal / cAlone).toFixed(2)}; the gate's fixed part: ${
+      fixed.toFixed(2)
+    } s of its ${median(rounds.map((r) => r.gate.seconds)).toFixed(2)} s`,
   ];
   if (Deno.args.includes("--million")) {
     // At scale, memory stays flat: conform streams a large suite, and fuzz runs in batches.

@@ -231,6 +231,30 @@ Deno.test("ByteWriter.decimal() writes integers beyond 2^53 exactly, neighbours 
   );
 });
 
+Deno.test("ByteWriter.decimal() writes every u64 as its bigint's own digits (halves, carries, powers of ten)", () => {
+  const w = new ByteWriter(8);
+  const dec = new TextDecoder();
+  const values: bigint[] = [];
+  // Powers of ten and their neighbours (a carry across the low four digits, a zero run).
+  for (let p = 15n; p <= 19n; p++) values.push(10n ** p - 1n, 10n ** p, 10n ** p + 1n);
+  // Halves at their ends, and a low part whose four last digits are 0 and 9999.
+  for (const hi of [0x200000n, 0x200001n, 0x7fffffffn, 0x80000000n, 0xffffffffn]) {
+    for (const lo of [0n, 1n, 9999n, 10000n, 0x7fffffffn, 0xffffffffn]) {
+      values.push((hi << 32n) | lo);
+    }
+  }
+  // And 20,000 values from a 64-bit LCG (Knuth's MMIX constants), none of them near the above.
+  let x = 0x0123456789abcdefn;
+  for (let i = 0; i < 20_000; i++) {
+    x = BigInt.asUintN(64, x * 6364136223846793005n + 1442695040888963407n);
+    values.push(x);
+  }
+  for (const v of values) {
+    w.clear().decimal(v);
+    strictEqual(dec.decode(w.view()), v.toString());
+  }
+});
+
 Deno.test("encodeFrames() batches stay intact while later batches are written (length-prefixed requestPayloads)", async () => {
   const { buildCases, caseRuns } = await import("../cases/suite.ts");
   const reqs: Request[] = caseRuns(buildCases({ cases: 40, fuzz: 40 })).map((r) => {

@@ -32,8 +32,9 @@ const HEX_DIGITS = (() => {
   return t;
 })();
 
-/** The digits of integers beyond 2^53 written before, by their value rounded to a number. */
-const BIG_DECIMALS = new Map<number, { value: bigint; ascii: Uint8Array }>();
+/** Scratch for splitting a u64 into its two 32-bit halves without making bigints. */
+const U64 = new DataView(new ArrayBuffer(8));
+const U64_MAX = (1n << 64n) - 1n;
 
 /**
  * Each pair of bytes' four hex digits as one little-endian 32-bit value,
@@ -87,13 +88,13 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends an integer in decimal (a bigint beyond 2^53 through its own `toString`). */
+  /** Appends an integer in decimal (a bigint beyond 2^53 too, exactly). */
   decimal(v: number | bigint): this {
     let n: number;
     if (typeof v === "bigint") {
       n = Number(v);
       // Beyond 2^53 (where the conversion may have rounded): the bigint's own digits.
-      if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return this.bigDecimal(v, n);
+      if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return this.bigDecimal(v);
     } else n = v;
     this.room(17);
     const b = this.buf;
@@ -113,16 +114,29 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends a bigint beyond 2^53 (`n`: it as a rounded number), its digits kept for next time. */
-  private bigDecimal(v: bigint, n: number): this {
-    // Mostly the same few boundaries (2^63, 2^64-1, …): found by their rounded value.
-    const known = BIG_DECIMALS.get(n);
-    if (known && known.value === v) return this.ascii(known.ascii);
-    const s = v.toString();
-    if (!known && BIG_DECIMALS.size < 1024) {
-      BIG_DECIMALS.set(n, { value: v, ascii: Uint8Array.from(s, (c) => c.charCodeAt(0)) });
-    }
-    return this.text(s);
+  /**
+   * Appends a bigint beyond 2^53. A u64 (most of them: a task state's
+   * fields) is split into 32-bit halves, `hi * 2^32 + lo`, and written as
+   * `top * 10^4 + rest`: with 2^32 = 429496 * 10^4 + 7296, every term stays
+   * below 2^53, so no bigint is made. Anything else goes through `toString`.
+   */
+  private bigDecimal(v: bigint): this {
+    if (v < 0n || v > U64_MAX) return this.text(v.toString());
+    U64.setBigUint64(0, v);
+    const hi = U64.getUint32(0);
+    const low = hi * 7296 + U64.getUint32(4);
+    const carry = Math.floor(low / 10000);
+    const rest = low - carry * 10000;
+    this.decimal(hi * 429496 + carry); // at least 9 * 10^11 here: never 0
+    this.room(4);
+    const b = this.buf;
+    const at = this.length;
+    b[at] = 48 + Math.floor(rest / 1000);
+    b[at + 1] = 48 + (Math.floor(rest / 100) % 10);
+    b[at + 2] = 48 + (Math.floor(rest / 10) % 10);
+    b[at + 3] = 48 + (rest % 10);
+    this.length = at + 4;
+    return this;
   }
 
   /** Appends a line feed. */

@@ -1,8 +1,9 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { caseRuns } from "../cases/suite.ts";
 import type { CheckpointCase, RestartCase } from "../cases/types.ts";
 import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "../reference/types.ts";
 import { h, KNOWN_X86_64 } from "../reference/testdata_test_helpers.ts";
+import type { Outcome } from "../protocol/testee.ts";
 import { compare, diffImages, expectedOf, formatDifference, hexWindow } from "./compare.ts";
 
 Deno.test("diffImages() names record, field and offset; formatDifference() prints it in one line", () => {
@@ -99,4 +100,69 @@ Deno.test("compare() passes crash, timeout and protocol outcomes through with th
     detail: "no answer within 5000 ms",
   });
   deepStrictEqual([r.status, r.detail], ["timeout", "no answer within 5000 ms"]);
+});
+
+Deno.test("compare(): the reference's own answer passes (notes exactly where bytes are undefined), any one value changed fails", async () => {
+  const { buildCases } = await import("../cases/suite.ts");
+  let passes = 0, noted = 0, fails = 0;
+  for (const run of caseRuns(buildCases({ cases: 24, fuzz: 24 }))) {
+    const exp = expectedOf(run);
+    const outcome = (answer: Extract<Outcome, { status: "answer" }>["answer"]) =>
+      compare(run, exp, { status: "answer", answer });
+    if (exp.kind === "checkpoint") {
+      const r = exp.r;
+      const own = { kind: "checkpoint" as const, ret: r.ret, counter: r.counter, image: r.image };
+      const same = outcome(own);
+      deepStrictEqual(
+        [same.status, same.differences, same.undefinedNotes],
+        ["pass", [], []],
+        run.rid,
+      );
+      passes++;
+      const changed = [
+        { ...own, ret: r.ret + 1 },
+        { ...own, counter: r.counter + 1 },
+        ...(r.image.length ? [{ ...own, image: r.image.subarray(0, r.image.length - 1) }] : []),
+        { ...own, image: Uint8Array.from([...r.image, 0]) },
+        ...[0, r.image.length >> 1, r.image.length - 1].filter((i) => i >= 0 && i < r.image.length)
+          .map((i) => ({ ...own, image: r.image.map((b, j) => j === i ? b ^ 1 : b) })),
+      ];
+      for (const a of changed) {
+        strictEqual(outcome(a).status, "fail", run.rid);
+        fails++;
+      }
+      continue;
+    }
+    const o = exp.o;
+    // Undefined values answered as something: whatever it is, it is not compared.
+    const own = {
+      kind: "restart" as const,
+      ret: o.ret.defined ? o.ret.value : -9,
+      consumed: o.consumed.defined ? o.consumed.value : 7,
+      counter: o.counter,
+      comm: o.comm.map((b, i) => o.commDefined[i] ? b : 0xaa),
+    };
+    const undef = !o.ret.defined || !o.consumed.defined || o.commDefined.some((d) => !d);
+    const same = outcome(own);
+    deepStrictEqual([same.status, same.differences], ["pass", []], run.rid);
+    strictEqual(same.undefinedNotes.length > 0, undef, run.rid);
+    passes++;
+    if (undef) noted++;
+    const changed = [
+      ...(o.ret.defined ? [{ ...own, ret: own.ret + 1 }] : []),
+      ...(o.consumed.defined ? [{ ...own, consumed: own.consumed + 1 }] : []),
+      { ...own, counter: own.counter + 1 },
+      ...[...own.comm.keys()].filter((i) => o.commDefined[i])
+        .map((i) => ({ ...own, comm: own.comm.map((b, j) => j === i ? b ^ 1 : b) })),
+    ];
+    for (const a of changed) {
+      strictEqual(outcome(a).status, "fail", `${run.rid}: ${JSON.stringify(a)}`);
+      fails++;
+    }
+  }
+  // Both kinds of pass, and failures, were exercised.
+  ok(
+    passes > 300 && noted > 20 && passes - noted > 100 && fails > 2000,
+    `${passes}/${noted}/${fails}`,
+  );
 });

@@ -19,7 +19,7 @@
  * @module
  */
 import { getAbi } from "../reference/abi.ts";
-import { concat } from "../reference/bytes.ts";
+import { concat, copyBytes } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type Field, layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import { RESTART_CHECKS } from "../reference/restart.ts";
@@ -284,7 +284,7 @@ export function bitCases(b: CatalogBase): RestartCase[] {
   const out: RestartCase[] = [];
   const flip = (rec: PlannedRecord, label: string, f: Field, at: number) => {
     for (let bit = 0; bit < f.size * 8; bit++) {
-      const img = image.slice();
+      const img = copyBytes(image);
       const byte = l.abi.endian === "little" ? bit >> 3 : f.size - 1 - (bit >> 3);
       img[at + byte]! ^= 1 << (bit & 7);
       out.push({

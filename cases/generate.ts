@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { newBytes } from "../reference/bytes.ts";
 import { BUILTIN_ABIS, getAbi } from "../reference/abi.ts";
 import { type AbiName, type Field, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import type { CheckpointEnv, TaskState } from "../reference/types.ts";
@@ -70,7 +71,7 @@ function intFor(rng: Prng, f: Field, abi: AbiName): bigint {
 
 /** A comm of 0..16 characters: with or without NUL, bytes after it, non-ASCII. */
 export function genComm(rng: Prng): Uint8Array {
-  const out = new Uint8Array(TASK_COMM_LEN);
+  const out = newBytes(TASK_COMM_LEN);
   const len = rng.int(TASK_COMM_LEN + 1);
   const nonAscii = rng.int(4) === 0;
   for (let i = 0; i < len; i++) {
@@ -84,7 +85,7 @@ export function genComm(rng: Prng): Uint8Array {
 }
 
 function genUts(rng: Prng, text: string): Uint8Array {
-  const out = new Uint8Array(UTS_LEN);
+  const out = newBytes(UTS_LEN);
   const r = rng.int(3);
   if (r === 0) {
     for (let i = 0; i < UTS_LEN; i++) out[i] = 0x20 + rng.int(0x5f); // exactly 64 bytes, no NUL

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { writeField } from "../reference/bytes.ts";
+import { copyBytes, newBytes, writeField } from "../reference/bytes.ts";
 import { type AbiName, type Field, field, layoutOf } from "../reference/layout.ts";
 import { type ImageRecord, payloadLayout, recordOffsets } from "../reference/walk.ts";
 
@@ -23,7 +23,7 @@ export function withHeader(
   name: "type" | "len" | "parent",
   value: bigint,
 ): Uint8Array {
-  const out = img.slice();
+  const out = copyBytes(img);
   const l = layoutOf(abi);
   writeField(out, field(l.HDR, name), l.abi.endian, value, recordOffsets(abi)[rec]);
   return out;
@@ -37,7 +37,7 @@ export function withField(
   name: string,
   value: bigint,
 ): Uint8Array {
-  const out = img.slice();
+  const out = copyBytes(img);
   const l = layoutOf(abi);
   writeField(out, field(l[rec], name), l.abi.endian, value, recordOffsets(abi)[rec] + l.HDR.size);
   return out;
@@ -51,10 +51,10 @@ export function withBytes(
   f: Field,
   value: bigint,
 ): Uint8Array {
-  const out = img.slice();
-  const tmp = new Uint8Array(f.size);
+  const out = copyBytes(img);
+  const tmp = newBytes(f.size);
   writeField(tmp, { ...f, offset: 0 }, layoutOf(abi).abi.endian, value);
-  if (at < out.length) out.set(tmp.subarray(0, Math.min(f.size, out.length - at)), at);
+  for (let i = 0; i < f.size && at + i < out.length; i++) out[at + i] = tmp[i]!;
   return out;
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { copyBytes } from "../reference/bytes.ts";
 import { abiNames } from "../reference/abi.ts";
 import { type AbiName, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
 import type { RestartEnv } from "../reference/types.ts";
@@ -27,7 +28,7 @@ export function truncations(
       op: "restart",
       abi,
       reason: `end of file after ${n} of ${image.length} bytes`,
-      image: image.slice(0, n),
+      image: copyBytes(image, 0, n),
       env,
     });
   }
@@ -38,7 +39,7 @@ export function truncations(
 export function flips(abi: AbiName, image: Uint8Array, env: RestartEnv): RestartCase[] {
   const out: RestartCase[] = [];
   for (let n = 0; n < image.length; n++) {
-    const img = image.slice();
+    const img = copyBytes(image);
     img[n]! ^= 0xff;
     out.push({
       id: `restart/${abi}/flip/at-${String(n).padStart(4, "0")}`,

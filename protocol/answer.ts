@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { HEX_DIGIT_VALUES } from "../reference/bytes.ts";
+import { HEX_DIGIT_VALUES, newBytes } from "../reference/bytes.ts";
 
 /** A checkpoint answer. */
 export interface CheckpointAnswer {
@@ -96,7 +96,7 @@ const HEX_PAIR_VALUES = (() => {
 /** Hex bytes, or undefined when the text is not an even number of hex digits. */
 function hexAt(b: Uint8Array, from: number, to: number): Uint8Array | undefined {
   if ((to - from) & 1) return undefined;
-  const out = new Uint8Array((to - from) >> 1);
+  const out = newBytes((to - from) >> 1);
   for (let i = 0, j = from; j < to; i++, j += 2) {
     const v = HEX_PAIR_VALUES[b[j]! | (b[j + 1]! << 8)]!;
     if (v < 0) return undefined;

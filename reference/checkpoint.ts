@@ -17,7 +17,7 @@ import {
   TASK_COMM_LEN,
 } from "./layout.ts";
 import type { AbiLayout } from "./layout.ts";
-import { writeField } from "./bytes.ts";
+import { newBytes, writeField } from "./bytes.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
@@ -75,7 +75,6 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   validateCheckpointEnv(env);
   validateTaskState(state, env.abi);
   const counter = env.counter ?? 0;
-  const none = new Uint8Array(0);
   const decide = (check: string, detail: string): Decision => ({
     record: "syscall",
     check,
@@ -84,16 +83,26 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   });
 
   if ((env.flags ?? 0n) !== 0n) {
-    return { ret: -ERRNO.EINVAL, image: none, counter, decision: decide("flags", "flags != 0") };
+    return {
+      ret: -ERRNO.EINVAL,
+      image: newBytes(0),
+      counter,
+      decision: decide("flags", "flags != 0"),
+    };
   }
   if (env.file === "bad-fd") {
-    return { ret: -ERRNO.EBADF, image: none, counter, decision: decide("fd", "fget failed") };
+    return {
+      ret: -ERRNO.EBADF,
+      image: newBytes(0),
+      counter,
+      decision: decide("fd", "fget failed"),
+    };
   }
   const crid = counter + 1;
   if (env.file === "read-only") {
     return {
       ret: -ERRNO.EBADF,
-      image: none,
+      image: newBytes(0),
       counter: crid,
       decision: decide("write", "vfs_write on a file not open for writing"),
     };
@@ -105,7 +114,7 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   // then HEAD is built in it and TASK over it, as the seed does.
   const used = Math.max(l.HEAD.size, l.TASK.size, l.TAIL.size);
   hbuf.fill(0, 0, used);
-  const image = new Uint8Array(imageSize(env.abi));
+  const image = newBytes(imageSize(env.abi));
   const hdrs = headersOf(l);
   let at = 0;
   const put = (rec: "HEAD" | "TASK" | "STRING" | "TAIL", payload: Uint8Array, size: number) => {

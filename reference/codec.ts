@@ -27,7 +27,10 @@ export function encodeInto(
     const v = values[f.name];
     if (v === undefined) continue;
     if (f.type === "bytes") {
-      buf.set((v as Uint8Array).subarray(0, f.size), base + f.offset);
+      // At most the field's size: a copy by hand, not through a view (a view is an allocation).
+      const b = v as Uint8Array;
+      const at = base + f.offset;
+      for (let i = 0, n = Math.min(b.length, f.size); i < n; i++) buf[at + i] = b[i]!;
     } else {
       writeField(buf, f, endian, v as bigint, base);
     }

@@ -47,6 +47,7 @@
  *
  * @module
  */
+import { copyBytes } from "./bytes.ts";
 import { ERRNO, InputError } from "./errors.ts";
 import {
   CR_CTX_CKPT,
@@ -197,7 +198,7 @@ class Run {
     throw new Done({
       ret,
       consumed,
-      comm: this.comm.val.slice(),
+      comm: copyBytes(this.comm.val),
       commDefined,
       commSource,
       counter: this.counter,
@@ -404,7 +405,7 @@ class Run {
   unchanged(): Omit<RestartOutcome, "ret" | "counter" | "decision"> {
     return {
       consumed: defined(0),
-      comm: this.env.comm.slice(),
+      comm: copyBytes(this.env.comm),
       commDefined: Array(TASK_COMM_LEN).fill(true),
       commSource: Array(TASK_COMM_LEN).fill(undefined),
     };

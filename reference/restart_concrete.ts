@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { copyBytes, newBytes } from "./bytes.ts";
 import { ERRNO } from "./errors.ts";
 import {
   type AbiLayout,
@@ -189,7 +190,7 @@ class Concrete {
     return {
       ret: defined(ret),
       consumed: defined(this.pos),
-      comm: this.ownComm ? this.comm : this.comm.slice(),
+      comm: this.ownComm ? this.comm : copyBytes(this.comm),
       commDefined: ALL_DEFINED,
       commSource: NO_SOURCE,
       counter: this.counter,
@@ -460,7 +461,7 @@ class Concrete {
     }
     const n = Math.min(tcl, TASK_COMM_LEN);
     if (n > this.kGot) throw GIVE_UP; // comm would take never-written kmalloc bytes
-    const comm = new Uint8Array(TASK_COMM_LEN);
+    const comm = newBytes(TASK_COMM_LEN);
     for (let i = 0; i < n; i++) comm[i] = this.image[this.kStart + i]!;
     if (this.hardened) comm[TASK_COMM_LEN - 1] = 0;
     this.comm = comm;

@@ -93,7 +93,7 @@ export class ByteWriter {
     let n: number;
     if (typeof v === "bigint") {
       n = Number(v);
-      // Beyond 2^53 (where the conversion may have rounded): the bigint's own digits.
+      // Beyond 2^53 (where the conversion may have rounded): written exactly from its halves.
       if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return this.bigDecimal(v);
     } else n = v;
     this.room(17);

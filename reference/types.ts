@@ -168,7 +168,12 @@ export interface Decision {
 export interface CheckpointResult {
   /** The raw syscall return value (the crid on success, else a negative errno). */
   readonly ret: number;
-  /** The bytes written to the file, in order. */
+  /**
+   * The bytes written to the file, in order. Like Node's pooled `Buffer`s, a
+   * small image may view a buffer shared with other arrays: read `.buffer`
+   * with `byteOffset` and `byteLength`, and `slice()` the image before
+   * transferring its buffer.
+   */
   readonly image: Uint8Array;
   /** The global context counter after the call. */
   readonly counter: number;
@@ -182,7 +187,10 @@ export interface RestartOutcome {
   readonly ret: Maybe<number>;
   /** Bytes consumed: the file position afterwards, starting from 0. */
   readonly consumed: Maybe<number>;
-  /** The 16 comm bytes afterwards (0 where undefined). */
+  /**
+   * The 16 comm bytes afterwards (0 where undefined). They may view a buffer
+   * shared with other arrays, as a checkpoint image may.
+   */
   readonly comm: Uint8Array;
   /** Per comm byte: true when defined. */
   readonly commDefined: readonly boolean[];

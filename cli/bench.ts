@@ -197,24 +197,25 @@ if (import.meta.main) {
   }
   // The end-to-end pair: the gate on `--cases 6400` against impls/c, and impls/c alone on
   // the same requests.
-  const gateArgs = [
+  const [CASES, SMALL_CASES] = [6400, 800];
+  const gateArgs = (cases: number) => [
     "--no-bundled",
     "--impl",
     `c=${c}`,
     "--cases",
-    "6400",
+    String(cases),
     "--fuzz",
     "0",
     "--no-shrink",
   ];
-  const sameRuns = selectRuns(buildCases({ cases: 6400, fuzz: 0 })).map((r) =>
+  const sameRuns = selectRuns(buildCases({ cases: CASES, fuzz: 0 })).map((r) =>
     plainRequest(requestOf(r))
   );
-  // Five rounds, each the gate (on 6400 and on 800 generated cases) then the C implementation
-  // alone, so that all three see the same machine; the rows are the medians, and each round's
-  // ratio is printed. The two gate sizes split the gate's time into a fixed part (start-up,
-  // the JIT warming up) and a cost per run: the ratio the gate tends to as the suite grows.
-  const smallArgs = gateArgs.map((a) => a === "6400" ? "800" : a);
+  // Five rounds, each the gate (on CASES and on SMALL_CASES generated cases) then the C
+  // implementation alone, so that all three see the same machine; the rows are the medians, and
+  // each round's ratio is printed. The two gate sizes split the gate's time into a fixed part
+  // (start-up, the JIT warming up) and a cost per run: the ratio the gate tends to as the suite
+  // grows.
   const rounds: {
     gate: Awaited<ReturnType<typeof endToEnd>>;
     small: Awaited<ReturnType<typeof endToEnd>>;
@@ -222,8 +223,8 @@ if (import.meta.main) {
   }[] = [];
   for (let i = 0; i < 5; i++) {
     rounds.push({
-      gate: await endToEnd(gateArgs),
-      small: await endToEnd(smallArgs),
+      gate: await endToEnd(gateArgs(CASES)),
+      small: await endToEnd(gateArgs(SMALL_CASES)),
       alone: await alone(c, sameRuns, 3),
     });
   }
@@ -238,12 +239,12 @@ if (import.meta.main) {
   const fixed = median(rounds.map((r, i) => r.gate.seconds - r.gate.runs * perRun[i]!));
   rows.push([
     `gate end to end: conform ${
-      gateArgs.slice(3).join(" ")
+      gateArgs(CASES).slice(3).join(" ")
     } vs impls/c (${gate.runs} runs, peak RSS ${gate.rssMiB.toFixed(0)} MiB)`,
     gateRate,
   ]);
   rows.push([
-    `the gate per run beyond its fixed part (--cases 6400 against 800: ${
+    `the gate per run beyond its fixed part (--cases ${CASES} against ${SMALL_CASES}: ${
       gate.runs - rounds[0]!.small.runs
     } runs more)`,
     marginal,

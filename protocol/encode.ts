@@ -7,6 +7,7 @@
  * @module
  */
 import { TASK_STATE_FIELDS } from "../reference/layout.ts";
+import { U64_MAX } from "../reference/validate.ts";
 import type { Request } from "./codec.ts";
 
 /** ASCII of each byte's two lower-case hex digits, as one 16-bit pair per byte. */
@@ -34,7 +35,6 @@ const HEX_DIGITS = (() => {
 
 /** Scratch for splitting a u64 into its two 32-bit halves without making bigints. */
 const U64 = new DataView(new ArrayBuffer(8));
-const U64_MAX = (1n << 64n) - 1n;
 
 /**
  * Each pair of bytes' four hex digits as one little-endian 32-bit value,

@@ -21,7 +21,8 @@ import type { CheckpointEnv, KernelVersion, Profile, RestartEnv, TaskState } fro
 /** Nanoseconds in a second: a normalised `tv_nsec` is below it. */
 export const NSEC_PER_SEC = 1_000_000_000n;
 
-const U64_MAX = (1n << 64n) - 1n;
+/** The largest u64: 2^64 - 1. */
+export const U64_MAX = (1n << 64n) - 1n;
 
 function describe(v: unknown): string {
   if (typeof v === "bigint") return `${v} (0x${v.toString(16)})`;

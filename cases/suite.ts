@@ -217,10 +217,7 @@ class LazyRun implements CaseRun {
     if (this.#class) return this.#class;
     const e = this.expected;
     if (e.kind === "checkpoint") return this.#class = e.r.ret > 0 ? "must-accept" : "must-reject";
-    const ret = e.o.ret;
-    return this.#class = classOf(
-      ret.defined ? { defined: true, value: ret.value } : { defined: false },
-    );
+    return this.#class = classOf(e.o.ret);
   }
 
   /** Keeps the class and lets go of the reference's result (computed again if read). */

@@ -9,6 +9,7 @@
  * @module
  */
 import { HEX_DIGIT_VALUES, newBytes } from "../reference/bytes.ts";
+import { TASK_COMM_LEN } from "../reference/layout.ts";
 
 /** A checkpoint answer. */
 export interface CheckpointAnswer {
@@ -142,6 +143,6 @@ export function scanAnswer(
   if (gotId !== id || !(ret >= -0x80000000 && ret <= 0x7fffffff)) return undefined;
   if (!(counter >= 0 && counter <= 0xffffffff)) return undefined;
   if (!restart) return image ? { kind: "checkpoint", ret, counter, image } : undefined;
-  if (!(consumed >= 0) || comm?.length !== 16) return undefined;
+  if (!(consumed >= 0) || comm?.length !== TASK_COMM_LEN) return undefined;
   return { kind: "restart", ret, counter, consumed, comm };
 }

@@ -51,8 +51,6 @@ export class ByteWriter {
   private buf: Uint8Array;
   /** Bytes written so far. */
   length = 0;
-  /** How many times it was cleared: bytes written before a clear are gone. */
-  cleared = 0;
 
   /** The same bytes, for writing two hex digits at once. */
   private dv: DataView;
@@ -209,45 +207,46 @@ export class ByteWriter {
   /** Forgets what was written (the buffer is kept). */
   clear(): this {
     this.length = 0;
-    this.cleared++;
     return this;
   }
 }
 
-const ascii = asciiOf;
 const K = {
-  abi: ascii("abi "),
-  major: ascii("\nmajor "),
-  minor: ascii("\nminor "),
-  patch: ascii("\npatch "),
-  counter: ascii("\ncounter "),
-  flags: ascii("\nflags "),
-  file: ascii("\nfile "),
-  release: ascii("\nrelease "),
-  version: ascii("\nversion "),
-  machine: ascii("\nmachine "),
-  time: ascii("\ntime "),
-  pid: ascii("\npid "),
-  comm: ascii("comm "),
-  profile: ascii("\nprofile "),
-  crid: ascii("\ncrid "),
-  image: ascii("\nimage "),
-  opCheckpoint: ascii("op checkpoint\nid "),
-  opRestart: ascii("op restart\nid "),
+  abi: asciiOf("abi "),
+  major: asciiOf("\nmajor "),
+  minor: asciiOf("\nminor "),
+  patch: asciiOf("\npatch "),
+  counter: asciiOf("\ncounter "),
+  flags: asciiOf("\nflags "),
+  file: asciiOf("\nfile "),
+  release: asciiOf("\nrelease "),
+  version: asciiOf("\nversion "),
+  machine: asciiOf("\nmachine "),
+  time: asciiOf("\ntime "),
+  pid: asciiOf("\npid "),
+  comm: asciiOf("comm "),
+  profile: asciiOf("\nprofile "),
+  crid: asciiOf("\ncrid "),
+  image: asciiOf("\nimage "),
+  opCheckpoint: asciiOf("op checkpoint\nid "),
+  opRestart: asciiOf("op restart\nid "),
 };
 /** `name ` of each task state field, in order. */
-const STATE_KEYS = TASK_STATE_FIELDS.map((n) => ascii(`${n} `));
+const STATE_KEYS = TASK_STATE_FIELDS.map((n) => asciiOf(`${n} `));
 
-/** The last image written and its hex (a copy). */
-let lastImage: Uint8Array | undefined;
-/** Where that hex is: in which writer (cleared how many times), at which offset, how long. */
-let lastWriter: ByteWriter | undefined;
-let lastCleared = 0;
-let lastAt = 0;
-let lastLen = 0;
+/** Within one batch: the last restart image written, and where its hex is in the writer. */
+interface LastImage {
+  image?: Uint8Array;
+  at: number;
+  length: number;
+}
 
-/** Writes a request's body (everything but `op` and `id`) as `key value` lines. */
-export function writeBody(w: ByteWriter, req: Request): void {
+/**
+ * Writes a request's body (everything but `op` and `id`) as `key value`
+ * lines; `last`, within a batch, lets an image written just before be copied
+ * as hex rather than encoded again.
+ */
+function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
   const e = req.env;
   w.ascii(K.abi).text(e.abi);
   w.ascii(K.major).decimal(e.kernel.major);
@@ -270,15 +269,15 @@ export function writeBody(w: ByteWriter, req: Request): void {
     w.ascii(K.profile).text(req.profile).ascii(K.crid).decimal(req.env.crid ?? 0).nl();
     w.ascii(K.comm).hex(req.env.comm).ascii(K.image);
     // A restart case runs once per profile, one after the other: its image's hex is copied.
-    if (req.image === lastImage && w === lastWriter && w.cleared === lastCleared) {
-      w.again(lastAt, lastLen);
-    } else {
-      lastAt = w.length;
+    if (last && req.image === last.image) w.again(last.at, last.length);
+    else {
+      const at = w.length;
       w.hex(req.image);
-      lastImage = req.image;
-      lastWriter = w;
-      lastCleared = w.cleared;
-      lastLen = w.length - lastAt;
+      if (last) {
+        last.image = req.image;
+        last.at = at;
+        last.length = w.length - at;
+      }
     }
     w.nl();
   }
@@ -287,9 +286,9 @@ export function writeBody(w: ByteWriter, req: Request): void {
 const scratch = new ByteWriter();
 
 /** Writes a request's `op` and `id` lines, then its body. */
-function writeRequest(w: ByteWriter, req: Request, id: number): void {
+function writeRequest(w: ByteWriter, req: Request, id: number, last?: LastImage): void {
   w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
-  writeBody(w, req);
+  writeBody(w, req, last);
 }
 
 /** One request's payload: `op`, `id`, then the body. */
@@ -330,10 +329,11 @@ export function encodeFrames(
     slabUsed = 0;
   }
   const w = new ByteWriter(slab.subarray(slabUsed, slabUsed + size));
+  const last: LastImage = { at: 0, length: 0 };
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     const at = w.reserve32();
-    writeRequest(w, req, idBase + i);
+    writeRequest(w, req, idBase + i, last);
     w.put32(at, w.length - at - 4);
   }
   slabUsed += w.length;

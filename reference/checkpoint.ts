@@ -9,6 +9,7 @@ import { ERRNO } from "./errors.ts";
 import {
   CR_CTX_CKPT,
   CR_VERSION,
+  field,
   imageSize,
   layoutOf,
   MAGIC_HEAD,
@@ -154,11 +155,11 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   const little = endian === "little";
   for (const { f } of taskStateFields(env.abi)) {
     const v = state[f.name as keyof TaskState] as bigint;
-    // Every state field but the s32 task_comm_len is a u64, validated in 0..2^64-1.
+    // A u64 field (validated in 0..2^64-1) in one store; the u32 ones through writeField.
     if (f.size === 8) hview.setBigUint64(f.offset, v, little);
     else writeField(hbuf, f, endian, v);
   }
-  writeField(hbuf, l.TASK.byName["task_comm_len"]!, endian, BigInt(TASK_COMM_LEN));
+  writeField(hbuf, field(l.TASK, "task_comm_len"), endian, BigInt(TASK_COMM_LEN));
   put("TASK", hbuf, l.TASK.size);
   put("STRING", state.comm, TASK_COMM_LEN);
   encodeInto(l.TAIL, endian, { magic: MAGIC_TAIL }, hbuf);

@@ -322,7 +322,7 @@ class Run {
 
   /** The parent discipline of HEAD, TASK and TAIL: negative → returned as is; non-zero → -EINVAL. */
   parentZero(rec: RecordName, p: Sym, start: number): void {
-    const f = field(this.l.HDR, "parent");
+    const f = this.hParent;
     const at = start + f.offset;
     const id = HDR_IDS[rec].parent!;
     if (this.decide(p.negative(), p, rec, id, at, f)) {
@@ -492,7 +492,7 @@ class Run {
     const buf = pooled("kmalloc", tcl, "kmalloc");
     const sStart = this.pos;
     const sp = this.readObj("STRING", buf, tcl, RECORD_TYPES.STRING);
-    const f = field(this.l.HDR, "parent");
+    const f = this.hParent;
     const at = sStart + f.offset;
     if (this.hardened) {
       if (sp.ne(0)) {

@@ -12,8 +12,10 @@ import {
   type AbiLayout,
   type AbiName,
   type Field,
+  field,
   layoutOf,
   TASK_COMM_LEN,
+  TASK_STATE_FIELDS,
   UTS_LEN,
 } from "./layout.ts";
 import type { CheckpointEnv, KernelVersion, Profile, RestartEnv, TaskState } from "./types.ts";
@@ -94,8 +96,10 @@ export function taskStateFields(abi: AbiName): readonly { f: Field; dom: FieldDo
   const l = layoutOf(abi);
   let out = stateFields.get(l);
   if (!out) {
-    out = l.TASK.fields.filter((f) => f.type !== "pad" && f.name !== "task_comm_len")
-      .map((f) => ({ f, dom: fieldDomain(f, abi) }));
+    out = TASK_STATE_FIELDS.map((name) => {
+      const f = field(l.TASK, name);
+      return { f, dom: fieldDomain(f, abi) };
+    });
     stateFields.set(l, out);
   }
   return out;

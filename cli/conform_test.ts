@@ -67,7 +67,7 @@ Deno.test("conform exits 1 on a difference and explains it in one glance with a 
 Deno.test("conform: known failures pass the gate; a stale entry fails it; --update-expect rewrites the list", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/expect.txt`;
-  await Deno.writeTextFile(file, "[bad]\ncheckpoint/x86_64/* # the wrong ABI\n");
+  await Deno.writeTextFile(file, "[bad]\ncheckpoint/x86_64/plain # the wrong ABI\n");
   const args = [
     "--no-bundled",
     "--impl",
@@ -79,21 +79,27 @@ Deno.test("conform: known failures pass the gate; a stale entry fails it; --upda
     "--filter",
     "restart/x86_64/valid",
   ];
-  strictEqual((await conform(...args, "--expect", file)).code, 0);
+  // A rejected checkpoint writes nothing on either ABI: it passes, so the cell has a pass.
+  const withPass = [...args, "--filter", "checkpoint/x86_64/syscall/flags"];
+  strictEqual((await conform(...withPass, "--expect", file)).code, 0);
   await Deno.writeTextFile(
     file,
-    "[bad]\ncheckpoint/x86_64/* # the wrong ABI\nrestart/x86_64/valid # fixed long ago\n",
+    "[bad]\ncheckpoint/x86_64/plain # the wrong ABI\nrestart/x86_64/valid # fixed long ago\n",
   );
-  const stale = await conform(...args, "--expect", file);
+  const stale = await conform(...withPass, "--expect", file);
   strictEqual(stale.code, 1);
   match(stale.out, /XPASS restart\/x86_64\/valid@seed/);
   match(stale.out, /stale expectation \(line 3: restart\/x86_64\/valid\)/);
-  strictEqual((await conform(...args, "--expect", file, "--update-expect")).code, 1);
+  strictEqual((await conform(...withPass, "--expect", file, "--update-expect")).code, 1);
   strictEqual(
     await Deno.readTextFile(file),
-    "# crconform known failures: `deno task conform --expect FILE --update-expect` rewrites this file.\n[bad]\ncheckpoint/x86_64/*  # the wrong ABI\n",
+    "# crconform known failures: `deno task conform --expect FILE --update-expect` rewrites this file.\n[bad]\ncheckpoint/x86_64/plain  # the wrong ABI\n",
   );
-  strictEqual((await conform(...args, "--expect", file)).code, 0);
+  strictEqual((await conform(...withPass, "--expect", file)).code, 0);
+  // Known failures alone in a declared cell show nothing working in it: that does not conform.
+  const onlyKnown = await conform(...args, "--expect", file);
+  strictEqual(onlyKnown.code, 1, onlyKnown.out);
+  match(onlyKnown.out, /checkpoint\/x86_64: none of its 1 runs passed/);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -125,6 +131,25 @@ Deno.test("conform fails closed: unsupported answers, no declared ABI, an uncove
   );
   strictEqual(narrowed.code, 1, narrowed.out);
   match(narrowed.out, /not covered: checkpoint\/i386: declared, but no case of it was run/);
+  // Every answer "unsupported" and every case listed as a known failure, in memory and streamed:
+  // nothing was seen working.
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/all.txt`, "[lazy]\n* # everything\n");
+  for (const mode of [[], ["--stream"]]) {
+    const excused = await conform(
+      "--no-bundled",
+      "--impl",
+      impl("lazy", "unsupported"),
+      "--abi",
+      "x86_64",
+      "--expect",
+      `${dir}/all.txt`,
+      ...mode,
+    );
+    strictEqual(excused.code, 1, excused.out);
+    match(excused.out, /restart\/x86_64\/seed: none of its \d+ runs passed/);
+  }
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("conform: a selection with no case is a usage error naming the option that emptied it", async () => {

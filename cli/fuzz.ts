@@ -164,12 +164,26 @@ async function testeeFactory(spec: string, timeoutMs: number): Promise<Target> {
   };
 }
 
-/** Runs runs on a started testee; returns one result per run. */
-async function runAll(t: Testee, runs: readonly CaseRun[]): Promise<CaseResult[]> {
+/**
+ * Runs runs on a started testee; returns one result per run.
+ *
+ * @throws {Error} when the testee's run ended without an outcome for some of
+ * them: the fuzzer cannot say they passed.
+ */
+export async function runAll(t: Testee, runs: readonly CaseRun[]): Promise<CaseResult[]> {
   const out: CaseResult[] = new Array(runs.length);
+  let outcomes = 0;
   await t.run(runs.map(requestOf), (i, o) => {
+    if (out[i] === undefined) outcomes++;
     out[i] = compare(runs[i]!, expectedOf(runs[i]!), o);
   });
+  if (outcomes < runs.length) {
+    throw new Error(
+      `${t.name}: its run ended without an outcome for ${
+        runs.length - outcomes
+      } of ${runs.length} requests`,
+    );
+  }
   return out;
 }
 

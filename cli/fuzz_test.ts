@@ -1,5 +1,5 @@
 // `deno task fuzz` end to end: a bug is found, shrunk, written to a corpus that replays.
-import { match, ok, strictEqual } from "node:assert/strict";
+import { match, ok, rejects, strictEqual } from "node:assert/strict";
 import { buildC } from "../harness/build.ts";
 
 const FUZZ = new URL("./fuzz.ts", import.meta.url).pathname;
@@ -70,4 +70,30 @@ Deno.test("fuzz and replay fail closed: nothing declared or nothing to replay is
   strictEqual(replay.code, 2, replay.out + replay.err);
   match(replay.err, /no case selected/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fuzz fails closed on a testee whose run ends without an outcome for some requests", async () => {
+  const { runAll } = await import("./fuzz.ts");
+  const { caseRuns } = await import("../cases/suite.ts");
+  const { fuzzCases } = await import("../cases/fuzz.ts");
+  const { referenceAnswer, ReferenceTestee } = await import("../harness/reference_testee.ts");
+  const runs = caseRuns(fuzzCases(1, 40, "x86_64"));
+  const ref = new ReferenceTestee();
+  const answers = (every: number) => ({
+    name: "forgetful",
+    start: () => ref.start(),
+    run(
+      requests: Parameters<typeof ref.run>[0],
+      onOutcome: Parameters<typeof ref.run>[1],
+    ): Promise<void> {
+      requests.forEach((r, i) => i % every === 0 && onOutcome(i, referenceAnswer(r)));
+      return Promise.resolve();
+    },
+    close: () => ref.close(),
+  });
+  // Every request answered: one result each, all passes.
+  const all = await runAll(answers(1), runs);
+  strictEqual(all.filter((r) => r.status === "pass").length, runs.length);
+  // Every other one: an error naming how many, not results with holes that read as no failure.
+  await rejects(() => runAll(answers(2), runs), /without an outcome for \d+ of \d+ requests/);
 });

@@ -83,15 +83,21 @@ export function requiredCells(pattern: string): Cell[] {
 export interface Coverage {
   /** Declared cells in scope, each with the number of runs compared in it. */
   readonly exercised: ReadonlyMap<Cell, number>;
-  /** Problems: declared cells with no run, required cells not declared or not run. */
+  /** Problems: declared cells with no run (or no pass), required cells not declared or not run. */
   readonly gaps: readonly string[];
 }
 
-/** Counts runs per declared cell in scope and lists every gap. */
+/**
+ * Counts runs per declared cell in scope and lists every gap. With `passed`
+ * (the passes per cell), a cell that ran but where no run passed is a gap
+ * too: known failures alone, or answers that were not compared, show
+ * nothing working in it.
+ */
 export function coverage(
   hello: Hello,
   compared: ReadonlyMap<Cell, number>,
   scope: Scope,
+  passed?: ReadonlyMap<Cell, number>,
 ): Coverage {
   const declared = declaredCells(hello);
   const exercised = new Map<Cell, number>();
@@ -100,6 +106,7 @@ export function coverage(
     const n = compared.get(c) ?? 0;
     exercised.set(c, n);
     if (n === 0) gaps.push(`${c}: declared, but no case of it was run`);
+    else if (passed && !passed.get(c)) gaps.push(`${c}: none of its ${n} runs passed`);
   }
   if (!declared.length) gaps.push("its hello declares no operation × ABI × profile");
   else if (!exercised.size) gaps.push("none of its declared cells is in the selected scope");

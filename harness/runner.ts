@@ -16,21 +16,16 @@ import type { Hello } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 import { summarize, type Summary, Tally } from "./summary.ts";
-import { driftOf, isSource, type RunSource, segmentsOf } from "./runs.ts";
+import { driftOf, isSource, runCount, type RunSource, segmentsOf } from "./runs.ts";
 
 export {
   explainEmpty,
-  fnv1a,
-  inShard,
   ridsOfRuns,
   runCount,
   runsOfCells,
   type RunSource,
-  SEGMENT_RUNS,
   type Selection,
   selectRuns,
-  selectRunsIter,
-  type SuiteSource,
   suiteSource,
 } from "./runs.ts";
 
@@ -166,7 +161,7 @@ export async function runImpl(
 ): Promise<ImplReport> {
   const t0 = performance.now();
   const streamed = isSource(runs);
-  const total = streamed ? runs.count : runs.length;
+  const total = runCount(runs);
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -206,9 +201,15 @@ export async function runImpl(
   const results: CaseResult[] = [];
   const expected = new ExpectationTally(testee.name, expectations);
   const tally = streamed ? new Tally() : undefined;
+  // Passes per cell (after the expectation list): a declared cell needs one to conform.
+  const passed = new Map<Cell, number>();
   const settle = (r: CaseResult) => {
     if ((r.status as string) === "not-run") expected.notDone(r.rid);
     else expected.add(r);
+    if (r.status === "pass") {
+      const cell = cellOf(r.run);
+      passed.set(cell, (passed.get(cell) ?? 0) + 1);
+    }
     if (!tally) {
       results.push(r);
       return;
@@ -238,7 +239,7 @@ export async function runImpl(
   const readCells = new Map<Cell, number>();
   const read = (cell: Cell) => readCells.set(cell, (readCells.get(cell) ?? 0) + 1);
   const coverageOf = (hello: Hello, compared: Map<Cell, number>) => {
-    const c = coverage(hello, compared, scope);
+    const c = coverage(hello, compared, scope, passed);
     const extra = streamed ? driftOf(runs, readCells) : [];
     return extra.length ? { ...c, gaps: [...c.gaps, ...extra] } : c;
   };

@@ -81,7 +81,8 @@ export const LIVE_MAX_BUNDLE = 256 << 20;
  *
  * @throws {LiveStreamError} when the result stream is malformed, reports
  * another ABI, ends without every result, or QEMU exits without a stream;
- * {@link SetupError} when QEMU or gen_init_cpio fails.
+ * {@link SetupError} when QEMU or gen_init_cpio fails; `SerialStreamError`
+ * for a record the capture interpretation rejects (a failed checkpoint).
  */
 export async function runLiveKernel(
   abi: KernelAbi,

@@ -12,7 +12,7 @@
  * @module
  */
 import { readField } from "../reference/bytes.ts";
-import { type AbiName, layoutOf } from "../reference/layout.ts";
+import { type AbiName, layoutOf, RECORD_TYPES, TASK_COMM_LEN } from "../reference/layout.ts";
 import type { KernelVersion } from "../reference/types.ts";
 import { familyCases } from "../cases/families.ts";
 import { fuzzRestartCase } from "../cases/fuzz.ts";
@@ -28,7 +28,7 @@ function headVersion(abi: AbiName, image: Uint8Array): KernelVersion | undefined
   const l = layoutOf(abi);
   const type = l.HDR.byName["type"]!, len = l.HDR.byName["len"]!;
   if (image.length < l.HDR.size) return undefined;
-  if (readField(image, type, l.abi.endian) !== 1n) return undefined;
+  if (readField(image, type, l.abi.endian) !== BigInt(RECORD_TYPES.HEAD)) return undefined;
   const v: Partial<Record<(typeof VERSION_FIELDS)[number], number>> = {};
   for (const name of VERSION_FIELDS) {
     const f = l.HEAD.byName[name]!;
@@ -44,8 +44,8 @@ const same = (a: KernelVersion, b: KernelVersion) =>
 
 /** The comm `prctl(PR_SET_NAME)` makes of these 16 bytes: up to the first NUL, at most 15 bytes. */
 export function prctlComm(comm: Uint8Array): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 15 && comm[i]; i++) out[i] = comm[i]!;
+  const out = new Uint8Array(TASK_COMM_LEN);
+  for (let i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++) out[i] = comm[i]!;
   return out;
 }
 

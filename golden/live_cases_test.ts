@@ -135,8 +135,6 @@ Deno.test("a live kernel whose boot cannot be made: every case a crash, and it d
   // gen_init_cpio is `false`: the initramfs cannot be written, as when a build is broken.
   // The failed run's folder is kept for a look: in a cache of its own.
   const tmp = await Deno.makeTempDir();
-  const cache = Deno.env.get("CRCONFORM_CACHE");
-  Deno.env.set("CRCONFORM_CACHE", tmp);
   try {
     const build: KernelBuild = {
       abi: "x86_64",
@@ -155,7 +153,7 @@ Deno.test("a live kernel whose boot cannot be made: every case a crash, and it d
       goldenCases("x86_64", kernel).filter((c) => c.op === "restart").slice(0, 20),
     );
     const rep = await runImpl(
-      new LiveKernelTestee("x86_64", { build, log: () => {} }),
+      new LiveKernelTestee("x86_64", { build, log: () => {}, cacheDir: tmp }),
       runs,
     );
     assert(rep.results.length === 20);
@@ -163,8 +161,6 @@ Deno.test("a live kernel whose boot cannot be made: every case a crash, and it d
     assert(rep.results.every((r) => /gen_init_cpio failed/.test(r.detail ?? "")));
     assert(!conforms(rep));
   } finally {
-    if (cache === undefined) Deno.env.delete("CRCONFORM_CACHE");
-    else Deno.env.set("CRCONFORM_CACHE", cache);
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -10,6 +10,7 @@
  */
 import { CrconformError } from "../reference/errors.ts";
 import { concat, toHex } from "../reference/bytes.ts";
+import { TASK_COMM_LEN } from "../reference/layout.ts";
 import { crc32, interpretRecords, type KernelRestartResult, parseRecords } from "./serial.ts";
 
 /** The live init's stream is malformed: the message says where (byte offset) and why. */
@@ -183,14 +184,14 @@ export function decodeCompactResult(body: Uint8Array): CompactResult {
   const kind = body[at.i++]!;
   let comm: Uint8Array | undefined;
   if (kind === 1) {
-    if (at.i + 16 > body.length) {
+    if (at.i + TASK_COMM_LEN > body.length) {
       throw new LiveStreamError(
-        `S record: expected 16 comm bytes, found ${body.length - at.i}`,
+        `S record: expected ${TASK_COMM_LEN} comm bytes, found ${body.length - at.i}`,
         at.i,
       );
     }
-    comm = body.slice(at.i, at.i + 16);
-    at.i += 16;
+    comm = body.slice(at.i, at.i + TASK_COMM_LEN);
+    at.i += TASK_COMM_LEN;
   } else if (kind !== 0) {
     throw new LiveStreamError(`S record: comm kind ${kind}, expected 0 or 1`, at.i - 1);
   }

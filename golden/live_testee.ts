@@ -27,6 +27,8 @@ export interface LiveKernelOptions {
   maxPerBoot?: number;
   /** A `fastio` build to boot, instead of building or finding one with `ensureKernel`. */
   build?: KernelBuild;
+  /** The kernel cache (builds, and the folders of boots). @default kernelCacheDir() */
+  cacheDir?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class LiveKernelTestee implements Testee {
   private build: KernelBuild | undefined;
   private readonly log: (msg: string) => void;
   private readonly maxPerBoot: number;
+  private readonly cacheDir: string | undefined;
 
   /** A live kernel of `abi`. */
   constructor(readonly abi: KernelAbi, opts: LiveKernelOptions = {}) {
@@ -49,6 +52,7 @@ export class LiveKernelTestee implements Testee {
     this.log = opts.log ?? ((m) => console.error(m));
     this.maxPerBoot = opts.maxPerBoot ?? 400_000;
     this.build = opts.build;
+    this.cacheDir = opts.cacheDir;
   }
 
   /** One boot's worth of requests: a streamed suite comes in runs of at least this many. */
@@ -59,7 +63,11 @@ export class LiveKernelTestee implements Testee {
   /** Builds (or finds) the kernel and the live init. */
   async start(): Promise<Hello> {
     try {
-      this.build ??= await ensureKernel(this.abi, { variant: "fastio", log: this.log });
+      this.build ??= await ensureKernel(this.abi, {
+        variant: "fastio",
+        log: this.log,
+        cacheDir: this.cacheDir,
+      });
       this.kernel = versionFromRelease(this.build.kernelRelease);
     } catch (e) {
       throw new SetupError(`${this.name}: ${(e as Error).message}`);
@@ -72,7 +80,9 @@ export class LiveKernelTestee implements Testee {
    * (fewer when their bundle would pass half of {@link LIVE_MAX_BUNDLE});
    * the rest are unsupported. A boot whose result stream is malformed or
    * cut short gives its cases a `protocol` outcome; one that cannot be made,
-   * `crash`.
+   * `crash`. A record the capture interpretation rejects (the init's `R`
+   * record of a failed checkpoint) stops the run with that error, as it
+   * stops a capture.
    */
   async run(
     requests: readonly Request[],
@@ -102,6 +112,7 @@ export class LiveKernelTestee implements Testee {
       try {
         run = await runLiveKernel(this.abi, bundleCases(cases), {
           build: this.build,
+          ensure: { cacheDir: this.cacheDir },
           bootArgs: LIVE_BOOT_ARGS,
           onProgress: big
             ? (done, total, ms) =>

@@ -163,13 +163,6 @@ export function facetsOf(run: CaseRun): Facets {
   };
 }
 
-/** How many results of each status. */
-export function statusCounts(results: readonly CaseResult[]): Record<string, number> {
-  const out: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  for (const r of results) out[r.status] = (out[r.status] ?? 0) + 1;
-  return out;
-}
-
 /** The one-line message of a result that is not a pass: its first difference or its detail. */
 export function headline(r: CaseResult): string {
   const d = r.differences[0];

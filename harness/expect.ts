@@ -158,16 +158,21 @@ export class ExpectationTally {
   /** The next result that was done (not `not-run`): its entry, if any, applied in place. */
   add(r: CaseResult): void {
     if (!this.#mine.length) return;
-    const e = expectationFor(r.rid, this.#mine);
+    // One pass: the first entry that matches is the result's; a later one that matches, not
+    // yet seen, is noted as shadowed by it.
+    let e: Expectation | undefined;
+    for (const x of this.#mine) {
+      if (e === undefined) {
+        if (matches(x.pattern, r.rid)) e = x;
+      } else if (!this.#seen.has(x) && !this.#firstMatch.has(x) && matches(x.pattern, r.rid)) {
+        this.#firstMatch.set(x, r.rid);
+      }
+    }
     if (e) {
       const statuses = this.#seen.get(e) ?? new Set<string>();
       statuses.add(r.status);
       this.#seen.set(e, statuses);
       if (applyExpectation(r, e)) this.#used.add(e);
-    }
-    for (const x of this.#mine) {
-      if (x === e || this.#seen.has(x) || this.#firstMatch.has(x)) continue;
-      if (matches(x.pattern, r.rid)) this.#firstMatch.set(x, r.rid);
     }
   }
 

@@ -90,7 +90,10 @@ Deno.test("a streamed suite gives the report of the same runs as a list: verdict
   const counts = summaryOf(whole).counts;
   for (const s of ["pass", "fail", "xfail", "xpass", "unsupported", "error", "skipped"]) {
     ok(counts[s]! > 0, `${s}: ${counts[s]}`);
+    // Counted by hand from the list too, not only by the tally both modes share.
+    strictEqual(streamed.summary!.counts[s], whole.results.filter((r) => r.status === s).length, s);
   }
+  strictEqual(streamed.summary!.runs, whole.results.length);
   deepStrictEqual(streamed.summary, summaryOf(whole));
   // Kept: every result that is not a pass, in run order, with the same statuses and details.
   const notable = whole.results.filter((r) => r.status !== "pass");

@@ -13,6 +13,7 @@ import { fieldSpans } from "../reference/walk.ts";
 import type { CaseRun } from "../cases/types.ts";
 import type { Outcome } from "../protocol/testee.ts";
 import type { Request } from "../protocol/codec.ts";
+import { encodingSeed } from "../protocol/vary.ts";
 
 /** One difference between the reference and a testee. */
 export interface Difference {
@@ -109,6 +110,10 @@ class RunRequest {
   }
   get profile() {
     return this.run.profile;
+  }
+  /** The seed of its encoding within PROTOCOL.md's freedoms: from the result id. */
+  get encoding(): number {
+    return encodingSeed(this.run.rid);
   }
 }
 

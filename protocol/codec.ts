@@ -31,6 +31,11 @@ export interface CheckpointRequest {
   readonly state: TaskState;
   /** Environment. */
   readonly env: CheckpointEnv;
+  /**
+   * Seed of the request's encoding within PROTOCOL.md's freedoms (see
+   * `vary.ts`); absent: canonical.
+   */
+  readonly encoding?: number;
 }
 
 /** A restart request. */
@@ -43,6 +48,11 @@ export interface RestartRequest {
   readonly env: RestartEnv;
   /** Profile the answer must follow. */
   readonly profile: Profile;
+  /**
+   * Seed of the request's encoding within PROTOCOL.md's freedoms (see
+   * `vary.ts`); absent: canonical.
+   */
+  readonly encoding?: number;
 }
 
 /** Any case request. */
@@ -78,18 +88,29 @@ export class ProtocolError extends CrconformError {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/**
+ * The hello request: its two keys and an unknown one, `protocol` first (a
+ * reader must take keys in any order and ignore unknown ones, hello included).
+ */
+export const HELLO_REQUEST =
+  `protocol ${PROTOCOL_VERSION}\nx-hello any key order, unknown keys\nop hello\n`;
+
 /** The hello request payload. */
 export function helloPayload(): Uint8Array {
-  return enc.encode(`op hello\nprotocol ${PROTOCOL_VERSION}\n`);
+  return enc.encode(HELLO_REQUEST);
 }
 
-/** `[a-z_][a-z0-9_]*`, without a regular expression (this runs once per answer line). */
+/**
+ * `[a-z_][a-z0-9_-]*`, without a regular expression (this runs once per
+ * answer line). A key with a `-` is never given a meaning (PROTOCOL.md):
+ * ignored like any unknown key.
+ */
 function isKey(k: string): boolean {
   if (!k.length) return false;
   for (let i = 0; i < k.length; i++) {
     const c = k.charCodeAt(i);
     const lower = c >= 97 && c <= 122, under = c === 95, digit = c >= 48 && c <= 57;
-    if (!(lower || under || (digit && i > 0))) return false;
+    if (!(lower || under || ((digit || c === 45) && i > 0))) return false;
   }
   return true;
 }
@@ -151,8 +172,25 @@ function hex(m: Map<string, string>, key: string, size?: number): Uint8Array {
   return b;
 }
 
-/** Parses a hello response. */
+/**
+ * Parses a hello response; a protocol error says what the hello request
+ * was (a reader that takes keys only in one order, or fails on an unknown
+ * one, answers it wrongly).
+ */
 export function parseHello(payload: Uint8Array): Hello {
+  try {
+    return parseHelloLines(payload);
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    throw new ProtocolError(
+      `${e.message} (the hello request was ${
+        JSON.stringify(HELLO_REQUEST)
+      }: PROTOCOL.md allows keys in any order and unknown keys)`,
+    );
+  }
+}
+
+function parseHelloLines(payload: Uint8Array): Hello {
   const m = parseLines(payload);
   const protocol = int(m, "protocol", 0, 0x7fffffff);
   const abis = need(m, "abis").split(/\s+/).filter(Boolean);

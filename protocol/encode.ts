@@ -9,42 +9,58 @@
 import { TASK_STATE_FIELDS } from "../reference/layout.ts";
 import { U64_MAX } from "../reference/validate.ts";
 import type { Request } from "./codec.ts";
-
-/** ASCII of each byte's two lower-case hex digits, as one 16-bit pair per byte. */
-const HEX_PAIRS = (() => {
-  const t = new Uint8Array(512);
-  const d = "0123456789abcdef";
-  for (let i = 0; i < 256; i++) {
-    t[2 * i] = d.charCodeAt(i >> 4);
-    t[2 * i + 1] = d.charCodeAt(i & 15);
-  }
-  return t;
-})();
+import { CANONICAL, type HexCase, lineOrder, type Variation, variationOf } from "./vary.ts";
 
 /** ASCII bytes of a string. */
 function asciiOf(t: string): Uint8Array {
   return Uint8Array.from(t, (c) => c.charCodeAt(0));
 }
 
-/** Each byte's two hex digits as one little-endian 16-bit value (the first digit in the low byte). */
-const HEX_DIGITS = (() => {
-  const t = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) t[i] = HEX_PAIRS[2 * i]! | (HEX_PAIRS[2 * i + 1]! << 8);
-  return t;
-})();
-
 /** Scratch for splitting a u64 into its two 32-bit halves without making bigints. */
 const U64 = new DataView(new ArrayBuffer(8));
 
 /**
- * Each pair of bytes' four hex digits as one little-endian 32-bit value,
- * indexed by the pair read little-endian (the first byte in the low bits).
+ * Lookup tables for writing hex in one case: each byte's two digits as one
+ * little-endian 16-bit value (the first digit in the low byte), and each pair
+ * of bytes' four digits as one little-endian 32-bit value, indexed by the
+ * pair read little-endian (the first byte in the low bits).
  */
-const HEX_DIGITS_2 = (() => {
-  const t = new Uint32Array(65536);
-  for (let i = 0; i < 65536; i++) t[i] = (HEX_DIGITS[i & 255]! | (HEX_DIGITS[i >> 8]! << 16)) >>> 0;
-  return t;
-})();
+export interface HexTables {
+  /** Two digits per byte. */
+  readonly one: Uint16Array;
+  /** Four digits per pair of bytes. */
+  readonly two: Uint32Array;
+}
+
+/** Tables whose digit `d` (0: first, 1: second) of byte `b` is upper case when `upper(b, d)`. */
+function hexTables(upper: (b: number, d: number) => boolean): HexTables {
+  const one = new Uint16Array(256);
+  const lower = "0123456789abcdef", up = "0123456789ABCDEF";
+  for (let b = 0; b < 256; b++) {
+    const hi = (upper(b, 0) ? up : lower).charCodeAt(b >> 4);
+    const lo = (upper(b, 1) ? up : lower).charCodeAt(b & 15);
+    one[b] = hi | (lo << 8);
+  }
+  const two = new Uint32Array(65536);
+  for (let i = 0; i < 65536; i++) two[i] = (one[i & 255]! | (one[i >> 8]! << 16)) >>> 0;
+  return { one, two };
+}
+
+/** Lower-case hex: the canonical encoding. */
+const LOWER_HEX = hexTables(() => false);
+const otherHex: Partial<Record<HexCase, HexTables>> = {};
+
+/**
+ * The tables of a hex case (upper and mixed made on first use). Mixed: in
+ * an odd byte the first digit is upper case, in an even one the second
+ * (`Ab`, `aB`, `Ff`).
+ */
+export function hexTablesOf(c: HexCase): HexTables {
+  if (c === "lower") return LOWER_HEX;
+  return otherHex[c] ??= hexTables(
+    c === "upper" ? () => true : (b, d) => (b & 1) === (d === 0 ? 1 : 0),
+  );
+}
 
 /** A growable ASCII writer. */
 export class ByteWriter {
@@ -54,6 +70,9 @@ export class ByteWriter {
 
   /** The same bytes, for writing two hex digits at once. */
   private dv: DataView;
+
+  /** How {@link hex} writes digits (lower case unless a variation says otherwise). */
+  hexTables: HexTables = LOWER_HEX;
 
   /** A writer with an initial capacity, or writing into `into` first (it grows beyond it into a copy). */
   constructor(capacity: number | Uint8Array = 1 << 16) {
@@ -144,19 +163,20 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends bytes as lower-case hex (the four digits of two bytes in one 32-bit store). */
+  /** Appends bytes as hex, lower case by default (the four digits of two bytes in one 32-bit store). */
   hex(bytes: Uint8Array): this {
     this.room(bytes.length * 2);
     const v = this.dv;
+    const { one, two } = this.hexTables;
     let at = this.length;
     const pairs = bytes.length & ~1;
     let i = 0;
     for (; i < pairs; i += 2) {
-      v.setUint32(at, HEX_DIGITS_2[bytes[i]! | (bytes[i + 1]! << 8)]!, true);
+      v.setUint32(at, two[bytes[i]! | (bytes[i + 1]! << 8)]!, true);
       at += 4;
     }
     if (i < bytes.length) {
-      v.setUint16(at, HEX_DIGITS[bytes[i]!]!, true);
+      v.setUint16(at, one[bytes[i]!]!, true);
       at += 2;
     }
     this.length = at;
@@ -285,10 +305,40 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
 
 const scratch = new ByteWriter();
 
-/** Writes a request's `op` and `id` lines, then its body. */
+/**
+ * Writes a request's `op` and `id` lines, then its body: canonically, or as
+ * the variation its encoding seed selects (see `vary.ts`).
+ */
 function writeRequest(w: ByteWriter, req: Request, id: number, last?: LastImage): void {
+  const v = variationOf(req.encoding);
+  if (v !== CANONICAL) return writeVaried(w, req, id, v);
   w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
   writeBody(w, req, last);
+}
+
+const variedScratch = new ByteWriter();
+
+/**
+ * Writes a request as a variation: its lines written canonically (with the
+ * variation's hex case) into a scratch writer, then copied in the
+ * variation's order with its unknown keys among them.
+ */
+function writeVaried(w: ByteWriter, req: Request, id: number, v: Variation): void {
+  const s = variedScratch.clear();
+  s.hexTables = hexTablesOf(v.hex);
+  s.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
+  writeBody(s, req);
+  s.hexTables = LOWER_HEX;
+  const b = s.view();
+  const starts = [0];
+  for (let at = b.indexOf(10); at >= 0 && at + 1 < b.length; at = b.indexOf(10, at + 1)) {
+    starts.push(at + 1);
+  }
+  starts.push(b.length);
+  for (const line of lineOrder(req.encoding!, starts.length - 1, v)) {
+    if (typeof line === "string") w.text(line).nl();
+    else w.bytes(b.subarray(starts[line]!, starts[line + 1]!));
+  }
 }
 
 /** One request's payload: `op`, `id`, then the body. */
@@ -320,7 +370,8 @@ export function encodeFrames(
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
-    size += req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length;
+    size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length) +
+      (req.encoding === undefined ? 0 : 112 * variationOf(req.encoding).unknown);
   }
   // Batches are cut from a shared slab, each after the last one's actual end: one allocation
   // per megabyte or so, not one per batch. A batch given out is never written again.

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { CaseRun } from "../../cases/types.ts";
 import { type CaseResult, formatDifference, type Status } from "../compare.ts";
+import { describeEncoding } from "../../protocol/vary.ts";
 
 /** Statuses that count against an implementation. */
 export const BAD: ReadonlySet<Status> = new Set([
@@ -122,6 +123,8 @@ export function formatFailure(r: CaseResult, rerun: string, color = false): stri
       p.dim(`[${r.run.class}] ${r.run.case.reason}`)
     }`,
   ];
+  const varied = describeEncoding(r.rid);
+  if (varied) lines.push(`  request sent with ${varied} (PROTOCOL.md allows it)`);
   if (r.decidedBy) lines.push(`  reference decided by ${r.decidedBy}`);
   for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
   if (r.context?.actual) {

@@ -8,6 +8,7 @@
 import { conforms, type ImplReport, summaryOf } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
 import { BAD, formatFailure, palette, type Rerun, stoppedOf } from "./common.ts";
+import { encodingTally } from "../../protocol/vary.ts";
 
 /** Options of the console report. */
 export interface ConsoleOptions {
@@ -71,6 +72,8 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
     if (bad.length > (opts.maxFailures ?? 10)) {
       out.push(`  … and ${bad.length - (opts.maxFailures ?? 10)} more failures (see --json)`);
     }
+    const byEncoding = encodingTally(bad.map((r) => r.rid));
+    if (byEncoding) out.push(`  ${byEncoding}`);
     for (const line of opts.extra?.get(rep.name) ?? []) out.push(`  ${line}`);
   }
   const n = reports.filter(conforms).length;

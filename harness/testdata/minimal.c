@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FRAME (3u << 20) /* a 1 MiB image in hex, plus the other keys */
+#define MAX_IMAGE (2u << 20) /* PROTOCOL.md: images up to 2 MiB */
+#define MAX_FRAME ((4u << 20) + (1u << 16)) /* a 2 MiB image in hex, plus the other keys */
 
 /* Looks up "key value" in the payload; returns the value (up to '\n') or NULL. */
 static const char *val(const char *p, const char *key)
@@ -132,7 +133,7 @@ static int answer(const char *q, char *out, size_t cap)
 	if (!is(op, "restart") || !is(abi, "x86_64") || !is(prof, "seed"))
 		return n + snprintf(out + n, cap - n, "unsupported only x86_64 seed restart\n");
 	uint8_t comm[16];
-	long len = hex(val(q, "image"), img, 1u << 20);
+	long len = hex(val(q, "image"), img, MAX_IMAGE);
 	if (!val(q, "flags") || !file || len < 0 || hex(val(q, "comm"), comm, 16) != 16)
 		return n + snprintf(out + n, cap - n, "error bad image, comm or file\n");
 	long long counter = num(q, "counter");
@@ -162,7 +163,7 @@ int main(void)
 	static char out[4096];
 	char *q = malloc(MAX_FRAME + 1);
 	uint8_t len[4];
-	img = malloc(1u << 20);
+	img = malloc(MAX_IMAGE);
 	if (!q || !img)
 		return 1;
 	while (fread(len, 1, 4, stdin) == 4) {

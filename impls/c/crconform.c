@@ -104,13 +104,31 @@ static uint64_t get(const uint8_t *p, int size)
 
 /* ---- Requests: "key value" lines ---------------------------------------- */
 
-#define MAX_KEYS 64
-#define MAX_IMAGE (1u << 20)
-static struct { const char *key, *val; } kv[MAX_KEYS];
-static int nkv;
+/* Images up to 2 MiB (PROTOCOL.md's limit); mutant 143: a 64 KiB image buffer. */
+#define MAX_IMAGE (MUT(143) ? 1u << 16 : 1u << 21)
+static struct kv { const char *key, *val; } *kv;  /* every line, unknown keys too */
+static int nkv, kvcap;
 static const char *bad;  /* first key whose value was missing or malformed */
 
-/* Splits a NUL-terminated payload in place; unknown keys are kept and ignored. */
+/* The keys of protocol 1 (mutant 142 answers "error" to any other). */
+static const char *const KNOWN[] = {
+	"op", "id", "abi", "profile", "major", "minor", "patch", "counter", "flags", "crid", "pid",
+	"file", "comm", "image", "release", "version", "machine", "time", "state", "exit_state",
+	"exit_code", "exit_signal", "utime", "stime", "utimescaled", "stimescaled", "gtime",
+	"prev_utime", "prev_stime", "nvcsw", "nivcsw", "start_time_sec", "start_time_nsec",
+	"real_start_time_sec", "real_start_time_nsec", "min_flt", "maj_flt", "protocol"};
+
+static int known(const char *key)
+{
+	for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
+		if (strcmp(KNOWN[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Splits a NUL-terminated payload in place; unknown keys are kept and ignored.
+ * Returns -1 on a line without a space (every line is "key value"), -2 when
+ * out of memory, -3 on an unknown key (mutant 142 only). */
 static int parse_lines(char *p)
 {
 	nkv = 0;
@@ -121,12 +139,22 @@ static int parse_lines(char *p)
 			*eol = '\0';
 		if (*p) {
 			char *sp = strchr(p, ' ');
-			if (nkv == MAX_KEYS)
+			if (!sp)
 				return -1;
-			if (sp)
-				*sp = '\0';
+			if (nkv == kvcap) {
+				struct kv *more;
+				if (MUT(145) && kvcap)  /* mutant 145: a fixed table of 64 keys */
+					return -2;
+				if (!(more = realloc(kv, (kvcap ? 2 * kvcap : 64) * sizeof *kv)))
+					return -2;
+				kv = more;
+				kvcap = kvcap ? 2 * kvcap : 64;
+			}
+			*sp = '\0';
+			if (MUT(142) && !known(p))
+				return -3;
 			kv[nkv].key = p;
-			kv[nkv++].val = sp ? sp + 1 : "";
+			kv[nkv++].val = sp + 1;
 		}
 		if (!eol)
 			break;
@@ -137,8 +165,8 @@ static int parse_lines(char *p)
 
 static const char *str(const char *key)
 {
-	for (int i = 0; i < nkv; i++)
-		if (strcmp(kv[i].key, key) == 0)
+	for (int i = 0; i < nkv; i++)  /* mutant 144: a key matched by its prefix */
+		if (MUT(144) ? strncmp(kv[i].key, key, strlen(key)) == 0 : strcmp(kv[i].key, key) == 0)
 			return kv[i].val;
 	if (!bad)
 		bad = key;
@@ -170,7 +198,7 @@ static int hexval(int c)
 {
 	if (c >= '0' && c <= '9') return c - '0';
 	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	if (c >= 'A' && c <= 'F' && !MUT(140)) return c - 'A' + 10;  /* mutant 140: lower case only */
 	return -1;
 }
 
@@ -613,11 +641,15 @@ static void restart(const struct abi *a)
 static void handle(char *payload, const char *op_arg)
 {
 	outlen = 0;
-	if (parse_lines(payload)) {
-		say("error more than %d keys\n", MAX_KEYS);
+	int parsed = parse_lines(payload);
+	if (parsed) {
+		say(parsed == -1 ? "error a line without a space\n" : parsed == -2 ? "error too many keys\n"
+		    : "error unknown key\n");
 		return;
 	}
-	const char *op = op_arg ? op_arg : str("op");
+	/* mutant 141: the operation read from the first line only */
+	const char *op = op_arg ? op_arg : MUT(141) ? (nkv && strcmp(kv[0].key, "op") == 0 ? kv[0].val
+	                                                       : "none") : str("op");
 	if (op && strcmp(op, "hello") == 0) {
 		say("protocol 1\nname crconform-c-1.0\nabis x86_64 i386\nprofiles seed hardened\n");
 		return;
@@ -644,7 +676,9 @@ static void handle(char *payload, const char *op_arg)
 
 /* ---- Main: the two modes ----------------------------------------------- */
 
-#define MAX_REQ (3u << 20)  /* a 1 MiB image is 2 MiB of hex, plus the other keys */
+/* PROTOCOL.md: a request frame is at most 4 MiB + 64 KiB (a 2 MiB image in hex, plus the
+ * other keys). Mutant 146: a request buffer sized for 1 MiB (a 512 KiB image). */
+#define MAX_REQ (MUT(146) ? 1u << 20 : (4u << 20) + (1u << 16))
 #define CHUNK (1u << 16)
 
 static void send_frame(void)

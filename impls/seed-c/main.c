@@ -97,22 +97,21 @@ static void out_hex(const char *key, const uint8_t *b, size_t n)
 
 /* ---- requests: "key value" lines ---- */
 
-#define MAX_KEYS 64
-
 struct req {
-	int n;
-	const char *key[MAX_KEYS];
-	const char *val[MAX_KEYS];
-	size_t vlen[MAX_KEYS];
+	int n, cap;        /* lines kept, room for them: as many as the request has */
+	const char **key;
+	const char **val;
+	size_t *vlen;
 	const char *error; /* first parse or value error, answered as "error" */
 	uint8_t *bytes;    /* decoded hex values live here */
 	size_t nbytes;
 };
 
-/* Splits the NUL-terminated payload in place. */
+/* Splits the NUL-terminated payload in place: every line, unknown keys too (PROTOCOL.md sets no
+ * limit on how many). */
 static void parse(struct req *r, char *p)
 {
-	r->n = 0;
+	r->n = 0;  /* the arrays are kept from request to request, grown as needed */
 	r->error = NULL;
 	while (*p) {
 		char *nl = strchr(p, '\n'), *sp;
@@ -127,9 +126,17 @@ static void parse(struct req *r, char *p)
 			for (i = 0; i < r->n; i++)
 				if (strcmp(r->key[i], p) == 0 && !r->error)
 					r->error = "a key appears twice";
-			if (r->n == MAX_KEYS) {
-				r->error = "too many keys";
-			} else {
+			if (r->n == r->cap) {
+				r->cap = r->cap ? 2 * r->cap : 64;
+				r->key = realloc(r->key, r->cap * sizeof *r->key);
+				r->val = realloc(r->val, r->cap * sizeof *r->val);
+				r->vlen = realloc(r->vlen, r->cap * sizeof *r->vlen);
+				if (!r->key || !r->val || !r->vlen) {
+					fprintf(stderr, "seed-c: out of memory\n");
+					exit(1);
+				}
+			}
+			{
 				r->key[r->n] = p;
 				r->val[r->n] = sp ? sp + 1 : p + strlen(p);
 				r->vlen[r->n] = strlen(r->val[r->n]);
@@ -413,7 +420,7 @@ static void restart(struct req *r, const char *id)
 /* Answers one request (NUL-terminated, parsed in place) into `out`. */
 static void answer(char *payload, const char *op_arg)
 {
-	struct req r;
+	static struct req r; /* static: its line arrays are reused */
 	const char *op, *id;
 
 	out.n = 0;

@@ -1,0 +1,206 @@
+/**
+ * The freedoms `PROTOCOL.md` grants a request's reader, exercised: the gate
+ * writes some requests in other forms the document allows (hex digits in
+ * upper or mixed case, keys in another order, unknown keys), chosen
+ * deterministically from the run's result id, so that the suite stays
+ * reproducible and a re-run of one case sends the same bytes (its `id`
+ * value aside). Half the runs go canonically (the encoder's fast path).
+ *
+ * @module
+ */
+import { Prng } from "../cases/prng.ts";
+
+/** How hex digits `a`-`f` are written. */
+export type HexCase = "lower" | "upper" | "mixed";
+
+/** One way of writing a request within what `PROTOCOL.md` allows. */
+export interface Variation {
+  /** Short name, as tallied in reports (`canonical`, `upper-hex`, …). */
+  readonly name: string;
+  /** Case of the hex digits of every byte-string value. */
+  readonly hex: HexCase;
+  /** Lines (keys) in a shuffled order rather than the document's. */
+  readonly shuffle: boolean;
+  /** How many unknown keys (names with a `-`, which no protocol version gives a meaning). */
+  readonly unknown: number;
+}
+
+const v = (name: string, hex: HexCase, shuffle: boolean, unknown: number): Variation =>
+  Object.freeze({ name, hex, shuffle, unknown });
+
+/** The canonical encoding: the document's key order, lower-case hex, no unknown key. */
+export const CANONICAL: Variation = v("canonical", "lower", false, 0);
+
+/** Unknown keys in a request with {@link Variation.unknown} this large or more: "many". */
+export const MANY_UNKNOWN = 64;
+
+/**
+ * The variations, indexed by the low 4 bits of a run's encoding seed: half
+ * canonical, each freedom alone, and together.
+ */
+const VARIATIONS: readonly Variation[] = Object.freeze([
+  ...Array.from({ length: 8 }, () => CANONICAL),
+  v("upper-hex", "upper", false, 0),
+  v("mixed-hex", "mixed", false, 0),
+  v("key-order", "lower", true, 0),
+  v("unknown-keys", "lower", false, 2),
+  v("key-order+unknown-keys", "lower", true, 3),
+  v("mixed-hex+key-order+unknown-keys", "mixed", true, 2),
+  v("upper-hex+key-order+unknown-keys", "upper", true, 1),
+  v("many-unknown-keys", "lower", true, MANY_UNKNOWN),
+]);
+
+/** Every variation name, canonical first, in a stable order (for tallies). */
+export const VARIATION_NAMES: readonly string[] = Object.freeze([
+  ...new Set(VARIATIONS.map((x) => x.name)),
+]);
+
+/**
+ * A run's encoding seed: 32-bit FNV-1a of its result id, mixed. The same
+ * id gives the same seed on every machine, so a re-run sends the same bytes.
+ */
+export function encodingSeed(rid: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < rid.length; i++) h = Math.imul(h ^ rid.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The variation an encoding seed selects ({@link CANONICAL} for none). */
+export function variationOf(seed: number | undefined): Variation {
+  return seed === undefined ? CANONICAL : VARIATIONS[seed & 15]!;
+}
+
+/** The variation of a run, by its result id. */
+export function variationOfRid(rid: string): Variation {
+  return variationOf(encodingSeed(rid));
+}
+
+/** Known keys an unknown key's name may begin with (a reader matching prefixes takes it). */
+const LOOKALIKE = ["op", "id", "abi", "image", "comm", "flags", "counter", "file", "profile"];
+/** Lines an unknown key's value may look like (a reader searching the payload finds them). */
+const DECOYS = [
+  "op hello",
+  "id 0",
+  "abi i386",
+  "image zz",
+  "comm 00",
+  "flags 1",
+  "file bad-fd",
+  "profile hardened",
+  "counter -1",
+];
+const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function word(rng: Prng, min: number, max: number): string {
+  let s = "";
+  for (let n = min + rng.int(max - min + 1); n > 0; n--) s += ALNUM[rng.int(ALNUM.length)];
+  return s;
+}
+
+/** A printable ASCII value (0x20-0x7e): empty, random, a decoy line, or long hex. */
+function unknownValue(rng: Prng): string {
+  switch (rng.int(5)) {
+    case 0:
+      return "";
+    case 1: {
+      let s = "";
+      for (let n = 1 + rng.int(40); n > 0; n--) s += String.fromCharCode(0x20 + rng.int(95));
+      return s;
+    }
+    case 2:
+      return rng.pick(DECOYS);
+    case 3:
+      return word(rng, 2, 60).replace(/[g-z]/g, "f").slice(0, 60).padEnd(2, "0");
+    default:
+      return word(rng, 1, 12);
+  }
+}
+
+/**
+ * The unknown keys of a request encoded with `seed` (`count` of them), as
+ * whole lines without their newline: names with a `-` (`x-…`, or a known
+ * key's name followed by `-…`), each once, values any printable ASCII.
+ */
+export function unknownLines(seed: number, count: number): string[] {
+  const rng = new Prng(seed ^ 0x5bd1e995);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  while (out.length < count) {
+    const name = count >= MANY_UNKNOWN || rng.int(2)
+      ? `x-${word(rng, 1, 8)}`
+      : `${rng.pick(LOOKALIKE)}-${word(rng, 0, 4)}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push(`${name} ${count >= MANY_UNKNOWN ? word(rng, 0, 6) : unknownValue(rng)}`);
+  }
+  return out;
+}
+
+/**
+ * The order of a varied request's lines: each entry the index of one of the
+ * `lines` lines written canonically, or an unknown key's line (a string).
+ */
+export function lineOrder(seed: number, lines: number, variation: Variation): (number | string)[] {
+  const out: (number | string)[] = Array.from({ length: lines }, (_, i) => i);
+  const rng = new Prng(seed);
+  if (variation.shuffle) {
+    for (let i = lines - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = out[i]!;
+      out[i] = out[j]!;
+      out[j] = t;
+    }
+  }
+  for (const line of unknownLines(seed, variation.unknown)) {
+    out.splice(rng.int(out.length + 1), 0, line);
+  }
+  return out;
+}
+
+/**
+ * What a run's request varied, in words, or undefined when it went
+ * canonically: `hex digits in upper case; keys in a shuffled order; 2
+ * unknown keys: "x-q7 op hello", "image- "`.
+ */
+export function describeEncoding(rid: string): string | undefined {
+  const seed = encodingSeed(rid);
+  const va = variationOf(seed);
+  if (va === CANONICAL) return undefined;
+  const parts: string[] = [];
+  if (va.hex !== "lower") parts.push(`hex digits in ${va.hex} case`);
+  if (va.shuffle) parts.push("keys in a shuffled order");
+  if (va.unknown >= MANY_UNKNOWN) parts.push(`${va.unknown} unknown keys (x-…)`);
+  else if (va.unknown) {
+    const shown = unknownLines(seed, va.unknown).map((l) => JSON.stringify(l));
+    parts.push(`${va.unknown} unknown key${va.unknown > 1 ? "s" : ""}: ${shown.join(", ")}`);
+  }
+  return parts.join("; ");
+}
+
+/**
+ * A line for a report: how the failing runs of an implementation were
+ * encoded, when any was varied (a reader stricter than `PROTOCOL.md` fails
+ * only those): `failures by request encoding: 812 upper-hex, 790
+ * mixed-hex, 0 canonical (each variation goes to 1/16 of the runs, canonical to 1/2)`.
+ */
+export function encodingTally(rids: Iterable<string>): string | undefined {
+  const counts = new Map<string, number>(VARIATION_NAMES.map((n) => [n, 0]));
+  let varied = 0;
+  for (const rid of rids) {
+    const name = variationOfRid(rid).name;
+    counts.set(name, counts.get(name)! + 1);
+    if (name !== CANONICAL.name) varied++;
+  }
+  if (!varied) return undefined;
+  const parts = [...counts].filter(([n, c]) => c || n === CANONICAL.name).map(([n, c]) =>
+    `${c} ${n}`
+  );
+  const all = counts.get(CANONICAL.name) === 0
+    ? "; none sent canonically: the reader rejects or misreads requests PROTOCOL.md allows"
+    : "";
+  return `failures by request encoding: ${
+    parts.join(", ")
+  } (canonical is 1/2 of the runs, each variation 1/16)${all}`;
+}

@@ -51,14 +51,14 @@ const LOWER_HEX = hexTables(() => false);
 const otherHex: Partial<Record<HexCase, HexTables>> = {};
 
 /**
- * The tables of a hex case (upper and mixed made on first use). Mixed: in
- * an odd byte the first digit is upper case, in an even one the second
- * (`Ab`, `aB`, `Ff`).
+ * The tables of a hex case (upper and mixed made on first use). Mixed:
+ * `A`, `C` and `E` upper case, `b`, `d` and `f` lower (`Ab`, `fE`, `Ed`):
+ * a value with a few letters has both.
  */
 export function hexTablesOf(c: HexCase): HexTables {
   if (c === "lower") return LOWER_HEX;
   return otherHex[c] ??= hexTables(
-    c === "upper" ? () => true : (b, d) => (b & 1) === (d === 0 ? 1 : 0),
+    c === "upper" ? () => true : (b, d) => (((d === 0 ? b >> 4 : b) & 1) === 0),
   );
 }
 

@@ -1,0 +1,145 @@
+import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { buildCases, caseRuns } from "../cases/suite.ts";
+import type { Request } from "./codec.ts";
+import { encodeFrames, hexTablesOf, requestPayload } from "./encode.ts";
+import {
+  CANONICAL,
+  describeEncoding,
+  encodingSeed,
+  encodingTally,
+  MANY_UNKNOWN,
+  VARIATION_NAMES,
+  variationOf,
+  variationOfRid,
+} from "./vary.ts";
+
+const dec = new TextDecoder();
+/** Keys whose values are byte strings (PROTOCOL.md's tables). */
+const HEX_KEYS = new Set(["comm", "image", "release", "version", "machine"]);
+
+/** The lines of a payload as [key, value] pairs, checked against PROTOCOL.md's line grammar. */
+function lines(payload: Uint8Array): [string, string][] {
+  const text = dec.decode(payload);
+  ok(text.endsWith("\n"), "the last line ends with a newline");
+  ok(/^[\x20-\x7e\n]*$/.test(text), "printable ASCII and newlines only");
+  return text.slice(0, -1).split("\n").map((l) => {
+    const sp = l.indexOf(" ");
+    ok(sp > 0, `a line without a space: ${JSON.stringify(l)}`);
+    const key = l.slice(0, sp);
+    ok(/^[a-z_][a-z0-9_-]*$/.test(key), `key ${key}`);
+    return [key, l.slice(sp + 1)];
+  });
+}
+
+/** A run's request as the gate sends it, with its encoding seed. */
+function requestWith(run: ReturnType<typeof caseRuns>[number], encoding?: number): Request {
+  const c = run.case;
+  return c.op === "checkpoint"
+    ? { op: "checkpoint", state: c.state, env: c.env, encoding }
+    : { op: "restart", image: c.image, env: c.env, profile: run.profile!, encoding };
+}
+
+Deno.test("encodingSeed() is 32-bit FNV-1a with a murmur finaliser (values computed apart, in Python)", () => {
+  strictEqual(encodingSeed("restart/x86_64/valid@seed"), 2135334562);
+  strictEqual(encodingSeed("checkpoint/i386/plain"), 3556309955);
+  strictEqual(encodingSeed(""), 2872998923);
+  strictEqual(variationOfRid("restart/x86_64/valid@seed"), CANONICAL); // 2135334562 & 15 = 2
+  strictEqual(variationOfRid("")!.name, "unknown-keys"); // 2872998923 & 15 = 11
+});
+
+Deno.test("hexTablesOf() writes upper and mixed case as documented (A, C, E upper; b, d, f lower)", () => {
+  const digits = (c: "lower" | "upper" | "mixed", b: number) => {
+    const v = hexTablesOf(c).one[b]!;
+    return String.fromCharCode(v & 255, v >> 8);
+  };
+  deepStrictEqual([0xab, 0xaa, 0x0f, 0x10].map((b) => digits("lower", b)), [
+    "ab",
+    "aa",
+    "0f",
+    "10",
+  ]);
+  deepStrictEqual([0xab, 0xaa, 0x0f, 0x10].map((b) => digits("upper", b)), [
+    "AB",
+    "AA",
+    "0F",
+    "10",
+  ]);
+  deepStrictEqual(
+    [0xab, 0xfe, 0x0f, 0xcd].map((b) => digits("mixed", b)),
+    ["Ab", "fE", "0f", "Cd"],
+  );
+});
+
+Deno.test("a varied request says what the canonical one says, within PROTOCOL.md's freedoms", () => {
+  const runs = caseRuns(buildCases({ cases: 2, abis: ["x86_64"] })).filter((_, i) => i % 7 === 0);
+  const seen = new Map<string, number>();
+  let mixedLetters = "";
+  for (const [i, run] of runs.entries()) {
+    const canonical = lines(requestPayload(requestWith(run), i));
+    const seed = encodingSeed(run.rid);
+    const v = variationOf(seed);
+    seen.set(v.name, (seen.get(v.name) ?? 0) + 1);
+    const payload = requestPayload(requestWith(run, seed), i);
+    const varied = lines(payload);
+    if (v === CANONICAL) {
+      deepStrictEqual(varied, canonical, run.rid);
+      continue;
+    }
+    const unknown = varied.filter(([k]) => k.includes("-"));
+    const known = varied.filter(([k]) => !k.includes("-"));
+    strictEqual(unknown.length, v.unknown, run.rid);
+    strictEqual(new Set(varied.map(([k]) => k)).size, varied.length, `${run.rid}: a key repeated`);
+    // The same keys and values, hex compared without its case.
+    const norm = (l: [string, string][]) =>
+      l.map(([k, val]) => `${k} ${HEX_KEYS.has(k) ? val.toLowerCase() : val}`).sort();
+    deepStrictEqual(norm(known), norm(canonical), run.rid);
+    if (v.shuffle && known.length > 3) {
+      notDeepStrictEqual(known.map(([k]) => k), canonical.map(([k]) => k), run.rid);
+    }
+    if (!v.shuffle) deepStrictEqual(known.map(([k]) => k), canonical.map(([k]) => k), run.rid);
+    for (const [k, val] of known) {
+      if (!HEX_KEYS.has(k)) continue;
+      if (v.hex === "upper") ok(!/[a-f]/.test(val), `${run.rid}: ${k} not upper case`);
+      if (v.hex === "lower") ok(!/[A-F]/.test(val), `${run.rid}: ${k} not lower case`);
+    }
+    if (v.hex === "mixed") {
+      const hex = known.filter(([k]) => HEX_KEYS.has(k)).map(([, val]) => val).join("");
+      ok(!/[aceBDF]/.test(hex), `${run.rid}: mixed hex not as documented`);
+      mixedLetters += hex.replace(/[0-9]/g, "");
+    }
+    // The frame of a batch carries the same bytes.
+    const framed = encodeFrames([requestWith(run, seed)], 0, 1, i);
+    deepStrictEqual(framed.subarray(4), payload, run.rid);
+    strictEqual(new DataView(framed.buffer, framed.byteOffset).getUint32(0, true), payload.length);
+  }
+  deepStrictEqual([...seen.keys()].sort(), [...VARIATION_NAMES].sort());
+  ok(/[ACE]/.test(mixedLetters) && /[bdf]/.test(mixedLetters), "mixed hex has both cases");
+  const share = seen.get(CANONICAL.name)! / runs.length;
+  ok(share > 0.4 && share < 0.6, `canonical share ${share}`);
+});
+
+Deno.test("describeEncoding() and encodingTally() name what a failing run's request varied", () => {
+  strictEqual(describeEncoding("restart/x86_64/valid@seed"), undefined);
+  const rids = Array.from({ length: 400 }, (_, i) => `restart/x86_64/x-${i}@seed`);
+  const many = rids.find((r) => variationOfRid(r).unknown === MANY_UNKNOWN)!;
+  strictEqual(
+    describeEncoding(many),
+    `keys in a shuffled order; ${MANY_UNKNOWN} unknown keys (x-…)`,
+  );
+  const upper = rids.find((r) => variationOfRid(r).name === "upper-hex")!;
+  strictEqual(describeEncoding(upper), "hex digits in upper case");
+  const two = rids.find((r) => variationOfRid(r).name === "unknown-keys")!;
+  ok(
+    /^2 unknown keys: "[a-z]+-[^"]*", "[a-z]+-/.test(describeEncoding(two)!),
+    describeEncoding(two),
+  );
+  const uppers = rids.filter((r) => variationOfRid(r).name === "upper-hex");
+  strictEqual(
+    encodingTally(uppers),
+    `failures by request encoding: 0 canonical, ${uppers.length} upper-hex (canonical is 1/2 of ` +
+      "the runs, each variation 1/16); none sent canonically: the reader rejects or misreads " +
+      "requests PROTOCOL.md allows",
+  );
+  const canonical = rids.filter((r) => variationOfRid(r) === CANONICAL);
+  strictEqual(encodingTally(canonical), undefined);
+});

@@ -121,6 +121,8 @@ export async function mutationRun(
       const bad = rep.results.filter((r) => isFailure(r.status));
       failing.set(layer, bad.length);
       if (bad.length && !killedBy) [killedBy, first] = [layer, bad[0]!.rid];
+      // A mutant that cannot even answer the hello request does not conform: killed too.
+      if (rep.setupError && !killedBy) [killedBy, first] = [layer, `setup: ${rep.setupError}`];
       if (killedBy && !opts.allLayers) break;
     }
     out.push({ ...m, failing, killedBy, first });

@@ -9,7 +9,16 @@
 import { TASK_STATE_FIELDS } from "../reference/layout.ts";
 import { U64_MAX } from "../reference/validate.ts";
 import type { Request } from "./codec.ts";
-import { CANONICAL, type HexCase, lineOrder, type Variation, variationOf } from "./vary.ts";
+import {
+  CANONICAL,
+  type HexCase,
+  lineOrder,
+  MANY_BLOCK,
+  MANY_LINES,
+  UNKNOWN_POOL_BYTES,
+  type Variation,
+  variationOf,
+} from "./vary.ts";
 
 /** ASCII bytes of a string. */
 function asciiOf(t: string): Uint8Array {
@@ -311,15 +320,19 @@ const scratch = new ByteWriter();
  */
 function writeRequest(w: ByteWriter, req: Request, id: number, last?: LastImage): void {
   const v = variationOf(req.encoding);
-  if (v !== CANONICAL) return writeVaried(w, req, id, v);
+  if (v !== CANONICAL && (v.shuffle || v.unknown)) return writeVaried(w, req, id, v);
+  // Canonical, or only the hex case varied: written in place (an image's hex copied only when
+  // it was written in the same case).
+  w.hexTables = hexTablesOf(v.hex);
   w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
-  writeBody(w, req, last);
+  writeBody(w, req, v === CANONICAL ? last : undefined);
+  w.hexTables = LOWER_HEX;
 }
 
 const variedScratch = new ByteWriter();
 
 /**
- * Writes a request as a variation: its lines written canonically (with the
+ * Writes a request whose lines move: written canonically (with the
  * variation's hex case) into a scratch writer, then copied in the
  * variation's order with its unknown keys among them.
  */
@@ -336,8 +349,8 @@ function writeVaried(w: ByteWriter, req: Request, id: number, v: Variation): voi
   }
   starts.push(b.length);
   for (const line of lineOrder(req.encoding!, starts.length - 1, v)) {
-    if (typeof line === "string") w.text(line).nl();
-    else w.bytes(b.subarray(starts[line]!, starts[line + 1]!));
+    if (line >= 0) w.bytes(b.subarray(starts[line]!, starts[line + 1]!));
+    else w.bytes(line === MANY_BLOCK ? MANY_LINES : UNKNOWN_POOL_BYTES[-line - 1]!);
   }
 }
 
@@ -371,7 +384,7 @@ export function encodeFrames(
     const req = reqs[i]!;
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
     size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length) +
-      (req.encoding === undefined ? 0 : 112 * variationOf(req.encoding).unknown);
+      (req.encoding === undefined ? 0 : 128 * variationOf(req.encoding).unknown);
   }
   // Batches are cut from a shared slab, each after the last one's actual end: one allocation
   // per megabyte or so, not one per batch. A batch given out is never written again.

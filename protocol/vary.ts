@@ -99,7 +99,7 @@ function word(rng: Prng, min: number, max: number): string {
   return s;
 }
 
-/** A printable ASCII value (0x20-0x7e): empty, random, a decoy line, or long hex. */
+/** A printable ASCII value (0x20-0x7e): empty, random, a decoy line, long hex or a word. */
 function unknownValue(rng: Prng): string {
   switch (rng.int(5)) {
     case 0:
@@ -118,43 +118,86 @@ function unknownValue(rng: Prng): string {
   }
 }
 
+/** Unknown keys in the pool a request's few are drawn from. */
+const POOL_SIZE = 256;
+
 /**
- * The unknown keys of a request encoded with `seed` (`count` of them), as
- * whole lines without their newline: names with a `-` (`x-…`, or a known
- * key's name followed by `-…`), each once, values any printable ASCII.
+ * The pool of unknown-key lines (without their newline), made once: names
+ * with a `-` (`x-…`, or a known key's name followed by `-…`), each once,
+ * values any printable ASCII.
  */
-export function unknownLines(seed: number, count: number): string[] {
-  const rng = new Prng(seed ^ 0x5bd1e995);
+export const UNKNOWN_POOL: readonly string[] = (() => {
+  const rng = new Prng(0x5bd1e995);
   const out: string[] = [];
   const seen = new Set<string>();
-  while (out.length < count) {
-    const name = count >= MANY_UNKNOWN || rng.int(2)
-      ? `x-${word(rng, 1, 8)}`
-      : `${rng.pick(LOOKALIKE)}-${word(rng, 0, 4)}`;
+  while (out.length < POOL_SIZE) {
+    const name = rng.int(2) ? `x-${word(rng, 1, 8)}` : `${rng.pick(LOOKALIKE)}-${word(rng, 0, 4)}`;
     if (seen.has(name)) continue;
     seen.add(name);
-    out.push(`${name} ${count >= MANY_UNKNOWN ? word(rng, 0, 6) : unknownValue(rng)}`);
+    out.push(`${name} ${unknownValue(rng)}`);
+  }
+  return Object.freeze(out);
+})();
+
+/** The lines of {@link UNKNOWN_POOL} as ASCII, each with its newline. */
+export const UNKNOWN_POOL_BYTES: readonly Uint8Array[] = UNKNOWN_POOL.map((l) =>
+  Uint8Array.from(`${l}\n`, (c) => c.charCodeAt(0))
+);
+
+/** The {@link MANY_UNKNOWN} unknown keys of a `many-unknown-keys` request, as ASCII lines. */
+export const MANY_LINES: Uint8Array = Uint8Array.from(
+  Array.from({ length: MANY_UNKNOWN }, (_, i) => `x-${i.toString(36)} ${"v".repeat(i % 7)}\n`)
+    .join(""),
+  (c) => c.charCodeAt(0),
+);
+
+/** In a {@link lineOrder}: where the {@link MANY_LINES} block goes. */
+export const MANY_BLOCK = -(POOL_SIZE + 1);
+
+/** A small, fast generator (mulberry32) for one request's choices. */
+function rand(seed: number): (n: number) => number {
+  let a = seed | 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 0x100000000) * n);
+  };
+}
+
+/** The pool indices of the unknown keys of a request encoded with `seed` (`count` distinct ones). */
+export function unknownIndices(seed: number, count: number): number[] {
+  const r = rand(seed ^ 0x2545f491);
+  const out: number[] = [];
+  while (out.length < count) {
+    const i = r(POOL_SIZE);
+    if (!out.includes(i)) out.push(i);
   }
   return out;
 }
 
 /**
  * The order of a varied request's lines: each entry the index of one of the
- * `lines` lines written canonically, or an unknown key's line (a string).
+ * `lines` lines written canonically, or an unknown key: `-(i + 1)` for
+ * {@link UNKNOWN_POOL} line `i`, {@link MANY_BLOCK} for {@link MANY_LINES}.
  */
-export function lineOrder(seed: number, lines: number, variation: Variation): (number | string)[] {
-  const out: (number | string)[] = Array.from({ length: lines }, (_, i) => i);
-  const rng = new Prng(seed);
+export function lineOrder(seed: number, lines: number, variation: Variation): number[] {
+  const out: number[] = new Array(lines);
+  for (let i = 0; i < lines; i++) out[i] = i;
+  const r = rand(seed);
   if (variation.shuffle) {
     for (let i = lines - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
+      const j = r(i + 1);
       const t = out[i]!;
       out[i] = out[j]!;
       out[j] = t;
     }
   }
-  for (const line of unknownLines(seed, variation.unknown)) {
-    out.splice(rng.int(out.length + 1), 0, line);
+  if (variation.unknown >= MANY_UNKNOWN) out.splice(r(out.length + 1), 0, MANY_BLOCK);
+  else {
+    for (const i of unknownIndices(seed, variation.unknown)) {
+      out.splice(r(out.length + 1), 0, -(i + 1));
+    }
   }
   return out;
 }
@@ -173,7 +216,7 @@ export function describeEncoding(rid: string): string | undefined {
   if (va.shuffle) parts.push("keys in a shuffled order");
   if (va.unknown >= MANY_UNKNOWN) parts.push(`${va.unknown} unknown keys (x-…)`);
   else if (va.unknown) {
-    const shown = unknownLines(seed, va.unknown).map((l) => JSON.stringify(l));
+    const shown = unknownIndices(seed, va.unknown).map((i) => JSON.stringify(UNKNOWN_POOL[i]));
     parts.push(`${va.unknown} unknown key${va.unknown > 1 ? "s" : ""}: ${shown.join(", ")}`);
   }
   return parts.join("; ");

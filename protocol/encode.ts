@@ -11,8 +11,10 @@ import { U64_MAX } from "../reference/validate.ts";
 import type { Request } from "./codec.ts";
 import {
   CANONICAL,
-  type HexCase,
+  type HexTables,
+  hexTablesOf,
   lineOrder,
+  LOWER_HEX,
   MANY_BLOCK,
   MANY_LINES,
   UNKNOWN_POOL_BYTES,
@@ -27,49 +29,6 @@ function asciiOf(t: string): Uint8Array {
 
 /** Scratch for splitting a u64 into its two 32-bit halves without making bigints. */
 const U64 = new DataView(new ArrayBuffer(8));
-
-/**
- * Lookup tables for writing hex in one case: each byte's two digits as one
- * little-endian 16-bit value (the first digit in the low byte), and each pair
- * of bytes' four digits as one little-endian 32-bit value, indexed by the
- * pair read little-endian (the first byte in the low bits).
- */
-export interface HexTables {
-  /** Two digits per byte. */
-  readonly one: Uint16Array;
-  /** Four digits per pair of bytes. */
-  readonly two: Uint32Array;
-}
-
-/** Tables whose digit `d` (0: first, 1: second) of byte `b` is upper case when `upper(b, d)`. */
-function hexTables(upper: (b: number, d: number) => boolean): HexTables {
-  const one = new Uint16Array(256);
-  const lower = "0123456789abcdef", up = "0123456789ABCDEF";
-  for (let b = 0; b < 256; b++) {
-    const hi = (upper(b, 0) ? up : lower).charCodeAt(b >> 4);
-    const lo = (upper(b, 1) ? up : lower).charCodeAt(b & 15);
-    one[b] = hi | (lo << 8);
-  }
-  const two = new Uint32Array(65536);
-  for (let i = 0; i < 65536; i++) two[i] = (one[i & 255]! | (one[i >> 8]! << 16)) >>> 0;
-  return { one, two };
-}
-
-/** Lower-case hex: the canonical encoding. */
-const LOWER_HEX = hexTables(() => false);
-const otherHex: Partial<Record<HexCase, HexTables>> = {};
-
-/**
- * The tables of a hex case (upper and mixed made on first use). Mixed:
- * `A`, `C` and `E` upper case, `b`, `d` and `f` lower (`Ab`, `fE`, `Ed`):
- * a value with a few letters has both.
- */
-export function hexTablesOf(c: HexCase): HexTables {
-  if (c === "lower") return LOWER_HEX;
-  return otherHex[c] ??= hexTables(
-    c === "upper" ? () => true : (b, d) => (((d === 0 ? b >> 4 : b) & 1) === 0),
-  );
-}
 
 /** A growable ASCII writer. */
 export class ByteWriter {

@@ -1,12 +1,13 @@
 import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { buildCases, caseRuns } from "../cases/suite.ts";
 import type { Request } from "./codec.ts";
-import { encodeFrames, hexTablesOf, requestPayload } from "./encode.ts";
+import { encodeFrames, requestPayload } from "./encode.ts";
 import {
   CANONICAL,
   describeEncoding,
   encodingSeed,
   encodingTally,
+  hexTablesOf,
   MANY_UNKNOWN,
   VARIATION_NAMES,
   variationOf,

@@ -357,16 +357,16 @@ export class RestartRecorder implements RestartTraceSink {
       } else {
         const r = s.range();
         out.push(
-          `those bytes let the value be ${r.min}..${r.max}: ${lo}..${hi} → ${b.no}; anything else ${b.yes}${extra}`,
+          `those bytes let the value be ${r.min}..${r.max}: ${lo}..${hi}: ${b.no}; anything else ${b.yes}${extra}`,
         );
       }
     } else if (w && "noBits" in w) {
       out.push(
-        `all bits other than 0x${w.noBits.toString(16)} clear → ${b.no}; any of them set ${b.yes}`,
+        `all bits other than 0x${w.noBits.toString(16)} clear: ${b.no}; any of them set ${b.yes}`,
       );
     } else if (w && "sign" in w) {
       out.push(
-        `the sign byte is never written: 0x80..0xff → ${b.yes}; 0x00..0x7f → ${b.no}`,
+        `the sign byte is never written: 0x80..0xff: ${b.yes}; 0x00..0x7f: ${b.no}`,
       );
     }
     return out;

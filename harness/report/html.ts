@@ -9,7 +9,7 @@
  * and the hex window, as the console prints them, and — for the first
  * {@link MAX_TRACES} failures of each implementation — the reference's trace
  * through the seed (`deno task explain`; the later ones show the command:
- * a trace is about 6 KB, and a broken implementation fails thousands of runs).
+ * a trace is about 8 KB, and a broken implementation fails thousands of runs).
  *
  * @module
  */

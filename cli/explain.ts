@@ -150,6 +150,8 @@ function imageEnv(values: Record<string, string | boolean | string[] | undefined
 
 /** What the arguments ask to explain. */
 export async function explainArgs(args: string[]): Promise<Explained[]> {
+  // The gate's `--kernel` (a live kernel, no value) in a fuzz replay line: not this one's version.
+  args = args.filter((a, i) => a !== "--kernel" || /^\d+\.\d+\.\d+$/.test(args[i + 1] ?? ""));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -105,6 +105,15 @@ Deno.test("explain reads a corpus file and an image file with its environment", 
     "restart/x86_64/head/rev@hardened",
   ]);
   strictEqual(all[0]!.explanation.decided.check, "HEAD.rev");
+  // The replay line deno task fuzz prints, with explain for conform: the gate's flags are ignored.
+  const replay = await explainArgs([
+    "--replay",
+    `${dir}/corpus.jsonl`,
+    "--only",
+    "kernel-6.1",
+    "--kernel",
+  ]);
+  deepStrictEqual(replay.map((x) => x.title), all.map((x) => x.title));
 
   const image = checkpoint(defaultTaskState(), defaultCheckpointEnv("i386")).image;
   await Deno.writeFile(`${dir}/img`, image);

@@ -19,6 +19,7 @@ import {
 } from "./layout.ts";
 import type { AbiLayout } from "./layout.ts";
 import { newBytes, writeField } from "./bytes.ts";
+import type { CheckpointTraceSink } from "./trace.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
@@ -70,9 +71,15 @@ function headersOf(l: AbiLayout): Record<"HEAD" | "TASK" | "STRING" | "TAIL", Ui
  * console.log(r.ret, r.image.length); // 1 432
  * ```
  *
+ * `trace`, when given, is told each record written (`deno task explain`).
+ *
  * @throws {InputError} when the state or the environment is not valid for the ABI.
  */
-export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResult {
+export function checkpoint(
+  state: TaskState,
+  env: CheckpointEnv,
+  trace?: CheckpointTraceSink,
+): CheckpointResult {
   validateCheckpointEnv(env);
   validateTaskState(state, env.abi);
   const counter = env.counter ?? 0;
@@ -119,6 +126,7 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   const hdrs = headersOf(l);
   let at = 0;
   const put = (rec: "HEAD" | "TASK" | "STRING" | "TAIL", payload: Uint8Array, size: number) => {
+    trace?.write(rec, at, size);
     image.set(hdrs[rec], at);
     at += l.HDR.size;
     for (let i = 0; i < size; i++) image[at + i] = payload[i]!;

@@ -130,7 +130,22 @@ export function formatFailure(r: CaseResult, rerun: string, color = false): stri
   if (r.detail) lines.push(`  ${r.detail}`);
   for (const n of r.undefinedNotes) lines.push(p.dim(`  note: ${n}`));
   lines.push(p.dim(`  re-run: ${rerun}`));
+  lines.push(p.dim(`  explain: ${explainCommandOf(rerun)}`));
   return lines.join("\n");
+}
+
+/**
+ * The `deno task explain` command for a failure: its re-run command with
+ * `explain` for `conform`, less the arguments that pick an implementation
+ * or a cell (explain accepts them; it needs only the result id and the
+ * suite's `--seed`/`--cases`/`--fuzz`/`--replay`).
+ */
+export function explainCommandOf(rerun: string): string {
+  return rerun
+    .replace(/ task conform\b/, " task explain")
+    .replace(/cli\/conform\.ts/, "cli/explain.ts")
+    .replace(/ --(?:only|impl|op|abi) (?:'(?:[^']|'\\'')*'|\S+)/g, "")
+    .replace(/ --no-bundled\b/g, "");
 }
 
 /** The facets a result is grouped by in reports. */

@@ -6,13 +6,17 @@
  * on its defined parts) / not declared, in colours that also read without
  * colour (a word and a symbol in every cell, stripes on failures). A click
  * on a cell lists its cases; a failing case opens to the field-aware diff
- * and the hex window, as the console prints them.
+ * and the hex window, as the console prints them, and — for the first
+ * {@link MAX_TRACES} failures of each implementation — the reference's trace
+ * through the seed (`deno task explain`; the later ones show the command:
+ * a trace is about 8 KB, and a broken implementation fails thousands of runs).
  *
  * @module
  */
 import { completeResults, conforms, type ImplReport } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
 import type { CaseResult } from "../compare.ts";
+import { explainCheckpoint, explainRestart, formatExplanation } from "../../reference/explain.ts";
 import {
   BAD,
   facetsOf,
@@ -31,6 +35,18 @@ export const DIMENSIONS = [
   ["group", "group"],
   ["cell", "coverage cell"],
 ] as const;
+
+/** How many failures per implementation the page embeds the reference's trace of. */
+export const MAX_TRACES = 20;
+
+/** The reference's trace of a run, as `deno task explain` prints it. */
+export function traceText(r: CaseResult): string {
+  const c = r.run.case;
+  const e = c.op === "checkpoint"
+    ? explainCheckpoint(c.state, c.env)
+    : explainRestart(c.image, c.env, r.run.profile ?? "seed");
+  return formatExplanation(e, r.rid);
+}
 
 /** The profile column of a checkpoint run (it has none). */
 export const NO_PROFILE = "none (checkpoint)";
@@ -175,6 +191,7 @@ function pageData(reports: readonly ImplReport[], rerun: Rerun) {
   const impls = reports.map((rep) => {
     const results: number[] = [];
     const details: Record<number, string> = {};
+    let traced = 0;
     for (const r of completeResults(rep, "the HTML report")) {
       let i = ids.get(r.rid);
       if (i === undefined) {
@@ -191,6 +208,10 @@ function pageData(reports: readonly ImplReport[], rerun: Rerun) {
       results.push(i, s);
       if (BAD.has(r.status) || r.status === "xfail") {
         details[i] = formatFailure(r, rerun(rep.name, r));
+        if (traced < MAX_TRACES) {
+          traced++;
+          details[i] += `\n\n${traceText(r)}`;
+        }
       } else if (r.status !== "pass") details[i] = r.detail ?? "";
     }
     return { name: rep.name, results, details };

@@ -87,3 +87,19 @@ Deno.test("domains: flags of 2^32 or more are out of an i386 kernel's domain, ne
   validateRestartEnv({ ...defaultRestartEnv("x86_64"), flags: 1n << 32n });
   for (const c of dictRestartCases(catalogBase("i386"))) ok((c.env.flags ?? 0n) <= 0xffffffffn);
 });
+
+Deno.test("group family: header fields to every record's type and size, pairwise; neighbours swapped", () => {
+  const abi = "x86_64";
+  const cases = groupRestartCases(catalogBase(abi));
+  const heads = cases.filter((c) => c.id.startsWith(`restart/${abi}/group/TASK.hdr/`));
+  const tags = heads.map((c) => c.id.split("/").at(-1)!.split("-"));
+  // Every (len, parent) pair appears: TASK's len set to HEAD's size with parent := STRING's type.
+  ok(tags.some(([, len, parent]) => len === "0xe0" && parent === "0x2"));
+  // Every (type, parent) pair: type TAIL, parent -ERESTARTSYS (as a u32).
+  ok(tags.some(([type, , parent]) => type === "0x1389" && parent === "0xfffffe00"));
+  strictEqual(heads.length, 169);
+  const swapped = cases.find((c) => c.id === `restart/${abi}/group/neighbours/HEAD-TASK-swapped`)!;
+  // The TASK header (type 101, len 152) now opens the file: the seed refuses it at HEAD's len.
+  deepStrictEqual([...swapped.image.subarray(0, 4)], [101, 0, 152, 0]);
+  strictEqual(restart(swapped.image, swapped.env, "seed").decision.check, "HEAD.hdr.type");
+});

@@ -4,10 +4,10 @@
  * and every environment value and argument of both operations.
  *
  * - `dict`: every field restart checks (headers, HEAD's checked fields,
- *   `task_comm_len`, TAIL's magic) at each core dictionary value; the state
- *   fields of TASK (`state` … `exit_signal`) at each core value one at a
- *   time, and every other TASK and HEAD integer field together at each
- *   value of the full dictionary; the utsname strings and the STRING payload
+ *   `task_comm_len`, TAIL's magic) and TASK's `state` at each core
+ *   dictionary value one at a time, and every other TASK integer field
+ *   together at each value of the full dictionary (HEAD's `time` at each
+ *   core value); the utsname strings and the STRING payload
  *   at each meaningful byte string; and on the checkpoint side the same for
  *   the task state (folded into each field's domain) and every environment
  *   value and argument of both operations.
@@ -82,7 +82,9 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
         }
         continue;
       }
-      if (!checked.has(f.name) && !(r === "TASK" && STATE_WORDS.includes(f.name))) {
+      // The task's state alone (restart never reads it: a dead task's image must restart); the
+      // other fields restart does not check go together below.
+      if (!checked.has(f.name) && !(r === "TASK" && f.name === "state")) {
         together.push(f);
         continue;
       }

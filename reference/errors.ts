@@ -132,10 +132,12 @@ export const ERRNO_RANGE: Readonly<{ first: 1; last: 133 }> = Object.freeze(
  * import { errnoName } from "@crconform/crconform";
  * import { strictEqual } from "node:assert/strict";
  * strictEqual(errnoName(-22), "-EINVAL");
+ * strictEqual(errnoName(-512), "-ERESTARTSYS");
  * strictEqual(errnoName(-2), undefined);
  * ```
  */
 export function errnoName(ret: number): string | undefined {
   for (const [name, v] of Object.entries(ERRNO)) if (ret === -v) return `-${name}`;
+  for (const [name, v] of Object.entries(KERNEL_ERRNO)) if (ret === -v) return `-${name}`;
   return undefined;
 }

@@ -146,6 +146,33 @@ function variants(m: Meaning, bits: number, core: boolean): bigint[] {
   return out;
 }
 
+/**
+ * A field's own value in the other forms an implementation may confuse it
+ * with: cut to each narrower width (zero- and sign-extended), byte-swapped at
+ * each width, and its halves exchanged (a u64 read as two swapped u32s).
+ * The value itself is left out.
+ *
+ * @example
+ * ```ts ignore
+ * valueForms(1n, 16); // [0x100n]: CR_VERSION in the other byte order
+ * ```
+ */
+export function valueForms(v: bigint, bits: number): bigint[] {
+  const out = new Set<bigint>();
+  for (const w of WIDTHS) {
+    if (w > bits) break;
+    const t = BigInt.asUintN(w, v);
+    out.add(t).add(BigInt.asUintN(bits, BigInt.asIntN(w, t)));
+    if (w > 8) out.add(byteSwap(t, w));
+  }
+  if (bits > 8) {
+    const h = BigInt(bits / 2), mask = (1n << h) - 1n;
+    out.add(((v & mask) << h) | ((v >> h) & mask));
+  }
+  out.delete(v);
+  return [...out];
+}
+
 const dictCache = new Map<string, readonly bigint[]>();
 
 /**

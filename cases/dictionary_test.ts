@@ -103,3 +103,21 @@ Deno.test("group family: header fields to every record's type and size, pairwise
   deepStrictEqual([...swapped.image.subarray(0, 4)], [101, 0, 152, 0]);
   strictEqual(restart(swapped.image, swapped.env, "seed").decision.check, "HEAD.hdr.type");
 });
+
+Deno.test("valueForms: a value cut, sign-extended, byte-swapped and with its halves exchanged", () => {
+  deepStrictEqual(valueForms(1n, 16), [0x100n]);
+  deepStrictEqual(
+    valueForms(0x00feed0cc0a2d200n, 64).map((v) => v.toString(16)),
+    [
+      "0",
+      "d200",
+      "ffffffffffffd200",
+      "d2",
+      "c0a2d200",
+      "ffffffffc0a2d200",
+      "d2a2c0",
+      "d2a2c00cedfe00",
+      "c0a2d20000feed0c",
+    ],
+  );
+});

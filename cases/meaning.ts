@@ -5,7 +5,8 @@
  *
  * - `dict`: every field restart checks (headers, HEAD's checked fields,
  *   `task_comm_len`, TAIL's magic) and TASK's `state` at each core
- *   dictionary value one at a time, and every other TASK integer field
+ *   dictionary value and at its own value's other forms (byte-swapped, cut,
+ *   halves exchanged: `valueForms`) one at a time, and every other TASK integer field
  *   together at each value of the full dictionary (HEAD's `time` at each
  *   core value); the utsname strings and the STRING payload
  *   at each meaningful byte string; and on the checkpoint side the same for
@@ -14,7 +15,7 @@
  *
  * @module
  */
-import { copyBytes } from "../reference/bytes.ts";
+import { copyBytes, readField, readUnsigned } from "../reference/bytes.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { type Field, layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import { RESTART_CHECKS } from "../reference/restart.ts";
@@ -22,7 +23,13 @@ import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts
 import { fieldDomain, flagsMax, taskStateFields } from "../reference/validate.ts";
 import { imagePlan } from "../reference/walk.ts";
 import type { CatalogBase } from "./catalog.ts";
-import { byteStrings, dictionary, domainDictionary, fieldDictionary } from "./dictionary.ts";
+import {
+  byteStrings,
+  dictionary,
+  domainDictionary,
+  fieldDictionary,
+  valueForms,
+} from "./dictionary.ts";
 import { withBytes } from "./image.ts";
 import type { CheckpointCase, RestartCase } from "./types.ts";
 
@@ -62,7 +69,8 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
   for (const rec of imagePlan(abi).records) {
     const r = rec.record;
     for (const f of l.HDR.fields) {
-      for (const v of fieldDictionary(f, abi, true)) {
+      const own = readUnsigned(image, rec.offset + f.offset, f.size, l.abi.endian);
+      for (const v of [...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)]) {
         add(
           `${r}.hdr.${f.name}=${hex(v)}`,
           `${r} header ${f.name} := ${hex(v)}, a value with a meaning in the seed or Linux`,
@@ -88,11 +96,13 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
         together.push(f);
         continue;
       }
-      for (const v of fieldDictionary(f, abi, true)) {
+      const at = rec.payloadOffset + f.offset;
+      const own = readField(image, { ...f, offset: 0 }, l.abi.endian, at);
+      for (const v of [...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)]) {
         add(
           `${r}.${f.name}=${hex(v)}`,
           `${r}.${f.name} := ${hex(v)}`,
-          withBytes(image, abi, rec.payloadOffset + f.offset, f, v),
+          withBytes(image, abi, at, f, v),
         );
       }
     }

@@ -4,7 +4,7 @@ import { InputError } from "../reference/errors.ts";
 import { restart } from "../reference/restart.ts";
 import { defaultRestartEnv } from "../reference/types.ts";
 import { validateRestartEnv } from "../reference/validate.ts";
-import { byteStrings, byteSwap, dictionary, meanings, pairwise } from "./dictionary.ts";
+import { byteStrings, byteSwap, dictionary, meanings, pairwise, valueForms } from "./dictionary.ts";
 import { catalogBase } from "./suite.ts";
 import { dictCheckpointCases, dictRestartCases } from "./meaning.ts";
 import { groupRestartCases } from "./groups.ts";

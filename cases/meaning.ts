@@ -70,7 +70,7 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
     const r = rec.record;
     for (const f of l.HDR.fields) {
       const own = readUnsigned(image, rec.offset + f.offset, f.size, l.abi.endian);
-      for (const v of [...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)]) {
+      for (const v of new Set([...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)])) {
         add(
           `${r}.hdr.${f.name}=${hex(v)}`,
           `${r} header ${f.name} := ${hex(v)}, a value with a meaning in the seed or Linux`,
@@ -98,7 +98,7 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
       }
       const at = rec.payloadOffset + f.offset;
       const own = readField(image, { ...f, offset: 0 }, l.abi.endian, at);
-      for (const v of [...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)]) {
+      for (const v of new Set([...fieldDictionary(f, abi, true), ...valueForms(own, f.size * 8)])) {
         add(
           `${r}.${f.name}=${hex(v)}`,
           `${r}.${f.name} := ${hex(v)}`,

@@ -6,9 +6,9 @@
  * - `dict`: every field restart checks (headers, HEAD's checked fields,
  *   `task_comm_len`, TAIL's magic) and TASK's `state` at each core
  *   dictionary value and at its own value's other forms (byte-swapped, cut,
- *   halves exchanged: `valueForms`) one at a time, and every other TASK integer field
- *   together at each value of the full dictionary (HEAD's `time` at each
- *   core value); the utsname strings and the STRING payload
+ *   halves exchanged: `valueForms`) one at a time, and every field restart
+ *   does not check (HEAD's `time`, TASK's but the state) together at each
+ *   value of the full dictionary; the utsname strings and the STRING payload
  *   at each meaningful byte string; and on the checkpoint side the same for
  *   the task state (folded into each field's domain) and every environment
  *   value and argument of both operations.
@@ -66,6 +66,7 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
   const out: RestartCase[] = [];
   const add = (name: string, reason: string, img: Uint8Array, env: RestartEnv = b.rstEnv) =>
     out.push({ id: `restart/${abi}/dict/${name}`, op: "restart", abi, reason, image: img, env });
+  const together: { rec: string; f: Field; at: number }[] = [];
   for (const rec of imagePlan(abi).records) {
     const r = rec.record;
     for (const f of l.HDR.fields) {
@@ -79,7 +80,6 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
       }
     }
     const checked = checkedFields(r);
-    const together: Field[] = [];
     for (const f of rec.layout.fields) {
       if (f.type === "pad") continue;
       if (f.type === "bytes") {
@@ -93,7 +93,7 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
       // The task's state alone (restart never reads it: a dead task's image must restart); the
       // other fields restart does not check go together below.
       if (!checked.has(f.name) && !(r === "TASK" && f.name === "state")) {
-        together.push(f);
+        together.push({ rec: r, f, at: rec.payloadOffset + f.offset });
         continue;
       }
       const at = rec.payloadOffset + f.offset;
@@ -106,18 +106,14 @@ export function dictRestartCases(b: CatalogBase): RestartCase[] {
         );
       }
     }
-    if (!together.length) continue;
-    // The fields restart does not check, all at once: each dictionary value in every one (the
-    // full dictionary where the task's counters are, the core one elsewhere).
-    for (const v of dictionary(abi, 64, r !== "TASK")) {
-      let img = image;
-      for (const f of together) img = withBytes(img, abi, rec.payloadOffset + f.offset, f, v);
-      add(
-        `${r}.unchecked=${hex(v)}`,
-        `every unchecked ${r} field (${together.map((f) => f.name).join(", ")}) := ${hex(v)}`,
-        img,
-      );
-    }
+  }
+  // The fields restart does not check (HEAD's time, TASK's but the state), all at once: each
+  // value of the full dictionary in every one.
+  const names = together.map(({ rec, f }) => `${rec}.${f.name}`).join(", ");
+  for (const v of dictionary(abi, 64)) {
+    let img = image;
+    for (const { f, at } of together) img = withBytes(img, abi, at, f, v);
+    add(`unchecked=${hex(v)}`, `every field restart does not check (${names}) := ${hex(v)}`, img);
   }
   return out;
 }
@@ -138,16 +134,26 @@ export function dictRestartEnvCases(b: CatalogBase): RestartCase[] {
       image: img,
       env: { ...b.rstEnv, ...env },
     });
-  for (const part of ["major", "minor", "patch"] as const) {
-    const f = l.HEAD.byName[part]!;
-    for (const v of dictionary(abi, 8)) {
-      add(
-        `kernel.${part}=${v}`,
-        `restarting kernel and HEAD.${part} both ${v}: any version restarts its own image`,
-        { kernel: { ...b.rstEnv.kernel, [part]: Number(v) } },
-        withBytes(image, abi, head.payloadOffset + f.offset, f, v),
+  const parts = ["major", "minor", "patch"] as const;
+  for (const v of dictionary(abi, 8)) {
+    // The whole version at one value (each part at every other value: the group family).
+    let img = image;
+    for (const p of parts) {
+      img = withBytes(
+        img,
+        abi,
+        head.payloadOffset + l.HEAD.byName[p]!.offset,
+        l.HEAD.byName[p]!,
+        v,
       );
     }
+    const n = Number(v);
+    add(
+      `kernel=${n}.${n}.${n}`,
+      `restarting kernel and HEAD both version ${n}.${n}.${n}: any version restarts its own image`,
+      { kernel: { major: n, minor: n, patch: n } },
+      img,
+    );
   }
   for (const [name, comm] of byteStrings(TASK_COMM_LEN)) {
     add(`comm=${name}`, `comm before restart: ${name} bytes`, { comm });
@@ -215,12 +221,11 @@ export function dictCheckpointCases(b: CatalogBase): CheckpointCase[] {
   for (const v of domainDictionary(time, abi, true)) {
     add(`env.time=${hex(v)}`, `checkpoint time ${hex(v)}`, b.state, { time: v });
   }
-  for (const part of ["major", "minor", "patch"] as const) {
-    for (const v of dictionary(abi, 8)) {
-      add(`env.kernel.${part}=${v}`, `checkpointing kernel ${part} ${v}`, b.state, {
-        kernel: { ...b.ckptEnv.kernel, [part]: Number(v) },
-      });
-    }
+  for (const v of dictionary(abi, 8)) {
+    const n = Number(v);
+    add(`env.kernel=${n}.${n}.${n}`, `checkpointing kernel ${n}.${n}.${n}`, b.state, {
+      kernel: { major: n, minor: n, patch: n },
+    });
   }
   addScalars(abi, (name, reason, env) => add(`env.${name}`, reason, b.state, env), "pid");
   return out;

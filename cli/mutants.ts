@@ -70,6 +70,8 @@ export const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["lengths", ["lengths"]],
   ["stale", ["stale"]],
   ["values", ["value", "bits"]],
+  ["dict", ["dict"]],
+  ["group", ["group"]],
   ["regress", ["regress"]],
   ["generated", ["gen"]],
   ["fuzz", ["fuzz"]],

@@ -15,5 +15,7 @@ Deno.test("mutants: result ids map to their layer", () => {
   strictEqual(layerOf("restart/i386/truncate/at-0012@hardened"), "shape");
   strictEqual(layerOf("restart/i386/order/HEAD.magic~1+TAIL.magic~1@seed"), "order");
   strictEqual(layerOf("checkpoint/x86_64/value/utime-0x0"), "values");
+  strictEqual(layerOf("restart/x86_64/dict/TASK.state=0x40@seed"), "dict");
+  strictEqual(layerOf("restart/i386/group/version/head-2.6.25-kernel-2.6.25@seed"), "group");
   strictEqual(layerOf("restart/x86_64/fuzz/s1-000003@seed"), "fuzz");
 });

@@ -19,18 +19,13 @@ import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import type { CaseResult } from "../harness/compare.ts";
 import { type Expectation, parseExpectations } from "../harness/expect.ts";
 import { killAllChildren } from "../harness/child.ts";
+import { hostLine } from "../harness/host.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
 import { consoleReport } from "../harness/report/console.ts";
 import type { GateInfo, Rerun } from "../harness/report/common.ts";
 import type { SuiteMeta } from "../harness/report/json.ts";
-import {
-  conforms,
-  explainEmpty,
-  type ImplReport,
-  runCount,
-  type Selection,
-} from "../harness/runner.ts";
-import { bundledTestees, type Entry } from "./bundled.ts";
+import { conforms, explainEmpty, runCount, type Selection } from "../harness/runner.ts";
+import { bundledTestees, type Entry, unavailableText } from "./bundled.ts";
 import { listStreaming, type SelectedRuns, selectedRuns, suiteOptions } from "./suite_runs.ts";
 import { type ImplSpec, type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { gateCommand, quote } from "./gate_command.ts";
@@ -43,7 +38,7 @@ export { gateCommand } from "./gate_command.ts";
 /** The gate's version (deno.json `version`). */
 export const VERSION: string = config.version;
 
-/** What `--version` prints: the gate, the protocol, and the selected suite's fingerprint. */
+/** What `--version` prints (a host line follows): the gate, the protocol, and the selected suite's fingerprint. */
 function versionText(gate: GateInfo, o: Options): string {
   const how = [`--seed ${o.seed}`, `--cases ${o.cases}`, `--fuzz ${o.fuzz}`];
   for (const op of o.ops) how.push(`--op ${op}`);
@@ -85,7 +80,7 @@ async function gate(args: string[]): Promise<number> {
   const selected = await selectSuite(o, sel);
   const gate = gateInfo(selected);
   if (o.version) {
-    console.log(versionText(gate, o));
+    console.log(`${versionText(gate, o)}\n${await hostLine()}`);
     return 0;
   }
   checkNotEmpty(o, sel, selected);
@@ -113,16 +108,17 @@ async function gate(args: string[]): Promise<number> {
     signal: interrupt.signal,
   });
   if (!run.reports.length) {
-    throw new Exit(2, `no implementation has a case in this selection (${run.notes.join("; ")})`);
+    const why = [...run.notes, ...run.unavailable.map((u) => unavailableText(u.name, u))];
+    throw new Exit(2, `no implementation has a case in this selection (${why.join("; ")})`);
   }
   const seconds = (performance.now() - t0) / 1000;
   printConsole(o, gate, run, rerun, seconds);
-  await outputs.close(run.reports, { runs: run.total, seconds });
+  await outputs.close(run.reports, { runs: run.total, seconds }, run.unavailable);
   if (o.updateExpect && o.expect && !interrupt.signal.aborted) {
     await rewriteExpectations(o.expect, expectations, run.reports, run.unknown);
   }
   interrupt.release();
-  return exitCode(run.reports, interrupt.signal);
+  return exitCode(o, run, interrupt.signal);
 }
 
 /** Ends the run early with an exit code, after printing the message (if any) on stderr. */
@@ -293,8 +289,10 @@ function trapInterrupts(): { signal: AbortSignal; release(): void } {
 /** The console report, the notes and the run's last line. */
 function printConsole(o: Options, gate: GateInfo, run: GateRun, rerun: Rerun, seconds: number) {
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  const { reports, extra } = run;
-  console.log(consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra }));
+  const { reports, extra, unavailable } = run;
+  console.log(
+    consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra, unavailable }),
+  );
   for (const n of run.notes) console.log(n);
   console.log(
     `${run.total} case runs, ${reports.length} implementations, ${
@@ -303,14 +301,25 @@ function printConsole(o: Options, gate: GateInfo, run: GateRun, rerun: Rerun, se
   );
 }
 
-/** 130/143 after an interrupt, 2 on a setup error, 0 when every implementation conforms, else 1. */
-function exitCode(reports: readonly ImplReport[], signal: AbortSignal): number {
+/**
+ * 130/143 after an interrupt, 2 on a setup error (and, with `--strict`, when
+ * a bundled implementation is unavailable here), 0 when every implementation
+ * run conforms, else 1. An unavailable bundled implementation alone changes
+ * nothing: the verdict is about the implementations that ran.
+ */
+function exitCode(o: Options, run: GateRun, signal: AbortSignal): number {
   if (signal.aborted) {
     console.log(`INTERRUPTED by ${signal.reason}: partial results, does not conform`);
     return signal.reason === "SIGTERM" ? 143 : 130;
   }
-  if (reports.some((r) => r.setupError)) return 2;
-  return reports.every(conforms) ? 0 : 1;
+  if (run.reports.some((r) => r.setupError)) return 2;
+  if (o.strict && run.unavailable.length) {
+    console.log(
+      `--strict: ${run.unavailable.map((u) => u.name).join(", ")} unavailable on this host: exit 2`,
+    );
+    return 2;
+  }
+  return run.reports.every(conforms) ? 0 : 1;
 }
 
 if (import.meta.main) {

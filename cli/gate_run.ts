@@ -1,7 +1,7 @@
 /**
  * The gate's middle: each implementation run in turn over its runs (its own
  * cases when it has them), the known-failure list judged, the first failure
- * shrunk; and `--update-expect`'s rewrite of the list from the results.
+ * shrunk, a bundled one this host cannot run set aside as unavailable; and `--update-expect`'s rewrite of the list from the results.
  *
  * @module
  */
@@ -34,6 +34,7 @@ import type { SelectedRuns } from "./suite_runs.ts";
 import type { ImplSpec, Options } from "./options.ts";
 import { shrinkFirst } from "./shrink_report.ts";
 import type { Outputs } from "./outputs.ts";
+import type { UnavailableImpl } from "../harness/report/common.ts";
 
 /** A new testee for an `--impl` option. */
 export function testeeOf(i: ImplSpec, popts: ProcessOptions): Testee {
@@ -107,6 +108,8 @@ export interface GateRun {
   readonly extra: Map<string, string[]>;
   /** Expectation entries that name no case of the suite. */
   readonly unknown: Set<Expectation>;
+  /** Bundled implementations with cases selected that this host cannot run (not run). */
+  readonly unavailable: UnavailableImpl[];
   /** Runs sent in all. */
   total: number;
 }
@@ -117,7 +120,14 @@ export async function runEntries(entries: readonly Entry[], c: RunContext): Prom
   const { runs, cases } = c.selected;
   const scope = scopeOf(o, runs);
   const universe = expectationUniverse(o, cases);
-  const out: GateRun = { reports: [], notes: [], extra: new Map(), unknown: new Set(), total: 0 };
+  const out: GateRun = {
+    reports: [],
+    notes: [],
+    extra: new Map(),
+    unknown: new Set(),
+    unavailable: [],
+    total: 0,
+  };
   const limits: RunLimits = {
     signal,
     maxTimeouts: o.maxTimeouts,
@@ -138,6 +148,13 @@ export async function runEntries(entries: readonly Entry[], c: RunContext): Prom
       out.notes.push(`${e.testee.name}: no case of it selected, not run`);
       continue;
     }
+    if (e.unavailable) {
+      const u = { name: e.testee.name, ...e.unavailable };
+      out.unavailable.push(u);
+      outputs.unavailable(u);
+      continue;
+    }
+    if (e.note) out.notes.push(e.note);
     out.total += runCount(mine);
     const watched = outputs.observe(e.testee);
     let rep = await runImpl(

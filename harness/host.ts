@@ -276,10 +276,23 @@ function linuxSource(): Promise<Capability> {
   });
 }
 
+/**
+ * Which use a host tool serves, as `deno task setup GROUP` names it: `gate`
+ * (the bundled implementations and the tests' optional checks), `kernel`
+ * (building and booting the patched kernel: `deno task capture`,
+ * `conform --kernel`), `arm64` (the arm64 cross check).
+ */
+export type ToolGroup = "gate" | "kernel" | "arm64";
+
+/** Every {@link ToolGroup}, in the order setup lists them. */
+export const TOOL_GROUPS: readonly ToolGroup[] = ["gate", "kernel", "arm64"];
+
 /** An optional host tool: how to probe it, the Debian packages that give it, what needs it. */
 export interface HostTool {
   /** Short name, as `doctor` prints it. */
   readonly name: string;
+  /** The use it serves. */
+  readonly group: ToolGroup;
   /** The feature that needs it, and what happens without it. */
   readonly feature: string;
   /** The Debian packages that provide it. */
@@ -296,6 +309,7 @@ export interface HostTool {
 export const HOST_TOOLS: readonly HostTool[] = [
   {
     name: "gcc",
+    group: "gate",
     feature: "the bundled C implementations (c, seed-c-*) are built with it; " +
       "without it they are unavailable",
     packages: ["gcc", "libc6-dev"],
@@ -303,20 +317,23 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
   {
     name: "gcc -m32",
+    group: "gate",
     feature: "seed-c-i386 (the seed's code built for i386) is built with it; " +
       "without it seed-c-i386 is unavailable",
     packages: ["gcc-multilib"],
     probe: ccM32,
   },
   {
-    name: "qemu-i386",
+    name: "qemu-user (qemu-i386)",
+    group: "gate",
     feature: "runs seed-c-i386 where the kernel cannot execute i386 programs; " +
       "without either, seed-c-i386 is unavailable",
     packages: ["qemu-user"],
     probe: qemuUser,
   },
   {
-    name: "unshare",
+    name: "PID namespaces (unshare)",
+    group: "gate",
     feature: "a PID namespace per testee, so nothing it starts outlives the run; " +
       "without it, a process group (a setsid() descendant can escape)",
     packages: ["util-linux"],
@@ -324,6 +341,7 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
   {
     name: "qemu-system-x86_64",
+    group: "kernel",
     feature: "deno task capture and conform --kernel boot the patched kernel with it; " +
       "the committed captures need nothing",
     packages: ["qemu-system-x86"],
@@ -331,6 +349,7 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
   {
     name: "linux-source-6.1",
+    group: "kernel",
     feature: "deno task capture and conform --kernel build the patched kernel from it",
     packages: [
       "linux-source-6.1",
@@ -348,6 +367,7 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
   {
     name: "chromium",
+    group: "gate",
     feature: "the HTML report's browser test (cli/html_browser_test.ts); skipped without it",
     packages: ["chromium"],
     probe: () => {
@@ -357,12 +377,14 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
   {
     name: "xmllint",
+    group: "gate",
     feature: "CI's check of the JUnit report against the xunit schema; skipped without it",
     packages: ["libxml2-utils"],
     probe: () => tool("xmllint", ["--version"]),
   },
   {
     name: "aarch64-linux-gnu-gcc",
+    group: "arm64",
     feature: "the arm64 cross check (impls/c and seed-c built for arm64, run under " +
       "qemu-aarch64); skipped without it",
     packages: ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "qemu-user"],
@@ -370,11 +392,12 @@ export const HOST_TOOLS: readonly HostTool[] = [
   },
 ];
 
-/** The fix for a missing tool: the setup command and the Debian packages it installs. */
+/** The fix for a missing tool: the setup command (with its group) and the Debian packages. */
 export function fixFor(name: string): string {
   const t = HOST_TOOLS.find((x) => x.name === name);
-  const pkgs = t ? ` (Debian: apt-get install ${t.packages.join(" ")})` : "";
-  return `${SETUP_COMMAND}${pkgs}`;
+  if (!t) throw new Error(`fixFor: no host tool called ${name}`);
+  const group = t.group === "gate" ? "" : ` ${t.group}`;
+  return `${SETUP_COMMAND}${group} (Debian: apt-get install ${t.packages.join(" ")})`;
 }
 
 /**
@@ -391,7 +414,7 @@ export async function i386Runner(): Promise<{ prefix: readonly string[] } | Unav
     reason: `this host cannot execute 32-bit x86 programs (${native.detail}) and has no ` +
       `qemu-i386 to emulate them (${qemu.detail})`,
     fix: linux
-      ? fixFor("qemu-i386")
+      ? fixFor("qemu-user (qemu-i386)")
       : "none on this OS: qemu-user emulates i386 on Linux only (run it on a Linux host)",
   };
 }

@@ -27,7 +27,16 @@ import {
   haveCSources,
   haveSeedCSources,
 } from "../harness/build.ts";
-import { cc, ccM32, ccName, fixFor, i386Runner, type Unavailability } from "../harness/host.ts";
+import {
+  cc,
+  ccM32,
+  ccName,
+  ccTarget,
+  fixFor,
+  i386Runner,
+  setsid,
+  type Unavailability,
+} from "../harness/host.ts";
 
 /** The ABIs seed-c is built for: the compiler lays out the seed's structs (`-m64`, `-m32`). */
 const SEED_C_ABIS = ["x86_64", "i386"] as const;
@@ -117,14 +126,51 @@ async function builtOr(
         fix: fixFor("gcc -m32"),
       };
     }
+    // The builds are made and tested on Linux: elsewhere, a failure is the platform's.
+    if (Deno.build.os !== "linux") {
+      return {
+        reason: `it does not build on ${Deno.build.os}: ${firstLine(e.message)}`,
+        fix: NOT_HERE,
+      };
+    }
     throw e;
   }
 }
 
+const NOT_HERE = "none on this host: run it on Linux x86_64 (docs/PORTABILITY.md)";
+
+function firstLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(": ");
+}
+
+/**
+ * Why this host cannot start the bundled process testees, if it cannot:
+ * they start through setsid(1) (util-linux, Linux only).
+ */
+async function cannotSpawn(): Promise<Unavailability | undefined> {
+  const s = await setsid();
+  if (s.ok) return undefined;
+  return {
+    reason: `no setsid(1) here to start testee processes (${s.detail})`,
+    fix: Deno.build.os === "linux" ? fixFor("setsid") : NOT_HERE,
+  };
+}
+
+/** Why seed-c cannot be built here, if it cannot: its shim lays out x86 (x86_64, i386) only. */
+async function seedCTarget(): Promise<Unavailability | undefined> {
+  const t = await ccTarget();
+  if (!t.ok || /^(x86_64|i[3-6]86)-/.test(t.detail)) return undefined; // no compiler: the build says
+  return {
+    reason: `seed-c's shim builds for x86 targets only, and ${ccName()} targets ${t.detail}`,
+    fix: NOT_HERE,
+  };
+}
+
 /**
  * The bundled implementations. One this host cannot build or run (no C
- * compiler, no `-m32` link, no way to execute i386 programs: see
- * `harness/host.ts`) is an entry marked {@link Entry.unavailable}, with the
+ * compiler, no `-m32` link, no way to execute i386 programs, no setsid(1),
+ * a compiler for another architecture than seed-c's shim knows, a build
+ * failure off Linux: see `harness/host.ts`) is an entry marked {@link Entry.unavailable}, with the
  * reason and the fix. Throws a SetupError when one cannot be built with
  * every tool present (that is our fault); a stale golden capture makes the
  * golden implementations setup errors (ours too: recapture), the others
@@ -138,8 +184,9 @@ export async function bundledTestees(
   include: { kernel?: boolean; suite?: LiveSuite; replay?: boolean } = {},
 ): Promise<Entry[]> {
   const out: Entry[] = [{ testee: new ReferenceTestee() }];
+  const noSpawn = await cannotSpawn();
   if (haveCSources()) {
-    const bin = await builtOr(() => buildC());
+    const bin = noSpawn ?? await builtOr(() => buildC());
     out.push(
       typeof bin === "string"
         ? { testee: new ProcessTestee("c", bin, opts) }
@@ -150,7 +197,8 @@ export async function bundledTestees(
     for (const abi of SEED_C_ABIS) {
       const name = `seed-c-${abi}`;
       const declares = [`checkpoint/${abi}`, `restart/${abi}/seed`];
-      const runner = abi === "i386" ? await i386Runner() : { prefix: [] };
+      const runner = noSpawn ?? await seedCTarget() ??
+        (abi === "i386" ? await i386Runner() : { prefix: [] });
       if (!("prefix" in runner)) {
         out.push(unavailable(name, runner, declares));
         continue;

@@ -48,3 +48,16 @@ Deno.test("bundled: no C compiler (an empty cache, CC missing): the C implementa
     await Deno.remove(cache, { recursive: true });
   }
 });
+
+Deno.test("bundled: no setsid(1) (macOS, say): the process testees are unavailable, never a hang", async () => {
+  const entries = await withEnv({ PATH: "/nonexistent" }, () => bundledTestees());
+  const na = entries.filter((e) => e.unavailable && !e.testee.name.startsWith("golden"));
+  strictEqual(na.map((e) => e.testee.name).join(" "), "c seed-c-x86_64 seed-c-i386");
+  for (const e of na) {
+    strictEqual(
+      e.unavailable!.reason,
+      "no setsid(1) here to start testee processes (setsid: not found)",
+    );
+  }
+  ok(!entries[0]!.unavailable, "the reference runs in process");
+});

@@ -232,6 +232,21 @@ export function ccM32(): Promise<Capability> {
   });
 }
 
+/** setsid(1), through which every process testee starts (util-linux: Linux only). */
+export function setsid(): Promise<Capability> {
+  return once("setsid", () => {
+    const p = which("setsid");
+    return Promise.resolve(
+      p ? { ok: true, detail: p } : { ok: false, detail: "setsid: not found" },
+    );
+  });
+}
+
+/** The C compiler's target (`-dumpmachine`, e.g. `x86_64-linux-gnu`). */
+export function ccTarget(): Promise<Capability> {
+  return once("cc-target", () => runs(ccName(), ["-dumpmachine"]));
+}
+
 /** Testees can get their own PID namespace (`unshare`), else only a process group. */
 export function pidNamespaces(): Promise<Capability> {
   return once("pidns", () => {
@@ -330,6 +345,14 @@ export const HOST_TOOLS: readonly HostTool[] = [
       "without either, seed-c-i386 is unavailable",
     packages: ["qemu-user"],
     probe: qemuUser,
+  },
+  {
+    name: "setsid",
+    group: "gate",
+    feature: "every process testee (the bundled C ones, seed-c, an --impl) starts in its own " +
+      "process group through it; without it they cannot start (docs/PORTABILITY.md)",
+    packages: ["util-linux"],
+    probe: setsid,
   },
   {
     name: "PID namespaces (unshare)",

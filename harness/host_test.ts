@@ -158,7 +158,7 @@ Deno.test("probes: a switch set to 0 or empty is off; probes answer once per pro
 });
 
 Deno.test("probes: a missing command is a clear 'not found', never a throw", async () => {
-  await withEnv({ PATH: "/nonexistent" }, async () => {
+  await withEnv({ PATH: "/nonexistent", [NO_QEMU_USER_SWITCH]: undefined }, async () => {
     strictEqual(which("qemu-i386"), undefined);
     deepStrictEqual(await qemuUser(), { ok: false, detail: "qemu-i386: not found" });
     const xmllint = HOST_TOOLS.find((t) => t.name === "xmllint")!;

@@ -109,7 +109,10 @@ async function gate(args: string[]): Promise<number> {
   });
   if (!run.reports.length) {
     const why = [...run.notes, ...run.unavailable.map((u) => unavailableText(u.name, u))];
-    throw new Exit(2, `no implementation has a case in this selection (${why.join("; ")})`);
+    const what = run.unavailable.length
+      ? "no implementation could run on this host"
+      : "no implementation has a case in this selection";
+    throw new Exit(2, `${what} (${why.join("; ")})`);
   }
   const seconds = (performance.now() - t0) / 1000;
   printConsole(o, gate, run, rerun, seconds);

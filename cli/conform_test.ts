@@ -357,6 +357,13 @@ Deno.test("conform: a bundled implementation the host cannot run is reported una
   match(bad.out, /seed-c-i386: UNAVAILABLE here/);
   const good = await gate(...sel, "--impl", impl("good", "none"));
   strictEqual(good.code, 0, good.out);
+  // Asked for by name and nothing else: nothing was judged, a setup error saying why.
+  const only = await gate(...sel, "--only", "seed-c-i386");
+  strictEqual(only.code, 2, only.out);
+  match(
+    only.err,
+    /^no implementation could run on this host \(seed-c-i386: unavailable here: .*; fix: tools\/deno\/deno task setup/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 

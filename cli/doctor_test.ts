@@ -23,8 +23,8 @@ Deno.test("doctor: the host, every probe, seed-c-i386's way to run, and what is 
   names.forEach((n, i) =>
     match(lines[2 + i]!, new RegExp(`^(ok |no ) ${n.replace(/[()+]/g, "\\$&")} +\\S`))
   );
-  match(lines[2]!, /^no  32-bit x86 execution +forced off by CRCONFORM_PROBE_NO_I386$/);
-  match(r.out, /^no  qemu-user \(qemu-i386\) +forced off by CRCONFORM_PROBE_NO_QEMU_USER$/m);
+  match(lines[2]!, /^no {2}32-bit x86 execution +forced off by CRCONFORM_PROBE_NO_I386$/);
+  match(r.out, /^no {2}qemu-user \(qemu-i386\) +forced off by CRCONFORM_PROBE_NO_QEMU_USER$/m);
   match(
     r.out,
     /^seed-c-i386: unavailable here: this host cannot execute 32-bit x86 programs .*; fix: tools\/deno\/deno task setup \(Debian: apt-get install qemu-user\)$/m,

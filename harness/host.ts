@@ -52,11 +52,6 @@ function once(key: string, probe: () => Promise<Capability>): Promise<Capability
   return p;
 }
 
-/** Forgets every probe's answer (for tests that change a switch). */
-export function forgetProbes(): void {
-  memo.clear();
-}
-
 function switchedOff(name: string): boolean {
   try {
     const v = Deno.env.get(name);

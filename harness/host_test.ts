@@ -3,35 +3,31 @@
 // reason and fix an unavailable seed-c-i386 gets.
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import {
-  forgetProbes,
   HOST_TOOLS,
-  hostLine,
   I386_PROBE_EXIT,
-  i386Exec,
-  i386Runner,
   NO_I386_SWITCH,
   NO_QEMU_USER_SWITCH,
-  qemuUser,
   tinyI386Elf,
   which,
 } from "./host.ts";
 
-/** Runs `f` with environment variables set (undefined: removed), the probes forgotten around it. */
-async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>) {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const set = (v: Record<string, string | undefined>) => {
-    for (const [k, x] of Object.entries(v)) {
-      x === undefined ? Deno.env.delete(k) : Deno.env.set(k, x);
-    }
-  };
-  set(vars);
-  forgetProbes();
-  try {
-    return await f();
-  } finally {
-    set(old);
-    forgetProbes();
-  }
+const PROBES = new URL("./testdata/probes.ts", import.meta.url).pathname;
+
+/** What the probes answer in a child process with `env` added (undefined: removed). */
+async function probesWith(env: Record<string, string | undefined>) {
+  const clear = Object.keys(env).filter((k) => env[k] === undefined);
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+  const base = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !clear.includes(k)),
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", PROBES],
+    env: { ...base, ...set } as Record<string, string>,
+    clearEnv: true,
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  strictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(text);
 }
 
 Deno.test("tinyI386Elf: an ELF32 i386 executable whose one segment exits 42 (bytes read by hand)", () => {
@@ -114,56 +110,43 @@ if (!QEMU) {
 }
 
 Deno.test("probes forced off: no i386 execution, no qemu-user: seed-c-i386 unavailable with the reason and the fix", async () => {
-  await withEnv({ [NO_I386_SWITCH]: "1", [NO_QEMU_USER_SWITCH]: "1" }, async () => {
-    deepStrictEqual(await i386Exec(), { ok: false, detail: `forced off by ${NO_I386_SWITCH}` });
-    deepStrictEqual(await qemuUser(), {
-      ok: false,
-      detail: `forced off by ${NO_QEMU_USER_SWITCH}`,
-    });
-    const r = await i386Runner();
-    ok(!("prefix" in r));
-    strictEqual(
-      r.reason,
-      `this host cannot execute 32-bit x86 programs (forced off by ${NO_I386_SWITCH}) and has ` +
-        `no qemu-i386 to emulate them (forced off by ${NO_QEMU_USER_SWITCH})`,
-    );
-    strictEqual(r.fix, "tools/deno/deno task setup (Debian: apt-get install qemu-user)");
-    match(await hostLine(), /; i386 programs: no; /);
+  const p = await probesWith({ [NO_I386_SWITCH]: "1", [NO_QEMU_USER_SWITCH]: "1" });
+  deepStrictEqual(p.i386Exec, { ok: false, detail: `forced off by ${NO_I386_SWITCH}` });
+  deepStrictEqual(p.qemuUser, { ok: false, detail: `forced off by ${NO_QEMU_USER_SWITCH}` });
+  deepStrictEqual(p.i386Runner, {
+    reason: `this host cannot execute 32-bit x86 programs (forced off by ${NO_I386_SWITCH}) and ` +
+      `has no qemu-i386 to emulate them (forced off by ${NO_QEMU_USER_SWITCH})`,
+    fix: "tools/deno/deno task setup (Debian: apt-get install qemu-user)",
   });
+  match(
+    p.hostLine,
+    /^host \w+\/\w+, \d+ cores; i386 programs: no; PID namespaces: (yes|no \(process group\))$/,
+  );
 });
 
 Deno.test({
   name: "probes: only i386 execution forced off, with qemu-i386 here: i386 programs run under it",
   ignore: !QEMU,
   fn: async () => {
-    await withEnv({ [NO_I386_SWITCH]: "1", [NO_QEMU_USER_SWITCH]: undefined }, async () => {
-      strictEqual((await i386Exec()).ok, false);
-      deepStrictEqual(await qemuUser(), { ok: true, detail: QEMU });
-      deepStrictEqual(await i386Runner(), { prefix: [QEMU] });
-      match(await hostLine(), /; i386 programs: under qemu-i386; /);
-    });
+    const p = await probesWith({ [NO_I386_SWITCH]: "1", [NO_QEMU_USER_SWITCH]: undefined });
+    strictEqual(p.i386Exec.ok, false);
+    deepStrictEqual(p.qemuUser, { ok: true, detail: QEMU });
+    deepStrictEqual(p.i386Runner, { prefix: [QEMU] });
+    match(p.hostLine, /; i386 programs: under qemu-i386; /);
   },
 });
 
-Deno.test("probes: a switch set to 0 or empty is off; probes answer once per process until forgotten", async () => {
-  await withEnv({ [NO_I386_SWITCH]: "0", [NO_QEMU_USER_SWITCH]: "" }, async () => {
-    const a = await i386Exec();
-    ok(!a.detail.includes("forced off"), a.detail);
-    ok(!(await qemuUser()).detail.includes("forced off"));
-    Deno.env.set(NO_I386_SWITCH, "1");
-    deepStrictEqual(await i386Exec(), a, "the answer is cached");
-    forgetProbes();
-    strictEqual((await i386Exec()).detail, `forced off by ${NO_I386_SWITCH}`);
-  });
+Deno.test("probes: a switch set to 0 or empty is off", async () => {
+  const p = await probesWith({ [NO_I386_SWITCH]: "0", [NO_QEMU_USER_SWITCH]: "" });
+  ok(!p.i386Exec.detail.includes("forced off"), p.i386Exec.detail);
+  ok(!p.qemuUser.detail.includes("forced off"), p.qemuUser.detail);
 });
 
 Deno.test("probes: a missing command is a clear 'not found', never a throw", async () => {
-  await withEnv({ PATH: "/nonexistent", [NO_QEMU_USER_SWITCH]: undefined }, async () => {
-    strictEqual(which("qemu-i386"), undefined);
-    deepStrictEqual(await qemuUser(), { ok: false, detail: "qemu-i386: not found" });
-    const xmllint = HOST_TOOLS.find((t) => t.name === "xmllint")!;
-    deepStrictEqual(await xmllint.probe(), { ok: false, detail: "xmllint: not found" });
-  });
+  const p = await probesWith({ PATH: "/nonexistent", [NO_QEMU_USER_SWITCH]: undefined });
+  strictEqual(p.which, null);
+  deepStrictEqual(p.qemuUser, { ok: false, detail: "qemu-i386: not found" });
+  deepStrictEqual(p.xmllint, { ok: false, detail: "xmllint: not found" });
 });
 
 Deno.test("HOST_TOOLS: every tool names its feature and Debian packages, once", () => {

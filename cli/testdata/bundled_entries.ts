@@ -1,5 +1,10 @@
-// Prints the bundled registry as this process's host sees it, as JSON (name, unavailable): for
-// tests that set PATH or CC in a child's environment.
+/**
+ * Prints the bundled registry as this process's host sees it, as JSON
+ * (name, unavailable; what starting an unavailable `c` says): for tests
+ * that set PATH or CC in a child's environment.
+ *
+ * @module
+ */
 import { bundledTestees } from "../bundled.ts";
 
 const entries = await bundledTestees();

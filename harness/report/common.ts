@@ -50,6 +50,24 @@ export function stoppedOf(rep: object): string | undefined {
   return (rep as { stopped?: string }).stopped;
 }
 
+/**
+ * A bundled implementation that this host cannot build or run: it was not
+ * run, and it does not change the verdict (except under `--strict`).
+ */
+export interface UnavailableImpl {
+  /** Its name (`seed-c-i386`). */
+  readonly name: string;
+  /** What this host lacks. */
+  readonly reason: string;
+  /** The command (or step) that makes it available. */
+  readonly fix: string;
+}
+
+/** The one-line text of an unavailable implementation, as every report words it. */
+export function unavailableLine(u: UnavailableImpl): string {
+  return `unavailable here (not run, verdict unchanged): ${u.reason}; fix: ${u.fix}`;
+}
+
 /** The re-run command for a result of an implementation. */
 export type Rerun = (impl: string, r: CaseResult) => string;
 

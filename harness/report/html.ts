@@ -25,6 +25,7 @@ import {
   notRun,
   type Rerun,
   stoppedOf,
+  type UnavailableImpl,
 } from "./common.ts";
 
 /** The facets a matrix can be drawn over, with their titles. */
@@ -229,7 +230,7 @@ button.cell{font:inherit;width:100%;text-align:left;border:2px solid transparent
 button.cell:focus,button.cell.sel{outline:3px solid #1b4fd1}
 .cell.pass{background:#d8f5dc}.cell.fail{background:repeating-linear-gradient(135deg,#f9c9c9 0 6px,#f4b0b0 6px 12px);border-color:#b00020}
 .cell.expected{background:#fdecc0;border-style:dashed;border-color:#a66b00}.cell.notrun{background:#e4e4f4;border-style:dotted;border-color:#b00020}.cell.none{background:#eee;color:#555}
-.verdict.pass{color:#0a6b1f;font-weight:bold}.verdict.fail{color:#b00020;font-weight:bold}
+.verdict.pass{color:#0a6b1f;font-weight:bold}.verdict.na{color:#666;font-weight:bold}.verdict.fail{color:#b00020;font-weight:bold}
 .n{white-space:nowrap;margin-left:.4em}.n.fail{color:#b00020;font-weight:bold}
 .notes ul{margin:0;padding-left:1.2em;color:#b00020}
 .legend span{margin-right:1.2em}
@@ -292,6 +293,16 @@ export interface HtmlOptions {
   readonly title?: string;
   /** When the run ended. @default now */
   readonly date?: Date;
+  /** Bundled implementations this host cannot run (listed under the table, not judged). */
+  readonly unavailable?: readonly UnavailableImpl[];
+}
+
+function unavailableHtml(u: UnavailableImpl): string {
+  return `<tr class="unavailable"><th scope="row">${
+    esc(u.name)
+  }</th><td></td><td class="verdict na">– UNAVAILABLE HERE</td><td colspan="2">${
+    esc(u.reason)
+  }<br>fix: <code>${esc(u.fix)}</code></td></tr>`;
 }
 
 /** The self-contained HTML report. */
@@ -316,7 +327,9 @@ export function htmlReport(reports: readonly ImplReport[], opts: HtmlOptions): s
       : ""
   }${esc((opts.date ?? new Date()).toISOString())}</p>
 <table id="implementations"><thead><tr><th>implementation</th><th>hello</th><th>verdict</th><th>covered</th><th>time</th></tr></thead>
-<tbody>${reports.map(summaryHtml).join("")}</tbody></table>
+<tbody>${reports.map(summaryHtml).join("")}${
+    (opts.unavailable ?? []).map(unavailableHtml).join("")
+  }</tbody></table>
 <p class="legend">In each cell: ${legend} — undefined: passed on the bytes the seed defines; click a cell to list its cases.</p>
 <main class="layout"><div class="grid">${
     DIMENSIONS.map(([d, t]) => matrixHtml(reports, d, t)).join("\n")

@@ -77,6 +77,15 @@ export { checkpoint } from "./reference/checkpoint.ts";
 export { restart, RESTART_CHECKS, type RestartCheck } from "./reference/restart.ts";
 export { fromHex, toHex } from "./reference/bytes.ts";
 export {
+  explainCheckpoint,
+  explainRestart,
+  type ExplainStep,
+  type Explanation,
+  formatExplanation,
+  type SeedLine,
+} from "./reference/explain.ts";
+export type { CheckpointTraceSink } from "./reference/trace.ts";
+export {
   formatInspection,
   guessAbi,
   inspect,

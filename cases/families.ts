@@ -28,6 +28,8 @@ import { fieldDomain, NSEC_PER_SEC } from "../reference/validate.ts";
 import { imagePlan, type PlannedRecord } from "../reference/walk.ts";
 import type { CatalogBase } from "./catalog.ts";
 import { withBytes } from "./image.ts";
+import { groupCheckpointCases, groupRestartCases } from "./groups.ts";
+import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases } from "./meaning.ts";
 import { orderCases } from "./violations.ts";
 import type { Case, CheckpointCase, RestartCase } from "./types.ts";
 
@@ -307,6 +309,12 @@ export function bitCases(b: CatalogBase): RestartCase[] {
   return out;
 }
 
+/** The cases with ids not seen before (a value two edits reach the same way is kept once). */
+function unique(cases: Case[]): Case[] {
+  const seen = new Set<string>();
+  return cases.filter((c) => !seen.has(c.id) && (seen.add(c.id), true));
+}
+
 /** Every systematic family for one ABI (the check-order family in each profile). */
 export function familyCases(b: CatalogBase): Case[] {
   const image = checkpoint(b.state, b.ckptEnv).image;
@@ -317,5 +325,12 @@ export function familyCases(b: CatalogBase): Case[] {
     ...staleCases(b),
     ...valueCases(b),
     ...bitCases(b),
+    ...unique([
+      ...dictRestartCases(b),
+      ...dictRestartEnvCases(b),
+      ...dictCheckpointCases(b),
+      ...groupRestartCases(b),
+      ...groupCheckpointCases(b),
+    ]),
   ];
 }

@@ -4,7 +4,8 @@
  * applies one to four mutations that know the record structure (records
  * dropped, duplicated, reordered, truncated, spliced with another ABI's
  * image; header and payload fields set to boundary, nearby and random
- * values; bytes flipped, inserted and removed), and varies the restarting
+ * values; bytes flipped, inserted and removed; any field, or a header's
+ * fields together, set to the dictionary's meaningful values), and varies the restarting
  * side (kernel version, comm before the call, counter, flags, crid, file).
  * A fuzzed checkpoint case varies the task state, the environment and the
  * syscall arguments. Case `index` of a seed is the same on every machine and
@@ -14,11 +15,13 @@
  */
 import { remade } from "./remade.ts";
 import { abiNames, getAbi, registryGeneration } from "../reference/abi.ts";
-import { concat } from "../reference/bytes.ts";
+import { concat, readUnsigned } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type AbiName, type Field, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
 import type { RestartEnv } from "../reference/types.ts";
 import { walkRecords } from "../reference/walk.ts";
+import { flagsMax, taskStateFields } from "../reference/validate.ts";
+import { byteStrings, dictionary } from "./dictionary.ts";
 import { BOUNDARIES, genCheckpointEnv, genComm, genTaskState } from "./generate.ts";
 import { withBytes } from "./image.ts";
 import { Prng } from "./prng.ts";
@@ -31,10 +34,20 @@ function rngFor(seed: number, index: number, abi: AbiName, op: string): Prng {
   return new Prng((seed * 0x2545f491) ^ Math.imul(index + 1, 0x9e3779b1) ^ h);
 }
 
-/** A value for an integer field of `size` bytes: a boundary, near the current value, or random. */
-function fieldValue(rng: Prng, size: number, current: bigint, signed: boolean): bigint {
+/**
+ * A value for an integer field of `size` bytes: a boundary, near the current
+ * value, random, or (one time in four) a dictionary value of its width.
+ */
+function fieldValue(
+  rng: Prng,
+  abi: AbiName,
+  size: number,
+  current: bigint,
+  signed: boolean,
+): bigint {
   const bits = BigInt(size * 8);
   const mask = (1n << bits) - 1n;
+  if (rng.int(4) === 0) return rng.pick(dictionary(abi, size * 8));
   const r = rng.int(8);
   let v: bigint;
   if (r < 3) v = rng.pick(BOUNDARIES);
@@ -125,7 +138,7 @@ const MUTATIONS: readonly ((rng: Prng, img: Uint8Array, abi: AbiName) => Uint8Ar
       const b = img[r.payloadOffset + f.offset + (e === "little" ? f.size - 1 - i : i)]!;
       cur = (cur << 8n) | BigInt(b);
     }
-    const v = fieldValue(rng, f.size, cur, f.type === "s16" || f.type === "s32");
+    const v = fieldValue(rng, abi, f.size, cur, f.type === "s16" || f.type === "s32");
     return withBytes(img, abi, r.payloadOffset + f.offset, f, v);
   },
   // flip random bits
@@ -171,6 +184,46 @@ const MUTATIONS: readonly ((rng: Prng, img: Uint8Array, abi: AbiName) => Uint8Ar
   },
   // trailing bytes
   (rng, img) => concat([img, rng.bytes(1 + rng.int(32))]),
+  // a field of any record, header or payload, bytes included, to a dictionary value
+  (rng, img, abi) => {
+    const hdr = layoutOf(abi).HDR;
+    const spans: { f: Field; offset: number }[] = [];
+    for (const r of walkRecords(abi, img)) {
+      if (r.headerBytes === hdr.size) {
+        for (const f of hdr.fields) spans.push({ f, offset: r.offset + f.offset });
+      }
+      for (const f of r.layout?.fields ?? []) {
+        if (f.type !== "pad" && f.offset + f.size <= r.payloadBytes) {
+          spans.push({ f, offset: r.payloadOffset + f.offset });
+        }
+      }
+    }
+    if (!spans.length) return img;
+    const { f, offset } = rng.pick(spans);
+    if (f.type === "bytes") {
+      const out = img.slice();
+      out.set(rng.pick(byteStrings(f.size))[1].subarray(0, img.length - offset), offset);
+      return out;
+    }
+    return withBytes(img, abi, offset, f, rng.pick(dictionary(abi, f.size * 8)));
+  },
+  // a record's header fields together: each to a dictionary value or to another record's
+  (rng, img, abi) => {
+    const hdr = layoutOf(abi).HDR;
+    const recs = [...walkRecords(abi, img)].filter((r) => r.headerBytes === hdr.size);
+    if (!recs.length) return img;
+    const r = rng.pick(recs);
+    let out = img;
+    for (const f of hdr.fields) {
+      if (rng.int(3) === 0) continue;
+      const other = rng.pick(recs);
+      const v = rng.int(2)
+        ? rng.pick(dictionary(abi, f.size * 8, true))
+        : readUnsigned(img, other.offset + f.offset, f.size, layoutOf(abi).abi.endian);
+      out = withBytes(out, abi, r.offset + f.offset, f, v);
+    }
+    return out;
+  },
 ];
 
 /** The restarting side of a fuzzed case. */
@@ -180,17 +233,37 @@ function fuzzRestartEnv(rng: Prng, abi: AbiName, kernel: RestartEnv["kernel"]): 
     const part = rng.pick(["major", "minor", "patch"] as const);
     k[part] = rng.int(2) ? (k[part] + 1) & 0xff : rng.int(256);
   }
-  const longBits = getAbi(abi).longBytes * 8;
   const r = rng.int(32);
   return {
     abi,
     kernel: k,
     comm: genComm(rng),
-    counter: rng.pick([0, 1, rng.int(1 << 20), 0x7ffffffe]),
-    flags: r === 0 ? 1n << BigInt(rng.int(longBits)) : 0n,
-    crid: rng.pick([0, 1, -1, 0x7fffffff, rng.int(1 << 16)]),
+    counter: fuzzCounter(rng, abi),
+    flags: fuzzFlags(rng, abi, r),
+    crid: fuzzInt32(rng, abi, [0, 1, -1, 0x7fffffff, rng.int(1 << 16)]),
     file: r === 1 ? "bad-fd" : r === 2 ? "write-only" : "ok",
   };
+}
+
+/** The global counter: a boundary, random, or a dictionary value below 0x7fffffff. */
+function fuzzCounter(rng: Prng, abi: AbiName): number {
+  if (rng.int(8) === 0) {
+    return Number(rng.pick(dictionary(abi, 32, true).filter((v) => v <= 0x7ffffffen)));
+  }
+  return rng.pick([0, 1, rng.int(1 << 20), 0x7ffffffe]);
+}
+
+/** The flags argument: 0 mostly, else one bit of a long, or a dictionary value it can hold. */
+function fuzzFlags(rng: Prng, abi: AbiName, r: number): bigint {
+  if (r === 0) return 1n << BigInt(rng.int(getAbi(abi).longBytes * 8));
+  if (r === 3) return rng.pick(dictionary(abi, 64, true).filter((v) => v <= flagsMax(abi)));
+  return 0n;
+}
+
+/** A pid or crid: one of `usual`, or (one time in eight) a dictionary value as an int. */
+function fuzzInt32(rng: Prng, abi: AbiName, usual: readonly number[]): number {
+  if (rng.int(8) === 0) return Number(BigInt.asIntN(32, rng.pick(dictionary(abi, 32, true))));
+  return rng.pick(usual);
 }
 
 /** How many distinct base images a fuzz seed mutates, per ABI. */
@@ -246,11 +319,16 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
   const state = genTaskState(rng, abi);
   if (rng.int(16) === 0) state.state = TASK_DEAD;
   const env = genCheckpointEnv(rng, abi);
-  const longBits = getAbi(abi).longBytes * 8;
+  if (rng.int(16) === 0) {
+    // a task state word at a dictionary value (every task state among them)
+    const { f, dom } = rng.pick(taskStateFields(abi).slice(0, 4));
+    const v = rng.pick(dictionary(abi, f.size * 8, true));
+    if (dom.ok(v)) (state as unknown as Record<string, bigint>)[f.name] = v;
+  }
   const r = rng.int(32);
-  env.flags = r === 0 ? 1n << BigInt(rng.int(longBits)) : 0n;
+  env.flags = fuzzFlags(rng, abi, r);
   env.file = r === 1 ? "bad-fd" : r === 2 ? "read-only" : "ok";
-  env.pid = rng.pick([0, 1, -1, 0x7fffffff, -0x80000000, rng.int(1 << 22)]);
+  env.pid = fuzzInt32(rng, abi, [0, 1, -1, 0x7fffffff, -0x80000000, rng.int(1 << 22)]);
   return {
     id: fuzzCaseId("checkpoint", abi, seed, index),
     op: "checkpoint",

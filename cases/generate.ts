@@ -1,18 +1,20 @@
 /**
  * Seeded generation of task states and environments, biased to boundaries:
  * 0, 1, 2^31-1, 2^31, 2^32-1, 2^63, 2^64-1 in every integer field (as far as
- * the ABI's kernel can hold them), comm of 0..16 characters with and without
- * NUL, bytes after the NUL, non-ASCII bytes, 64-byte utsname values, times
- * beyond 2^32. The same seed gives the same states on every machine.
+ * the ABI's kernel can hold them) and the dictionary's meaningful values
+ * (`dictionary.ts`), comm and utsname strings of any bytes (control, high,
+ * empty, no NUL, bytes after the NUL), kernels of any version, times beyond
+ * 2^32. The same seed gives the same states on every machine.
  *
  * @module
  */
-import { newBytes } from "../reference/bytes.ts";
+import { copyBytes, newBytes } from "../reference/bytes.ts";
 import { BUILTIN_ABIS, getAbi } from "../reference/abi.ts";
 import { type AbiName, type Field, layoutOf, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import type { CheckpointEnv, TaskState } from "../reference/types.ts";
 import { type FieldDomain, fieldDomain, taskStateFields } from "../reference/validate.ts";
 import { TASK_DEAD } from "../reference/checkpoint.ts";
+import { byteStrings, domainDictionary } from "./dictionary.ts";
 import { Prng } from "./prng.ts";
 
 /** The boundary values tried in every integer field. */
@@ -51,7 +53,8 @@ function drawOf(f: Field, abi: AbiName): Draw {
 function intFor(rng: Prng, f: Field, abi: AbiName): bigint {
   const { dom, bits, boundaries } = drawOf(f, abi);
   for (let tries = 0; tries < 8; tries++) {
-    const r = rng.int(10);
+    const r = rng.int(12);
+    if (r >= 10) return rng.pick(domainDictionary(f, abi)); // a value with a meaning
     const v = r < 6
       ? rng.pick(boundaries)
       : r < 8
@@ -69,13 +72,24 @@ function intFor(rng: Prng, f: Field, abi: AbiName): bigint {
   return 0n;
 }
 
-/** A comm of 0..16 characters: with or without NUL, bytes after it, non-ASCII. */
+/**
+ * A comm from the whole domain of 16 raw bytes: 0..16 characters of any
+ * non-zero byte (printable, control, high), with or without a NUL, bytes
+ * after it, or one of the dictionary's meaningful byte strings.
+ */
 export function genComm(rng: Prng): Uint8Array {
+  if (rng.int(8) === 0) return copyBytes(rng.pick(byteStrings(TASK_COMM_LEN))[1]);
   const out = newBytes(TASK_COMM_LEN);
   const len = rng.int(TASK_COMM_LEN + 1);
-  const nonAscii = rng.int(4) === 0;
+  const kind = rng.int(4); // 0 printable, 1 high bytes mixed in, 2 control bytes mixed in, 3 any
   for (let i = 0; i < len; i++) {
-    out[i] = nonAscii && rng.int(3) === 0 ? 0x80 + rng.int(0x80) : 0x21 + rng.int(0x5e);
+    out[i] = kind === 3
+      ? 1 + rng.int(0xff)
+      : kind === 1 && rng.int(3) === 0
+      ? 0x80 + rng.int(0x80)
+      : kind === 2 && rng.int(3) === 0
+      ? 1 + rng.int(0x1f)
+      : 0x21 + rng.int(0x5e);
   }
   if (len < TASK_COMM_LEN - 1 && rng.int(3) === 0) {
     // bytes after the NUL: invisible to /proc, copied raw by checkpoint
@@ -84,11 +98,16 @@ export function genComm(rng: Prng): Uint8Array {
   return out;
 }
 
+/** A utsname string from its whole domain: 64 raw bytes, any byte, with or without a NUL, or empty. */
 function genUts(rng: Prng, text: string): Uint8Array {
   const out = newBytes(UTS_LEN);
-  const r = rng.int(3);
+  const r = rng.int(6);
   if (r === 0) {
     for (let i = 0; i < UTS_LEN; i++) out[i] = 0x20 + rng.int(0x5f); // exactly 64 bytes, no NUL
+  } else if (r === 3) {
+    for (let i = 0; i < UTS_LEN; i++) out[i] = 1 + rng.int(0xff); // any non-zero byte, no NUL
+  } else if (r === 4) {
+    out.set(rng.pick(byteStrings(UTS_LEN))[1]); // empty, control, high bytes, another machine...
   } else {
     for (let i = 0; i < Math.min(text.length, UTS_LEN); i++) out[i] = text.charCodeAt(i);
     if (r === 1) {
@@ -115,7 +134,7 @@ export function genCheckpointEnv(rng: Prng, abi: AbiName): CheckpointEnv {
   return {
     abi,
     kernel: {
-      major: rng.pick([2, 3, 6, 255]),
+      major: rng.pick([2, 3, 6, 255, rng.int(256)]),
       minor: rng.int(256),
       patch: rng.pick([0, 25, 255, rng.int(256)]),
     },

@@ -20,7 +20,23 @@ import {
 } from "../golden/golden.ts";
 import { kernelFuzzCase, liveKernelCases, type LiveSuite } from "../golden/live_cases.ts";
 import { LiveKernelTestee } from "../golden/live_testee.ts";
-import { buildC, buildSeedC, haveCSources, haveSeedCSources } from "../harness/build.ts";
+import {
+  buildC,
+  BuildError,
+  buildSeedC,
+  haveCSources,
+  haveSeedCSources,
+} from "../harness/build.ts";
+import {
+  cc,
+  ccM32,
+  ccName,
+  ccTarget,
+  fixFor,
+  i386Runner,
+  setsid,
+  type Unavailability,
+} from "../harness/host.ts";
 
 /** The ABIs seed-c is built for: the compiler lays out the seed's structs (`-m64`, `-m32`). */
 const SEED_C_ABIS = ["x86_64", "i386"] as const;
@@ -44,10 +60,17 @@ export interface Entry {
   readonly fuzzCase?: (seed: number, index: number, abi: AbiName) => Case;
   /** Cases per ABI per fuzz batch that suit it (a live kernel boots once per batch). */
   readonly fuzzBatch?: number;
+  /**
+   * Why this host cannot run it, and the fix: the gate reports it
+   * unavailable instead of running it (its testee is a setup error).
+   */
+  readonly unavailable?: Unavailability;
+  /** How it runs here, when not as usual (under qemu-i386, say). */
+  readonly note?: string;
 }
 
-/** A bundled implementation that cannot run here: starting it is a setup error saying why. */
-class Unavailable implements Testee {
+/** A bundled implementation that is broken (a stale capture): starting it is a setup error saying why. */
+class Broken implements Testee {
   /** Builds it. */
   constructor(readonly name: string, private readonly why: string) {}
   /** Always a setup error. */
@@ -64,10 +87,94 @@ class Unavailable implements Testee {
   }
 }
 
+/** The setup error of a bundled implementation that cannot run on this host (for callers that run it anyway). */
+export function unavailableText(name: string, u: Unavailability): string {
+  return `${name}: unavailable here: ${u.reason}; fix: ${u.fix}`;
+}
+
+/** An entry for a bundled implementation this host cannot run: its testee is a setup error. */
+function unavailable(name: string, u: Unavailability, declares?: readonly Cell[]): Entry {
+  return {
+    testee: new Broken(name, unavailableText(name, u).slice(name.length + 2)),
+    declares,
+    unavailable: u,
+  };
+}
+
 /**
- * The bundled implementations. Throws a SetupError when one cannot be
- * built; a stale golden capture makes the golden implementations setup
- * errors (the others still run). With `kernel`, the live kernels run the
+ * The binary `build` makes, or why this host cannot build it: when the
+ * build fails and the C compiler (or, for `m32`, its `-m32` link) is
+ * missing, that is the host's lack, with its fix; a build that fails with
+ * every tool present is ours, and throws.
+ */
+async function builtOr(
+  build: () => Promise<string>,
+  m32 = false,
+): Promise<string | Unavailability> {
+  try {
+    return await build();
+  } catch (e) {
+    if (!(e instanceof BuildError)) throw e;
+    const compiler = await cc();
+    if (!compiler.ok) {
+      return { reason: `no C compiler to build it (${compiler.detail})`, fix: fixFor("gcc") };
+    }
+    const link = m32 ? await ccM32() : { ok: true, detail: "" };
+    if (!link.ok) {
+      return {
+        reason: `${ccName()} cannot link 32-bit x86 programs (${link.detail})`,
+        fix: fixFor("gcc -m32"),
+      };
+    }
+    // The builds are made and tested on Linux: elsewhere, a failure is the platform's.
+    if (Deno.build.os !== "linux") {
+      return {
+        reason: `it does not build on ${Deno.build.os}: ${firstLine(e.message)}`,
+        fix: NOT_HERE,
+      };
+    }
+    throw e;
+  }
+}
+
+const NOT_HERE = "none on this host: run it on Linux x86_64 (docs/PORTABILITY.md)";
+
+function firstLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(": ");
+}
+
+/**
+ * Why this host cannot start the bundled process testees, if it cannot:
+ * they start through setsid(1) (util-linux, Linux only).
+ */
+async function cannotSpawn(): Promise<Unavailability | undefined> {
+  const s = await setsid();
+  if (s.ok) return undefined;
+  return {
+    reason: `no setsid(1) here to start testee processes (${s.detail})`,
+    fix: Deno.build.os === "linux" ? fixFor("setsid") : NOT_HERE,
+  };
+}
+
+/** Why seed-c cannot be built here, if it cannot: its shim lays out x86 (x86_64, i386) only. */
+async function seedCTarget(): Promise<Unavailability | undefined> {
+  const t = await ccTarget();
+  if (!t.ok || /^(x86_64|i[3-6]86)-/.test(t.detail)) return undefined; // no compiler: the build says
+  return {
+    reason: `seed-c's shim builds for x86 targets only, and ${ccName()} targets ${t.detail}`,
+    fix: NOT_HERE,
+  };
+}
+
+/**
+ * The bundled implementations. One this host cannot build or run (no C
+ * compiler, no `-m32` link, no way to execute i386 programs, no setsid(1),
+ * a compiler for another architecture than seed-c's shim knows, a build
+ * failure off Linux: see `harness/host.ts`) is an entry marked {@link Entry.unavailable}, with the
+ * reason and the fix. Throws a SetupError when one cannot be built with
+ * every tool present (that is our fault); a stale golden capture makes the
+ * golden implementations setup errors (ours too: recapture), the others
+ * still run. With `kernel`, the live kernels run the
  * suite's cases they can take on, retargeted to their version, `suite`'s
  * generated states and fuzz batch included (`golden/live_cases.ts`); with
  * `replay`, they run the replayed cases instead.
@@ -77,13 +184,37 @@ export async function bundledTestees(
   include: { kernel?: boolean; suite?: LiveSuite; replay?: boolean } = {},
 ): Promise<Entry[]> {
   const out: Entry[] = [{ testee: new ReferenceTestee() }];
-  if (haveCSources()) out.push({ testee: new ProcessTestee("c", await buildC(), opts) });
+  const noSpawn = await cannotSpawn();
+  if (haveCSources()) {
+    const bin = noSpawn ?? await builtOr(() => buildC());
+    out.push(
+      typeof bin === "string"
+        ? { testee: new ProcessTestee("c", bin, opts) }
+        : unavailable("c", bin),
+    );
+  }
   if (haveSeedCSources()) {
     for (const abi of SEED_C_ABIS) {
       const name = `seed-c-${abi}`;
+      const declares = [`checkpoint/${abi}`, `restart/${abi}/seed`];
+      const runner = noSpawn ?? await seedCTarget() ??
+        (abi === "i386" ? await i386Runner() : { prefix: [] });
+      if (!("prefix" in runner)) {
+        out.push(unavailable(name, runner, declares));
+        continue;
+      }
+      const bin = await builtOr(() => buildSeedC(abi), abi === "i386");
+      if (typeof bin !== "string") {
+        out.push(unavailable(name, bin, declares));
+        continue;
+      }
+      const [qemu] = runner.prefix;
       out.push({
-        testee: new ProcessTestee(name, await buildSeedC(abi), opts),
-        declares: [`checkpoint/${abi}`, `restart/${abi}/seed`],
+        testee: new ProcessTestee(name, [...runner.prefix, bin].join(" "), opts),
+        declares,
+        ...(qemu
+          ? { note: `${name}: this host cannot execute i386 programs: run under ${qemu}` }
+          : {}),
       });
     }
   }
@@ -96,7 +227,7 @@ export async function bundledTestees(
     for (const abi of GOLDEN_ABIS) {
       const cases = () => goldenCases(abi, manifest.kernel);
       const declares = [`restart/${abi}/seed`];
-      const golden = stale.length ? new Unavailable(`golden-${abi}`, why) : new GoldenTestee(abi);
+      const golden = stale.length ? new Broken(`golden-${abi}`, why) : new GoldenTestee(abi);
       out.push({ testee: golden, cases, declares });
       if (include.kernel) {
         const k = manifest.kernel;

@@ -13,45 +13,24 @@
  *
  * @module
  */
-import { buildCases, iterCases, resultIds as ridsOf } from "../cases/suite.ts";
-import type { Case, CaseRun } from "../cases/types.ts";
+import { buildCases } from "../cases/suite.ts";
+import type { CaseRun } from "../cases/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/codec.ts";
-import { type Cell, cellOf, inScope, type Scope } from "../harness/cells.ts";
 import type { CaseResult } from "../harness/compare.ts";
-import {
-  type Expectation,
-  isFailure,
-  parseExpectations,
-  unknownEntries,
-  updatedExpectations,
-} from "../harness/expect.ts";
-import { PerCaseTestee } from "../harness/percase_testee.ts";
+import { type Expectation, parseExpectations } from "../harness/expect.ts";
 import { killAllChildren } from "../harness/child.ts";
+import { fixFor, hostLine, setsid } from "../harness/host.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
-import { ProcessTestee } from "../harness/process_testee.ts";
 import { consoleReport } from "../harness/report/console.ts";
-import type { GateInfo } from "../harness/report/common.ts";
+import type { GateInfo, Rerun } from "../harness/report/common.ts";
 import type { SuiteMeta } from "../harness/report/json.ts";
-import {
-  completeResults,
-  conforms,
-  explainEmpty,
-  type ImplReport,
-  ridsOfRuns,
-  runCount,
-  runImpl,
-  type RunLimits,
-  runsOfCells,
-  type Selection,
-  selectRuns,
-} from "../harness/runner.ts";
-import type { Testee } from "../protocol/testee.ts";
-import { bundledTestees, type Entry } from "./bundled.ts";
+import { conforms, explainEmpty, runCount, type Selection } from "../harness/runner.ts";
+import { bundledTestees, type Entry, unavailableText } from "./bundled.ts";
 import { listStreaming, type SelectedRuns, selectedRuns, suiteOptions } from "./suite_runs.ts";
 import { type ImplSpec, type Options, parseOptions, USAGE, UsageError } from "./options.ts";
-import { shrinkFirst } from "./shrink_report.ts";
 import { gateCommand, quote } from "./gate_command.ts";
 import { Outputs } from "./outputs.ts";
+import { type GateRun, rewriteExpectations, runEntries, testeeOf } from "./gate_run.ts";
 import config from "../deno.json" with { type: "json" };
 
 export { gateCommand } from "./gate_command.ts";
@@ -59,7 +38,7 @@ export { gateCommand } from "./gate_command.ts";
 /** The gate's version (deno.json `version`). */
 export const VERSION: string = config.version;
 
-/** What `--version` prints: the gate, the protocol, and the selected suite's fingerprint. */
+/** What `--version` prints (a host line follows): the gate, the protocol, and the selected suite's fingerprint. */
 function versionText(gate: GateInfo, o: Options): string {
   const how = [`--seed ${o.seed}`, `--cases ${o.cases}`, `--fuzz ${o.fuzz}`];
   for (const op of o.ops) how.push(`--op ${op}`);
@@ -75,40 +54,21 @@ function versionText(gate: GateInfo, o: Options): string {
   ].join("\n");
 }
 
-/** A new testee for an `--impl` option. */
-function testeeOf(i: ImplSpec, popts: ProcessOptions): Testee {
-  return i.percase
-    ? new PerCaseTestee(i.name, i.cmd, popts)
-    : new ProcessTestee(i.name, i.cmd, popts);
-}
-
 /** Runs the gate with `args` and returns its exit code. */
 export async function main(args: string[]): Promise<number> {
-  let o: Options;
   try {
-    o = parseOptions(args);
+    return await gate(args);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n\n${USAGE}`);
-    return 2;
+    if (!(e instanceof Exit)) throw e;
+    if (e.message) console.error(e.message);
+    return e.code;
   }
-  if (o.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  let expectations: Expectation[] = [];
-  if (o.expect) {
-    try {
-      const text = await Deno.readTextFile(o.expect).catch((e) => {
-        if (e instanceof Deno.errors.NotFound && o.updateExpect) return "";
-        throw e;
-      });
-      expectations = parseExpectations(text);
-    } catch (e) {
-      console.error(`--expect ${o.expect}: ${(e as Error).message}`);
-      return 2;
-    }
-  }
+}
+
+/** The gate's flow, step by step; a step that ends the run early throws {@link Exit}. */
+async function gate(args: string[]): Promise<number> {
+  const o = parsedOptions(args);
+  const expectations = await readExpectations(o);
   const sel: Selection = {
     ops: o.ops,
     abis: o.abis,
@@ -117,49 +77,125 @@ export async function main(args: string[]): Promise<number> {
     shard: o.shard,
   };
   if (o.list && !o.replay.length) return listStreaming(o, sel);
-  const suiteOpts = suiteOptions(o);
-  // The suite as a list, or streamed: made again for each implementation, passes not kept.
-  let selected: SelectedRuns;
-  try {
-    selected = await selectedRuns(o, sel);
-  } catch (e) {
-    console.error(
-      `${o.replay.length ? "--replay" : "building the suite"}: ${(e as Error).message}`,
-    );
-    return 2;
-  }
-  const { cases, runs, fingerprint } = selected;
-  const scope: Scope = {
-    ops: o.ops,
-    abis: o.abis,
-    profiles: o.profiles,
-    require: o.require,
-    // A replayed corpus is about its own cells only (a replay is never streamed).
-    cells: o.replay.length && Array.isArray(runs)
-      ? [...new Set((runs as readonly CaseRun[]).map(cellOf))]
-      : undefined,
-  };
-  const gate: GateInfo = {
-    version: VERSION,
-    protocol: PROTOCOL_VERSION,
-    fingerprint,
-    runs: runCount(runs),
-  };
+  const selected = await selectSuite(o, sel);
+  const gate = gateInfo(selected);
   if (o.version) {
-    console.log(versionText(gate, o));
+    console.log(`${versionText(gate, o)}\n${await hostLine()}`);
     return 0;
   }
-  if (!runCount(runs)) {
-    console.error(explainEmpty(cases ?? buildCases(suiteOpts), sel));
-    return 2;
-  }
+  checkNotEmpty(o, sel, selected);
   if (o.list) {
-    for (const r of runs as readonly CaseRun[]) {
+    for (const r of selected.runs as readonly CaseRun[]) {
       console.log(`${r.rid}\t${r.class}\t${r.case.reason}`);
     }
     return 0;
   }
   const popts: ProcessOptions = { timeoutMs: o.timeout, window: o.window };
+  const specs = new Map(o.impls.map((i) => [i.name, i]));
+  const entries = await implementations(o, popts, specs);
+  const rerun = rerunCommand(o, specs);
+  const outputs = new Outputs({ o, gate, suite: suiteMeta(o), rerun, expectations });
+  const interrupt = trapInterrupts();
+  const t0 = performance.now();
+  const run = await runEntries(entries, {
+    o,
+    sel,
+    selected,
+    expectations,
+    specs,
+    popts,
+    outputs,
+    signal: interrupt.signal,
+  });
+  if (!run.reports.length) {
+    const why = [...run.notes, ...run.unavailable.map((u) => unavailableText(u.name, u))];
+    const what = run.unavailable.length
+      ? "no implementation could run on this host"
+      : "no implementation has a case in this selection";
+    throw new Exit(2, `${what} (${why.join("; ")})`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  printConsole(o, gate, run, rerun, seconds);
+  await outputs.close(run.reports, { runs: run.total, seconds }, run.unavailable);
+  if (o.updateExpect && o.expect && !interrupt.signal.aborted) {
+    await rewriteExpectations(o.expect, expectations, run.reports, run.unknown);
+  }
+  interrupt.release();
+  return exitCode(o, run, interrupt.signal);
+}
+
+/** Ends the run early with an exit code, after printing the message (if any) on stderr. */
+class Exit extends Error {
+  /** Builds it. */
+  constructor(readonly code: number, message = "") {
+    super(message);
+  }
+}
+
+/** The options, or an {@link Exit}: 2 with the usage for bad ones, 0 after printing `--help`. */
+function parsedOptions(args: string[]): Options {
+  let o: Options;
+  try {
+    o = parseOptions(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new Exit(2, `${e.message}\n\n${USAGE}`);
+  }
+  if (o.help) {
+    console.log(USAGE);
+    throw new Exit(0);
+  }
+  return o;
+}
+
+/** The known failures of `--expect` (none without it; a missing file is empty with `--update-expect`). */
+async function readExpectations(o: Options): Promise<Expectation[]> {
+  if (!o.expect) return [];
+  try {
+    const text = await Deno.readTextFile(o.expect).catch((e) => {
+      if (e instanceof Deno.errors.NotFound && o.updateExpect) return "";
+      throw e;
+    });
+    return parseExpectations(text);
+  } catch (e) {
+    throw new Exit(2, `--expect ${o.expect}: ${(e as Error).message}`);
+  }
+}
+
+/** The suite as a list, or streamed: made again for each implementation, passes not kept. */
+async function selectSuite(o: Options, sel: Selection): Promise<SelectedRuns> {
+  try {
+    return await selectedRuns(o, sel);
+  } catch (e) {
+    throw new Exit(
+      2,
+      `${o.replay.length ? "--replay" : "building the suite"}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** The gate's identity and the selected suite's. */
+function gateInfo(selected: SelectedRuns): GateInfo {
+  return {
+    version: VERSION,
+    protocol: PROTOCOL_VERSION,
+    fingerprint: selected.fingerprint,
+    runs: runCount(selected.runs),
+  };
+}
+
+/** An empty selection is an {@link Exit} 2 saying why nothing was selected. */
+function checkNotEmpty(o: Options, sel: Selection, selected: SelectedRuns): void {
+  if (runCount(selected.runs)) return;
+  throw new Exit(2, explainEmpty(selected.cases ?? buildCases(suiteOptions(o)), sel));
+}
+
+/** The implementations to run: the bundled ones (unless `--no-bundled`), the `--impl`s, `--only`. */
+async function implementations(
+  o: Options,
+  popts: ProcessOptions,
+  specs: ReadonlyMap<string, ImplSpec>,
+): Promise<Entry[]> {
   let entries: Entry[] = [];
   try {
     if (o.bundled) {
@@ -168,33 +204,43 @@ export async function main(args: string[]): Promise<number> {
       entries.push(...await bundledTestees(popts, { kernel: o.kernel, suite, replay }));
     }
   } catch (e) {
-    console.error(`setup: ${(e as Error).message}`);
-    return 2;
+    throw new Exit(2, `setup: ${(e as Error).message}`);
   }
-  const specs = new Map(o.impls.map((i) => [i.name, i]));
   const taken = entries.find((e) => specs.has(e.testee.name));
   if (taken) {
-    console.error(`--impl: ${taken.testee.name} is the name of a bundled implementation`);
-    return 2;
+    throw new Exit(2, `--impl: ${taken.testee.name} is the name of a bundled implementation`);
+  }
+  const spawn = o.impls.length ? await setsid() : undefined;
+  if (spawn && !spawn.ok) {
+    // (harness/child.ts starts every testee through setsid(1); without it a start never ends)
+    throw new Exit(
+      2,
+      `--impl: cannot start testee processes on this host: no setsid(1) (${spawn.detail}); ` +
+        `Linux: ${fixFor("setsid")}; elsewhere see docs/PORTABILITY.md`,
+    );
   }
   entries.push(...o.impls.map((i) => ({ testee: testeeOf(i, popts) })));
   if (o.only.length) {
     const unknown = o.only.filter((n) => !entries.some((e) => e.testee.name === n));
     if (unknown.length) {
-      console.error(
+      throw new Exit(
+        2,
         `--only: no implementation called ${unknown.join(", ")} (there are: ${
           entries.map((e) => e.testee.name).join(", ")
         })`,
       );
-      return 2;
     }
     entries = entries.filter((e) => o.only.includes(e.testee.name));
   }
   if (!entries.length) {
-    console.error("no implementation to run: give --impl NAME=CMD, or drop --no-bundled");
-    return 2;
+    throw new Exit(2, "no implementation to run: give --impl NAME=CMD, or drop --no-bundled");
   }
-  const rerun = (impl: string, r: CaseResult) => {
+  return entries;
+}
+
+/** The command that runs one result again, alone. */
+function rerunCommand(o: Options, specs: ReadonlyMap<string, ImplSpec>): Rerun {
+  return (impl: string, r: CaseResult) => {
     const parts = [gateCommand(), "--only", quote(impl)];
     for (const f of o.replay) parts.push("--replay", quote(f));
     const spec = specs.get(impl);
@@ -210,8 +256,11 @@ export async function main(args: string[]): Promise<number> {
     }
     return parts.join(" ");
   };
-  const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  const suite: SuiteMeta = {
+}
+
+/** The selection as the reports record it. */
+function suiteMeta(o: Options): SuiteMeta {
+  return {
     seed: o.seed,
     cases: o.cases,
     fuzz: o.fuzz,
@@ -222,30 +271,14 @@ export async function main(args: string[]): Promise<number> {
     filters: o.filters,
     replay: o.replay,
   };
-  const outputs = new Outputs({ o, gate, suite, rerun, expectations });
-  // Every result id of the suite before shard, filter and --abi: an expectation that matches
-  // none of them names nothing (entries whose cases lie outside this selection are not judged).
-  let suiteIds: string[] | undefined;
-  const universe = (own?: readonly Case[]) => () => {
-    const all = { seed: o.seed, cases: o.cases, fuzz: o.fuzz };
-    // Streamed, the ids are read as they are made (a large suite's ids are not kept).
-    if (!cases) {
-      return (function* () {
-        yield* ridsOf(iterCases(all));
-        if (own) yield* ridsOf(own);
-      })();
-    }
-    suiteIds ??= [...ridsOf(o.abis.length ? buildCases(all) : cases)];
-    return own ? [...suiteIds, ...ridsOf(own)] : suiteIds;
-  };
-  const unknown = new Set<Expectation>();
-  const reports: ImplReport[] = [];
-  const notes: string[] = [];
-  const extra = new Map<string, string[]>();
-  const t0 = performance.now();
-  let total = 0;
-  // Interrupts: SIGINT or SIGTERM stops the run (testees killed, the runs not done reported
-  // not-run) and the reports below are written with what exists; a second one exits at once.
+}
+
+/**
+ * SIGINT or SIGTERM stops the run (testees killed, the runs not done
+ * reported not-run) and the reports are written with what exists; a second
+ * one exits at once. `release` removes the listeners.
+ */
+function trapInterrupts(): { signal: AbortSignal; release(): void } {
   const interrupt = new AbortController();
   const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
     if (interrupt.signal.aborted) {
@@ -257,91 +290,48 @@ export async function main(args: string[]): Promise<number> {
   };
   const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
   for (const [s, f] of listeners) Deno.addSignalListener(s, f);
-  const limits: RunLimits = {
+  return {
     signal: interrupt.signal,
-    maxTimeouts: o.maxTimeouts,
-    budgetMs: o.implBudget * 1000,
-    warn: (m) => console.error(`conform: ${m}`),
+    release: () => {
+      for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
+    },
   };
-  for (const [at, e] of entries.entries()) {
-    const own = e.cases?.();
-    // The last implementation to run a list of runs lets each passed run's reference result
-    // go (its class is kept); one before it would only make the next compute it again.
-    const releasePassed = own !== undefined || !entries.slice(at + 1).some((x) => !x.cases);
-    const all = own ? selectRuns(own, sel) : runs;
-    // A bundled implementation that says what it declares gets only those cells' runs.
-    const mine = e.declares ? runsOfCells(all, e.declares) : all;
-    const bundled = !specs.has(e.testee.name);
-    const inScopeCells = e.declares?.filter((c: Cell) => inScope(c, scope));
-    if (bundled && (!runCount(mine) || inScopeCells?.length === 0)) {
-      notes.push(`${e.testee.name}: no case of it selected, not run`);
-      continue;
-    }
-    total += runCount(mine);
-    const watched = outputs.observe(e.testee);
-    let rep = await runImpl(
-      watched.testee,
-      mine,
-      expectations,
-      undefined,
-      scope,
-      { ...limits, onResult: watched.onResult, onSending: watched.onSending, releasePassed },
-    );
-    if (expectations.length && !o.replay.length && !rep.setupError) {
-      const names = unknownEntries(rep.name, expectations, ridsOfRuns(mine), universe(own));
-      for (const s of names) unknown.add(s.entry);
-      if (names.length) rep = { ...rep, stale: [...rep.stale, ...names] };
-    }
-    outputs.finished(rep);
-    reports.push(rep);
-    if (o.shrink && !rep.setupError && !interrupt.signal.aborted) {
-      const spec = specs.get(e.testee.name);
-      const lines = await shrinkFirst(rep, () => (spec ? testeeOf(spec, popts) : e.testee));
-      if (lines.length) extra.set(e.testee.name, lines);
-    }
-  }
-  if (!reports.length) {
-    console.error(`no implementation has a case in this selection (${notes.join("; ")})`);
-    return 2;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra }));
-  for (const n of notes) console.log(n);
+}
+
+/** The console report, the notes and the run's last line. */
+function printConsole(o: Options, gate: GateInfo, run: GateRun, rerun: Rerun, seconds: number) {
+  const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const { reports, extra, unavailable } = run;
   console.log(
-    `${total} case runs, ${reports.length} implementations, ${
+    consoleReport(reports, { color, maxFailures: o.maxFailures, rerun, extra, unavailable }),
+  );
+  for (const n of run.notes) console.log(n);
+  console.log(
+    `${run.total} case runs, ${reports.length} implementations, ${
       seconds.toFixed(2)
     } s; suite ${gate.fingerprint}, crconform ${VERSION}`,
   );
-  await outputs.close(reports, { runs: total, seconds });
-  if (o.updateExpect && o.expect && !interrupt.signal.aborted) {
-    const failures = new Map<string, string[]>();
-    const others = new Map<string, Set<string>>();
-    for (const rep of reports) {
-      const results = completeResults(rep, "--update-expect");
-      failures.set(
-        rep.name,
-        results.filter((r) => isFailure(r.status) || r.status === "xfail").map((r) => r.rid),
-      );
-      others.set(
-        rep.name,
-        new Set(
-          results.filter((r) => ["pass", "xpass", "skipped"].includes(r.status)).map((r) => r.rid),
-        ),
-      );
-    }
-    await Deno.writeTextFile(
-      o.expect,
-      updatedExpectations(expectations, failures, others, unknown),
+}
+
+/**
+ * 130/143 after an interrupt, 2 on a setup error (and, with `--strict`, when
+ * a bundled implementation is unavailable here), 0 when every implementation
+ * run conforms, else 1. An unavailable bundled implementation alone changes
+ * nothing: the verdict is about the implementations that ran.
+ */
+function exitCode(o: Options, run: GateRun, signal: AbortSignal): number {
+  if (signal.aborted) {
+    console.log(`INTERRUPTED by ${signal.reason}: partial results, does not conform`);
+    return signal.reason === "SIGTERM" ? 143 : 130;
+  }
+  if (run.reports.some((r) => r.setupError)) return 2;
+  if (o.strict && run.unavailable.length) {
+    console.log(
+      `--strict: ${run.unavailable.map((u) => u.name).join(", ")} unavailable on this host: exit 2`,
     );
-    console.log(`rewrote ${o.expect}`);
+    return 2;
   }
-  for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
-  if (interrupt.signal.aborted) {
-    console.log(`INTERRUPTED by ${interrupt.signal.reason}: partial results, does not conform`);
-    return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
-  }
-  if (reports.some((r) => r.setupError)) return 2;
-  return reports.every(conforms) ? 0 : 1;
+  return run.reports.every(conforms) ? 0 : 1;
 }
 
 if (import.meta.main) {

@@ -288,3 +288,104 @@ Deno.test("conform --stream judges the known-failure list as a suite held in mem
   strictEqual(timeless(streamed.out), timeless(held.out));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("conform: a bundled implementation the host cannot run is reported unavailable with its fix in every report; exit 0, or 2 with --strict", async () => {
+  const dir = await Deno.makeTempDir();
+  // The probes' switches: this host "cannot execute i386" and has "no qemu-i386".
+  const env = { NO_COLOR: "1", CRCONFORM_PROBE_NO_I386: "1", CRCONFORM_PROBE_NO_QEMU_USER: "1" };
+  const gate = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "--cases", "2", "--fuzz", "0", "--quiet", ...args],
+      env,
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, out: text(out.stdout), err: text(out.stderr) };
+  };
+  const sel = ["--op", "checkpoint", "--abi", "i386", "--filter", "checkpoint/i386/plain"];
+  const files = ["--json", `${dir}/r.json`, "--jsonl", `${dir}/r.jsonl`];
+  const r = await gate(...sel, ...files, "--junit", `${dir}/r.xml`, "--html", `${dir}/r.html`);
+  strictEqual(r.code, 0, r.out + r.err);
+  match(r.out, /^seed-c-i386: UNAVAILABLE here — not run, the verdict does not count it$/m);
+  match(
+    r.out,
+    /^ {2}why: this host cannot execute 32-bit x86 programs \(forced off by CRCONFORM_PROBE_NO_I386\) and has no qemu-i386 .*\(forced off by CRCONFORM_PROBE_NO_QEMU_USER\)$/m,
+  );
+  match(r.out, /^ {2}fix: tools\/deno\/deno task setup \(Debian: apt-get install qemu-user\)$/m);
+  match(r.out, /^2 of 2 implementations conform \(1 unavailable here\)$/m);
+  // JSON: listed under `unavailable`, not among the implementations; the schema holds.
+  const { validate } = await import("../harness/report/json_schema.ts");
+  const schema = JSON.parse(
+    await Deno.readTextFile(new URL("../docs/report.schema.json", import.meta.url)),
+  );
+  const json = JSON.parse(await Deno.readTextFile(`${dir}/r.json`));
+  strictEqual(validate(schema, json).length, 0, JSON.stringify(validate(schema, json)));
+  strictEqual(json.conforms, true);
+  strictEqual(json.unavailable.length, 1);
+  strictEqual(json.unavailable[0].name, "seed-c-i386");
+  match(json.unavailable[0].fix, /^tools\/deno\/deno task setup/);
+  ok(!json.implementations.some((i: { name: string }) => i.name === "seed-c-i386"));
+  const lines = (await Deno.readTextFile(`${dir}/r.jsonl`)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  const line = lines.find((l) => l.type === "unavailable");
+  strictEqual(line?.name, "seed-c-i386");
+  for (const l of lines) {
+    strictEqual(validate(schema, l, "#/$defs/line").length, 0, JSON.stringify(l));
+  }
+  // JUnit: a suite of one skipped testcase carrying the reason and the fix; HTML: a row.
+  const { checkJunit } = await import("../harness/report/junit_check.ts");
+  const xml = await Deno.readTextFile(`${dir}/r.xml`);
+  const junit = checkJunit(xml);
+  strictEqual(junit.errors.length, 0, junit.errors.join("\n"));
+  const suite = junit.suites.find((s) => s.name === "seed-c-i386");
+  strictEqual(JSON.stringify(suite?.counted), '{"tests":1,"failures":0,"errors":0,"skipped":1}');
+  match(
+    xml,
+    /<skipped type="unavailable" message="unavailable here \(not run, verdict unchanged\): this host cannot execute 32-bit x86 programs[^"]*; fix: tools\/deno\/deno task setup/,
+  );
+  match(
+    await Deno.readTextFile(`${dir}/r.html`),
+    /seed-c-i386<\/th><td><\/td><td class="verdict na">– UNAVAILABLE HERE/,
+  );
+  // --strict: the same run is a setup error.
+  const strict = await gate(...sel, "--strict");
+  strictEqual(strict.code, 2, strict.out + strict.err);
+  match(strict.out, /--strict: seed-c-i386 unavailable on this host: exit 2/);
+  // A user's --impl decides the verdict alone: a failing one 1, a conforming one 0.
+  const bad = await gate(...sel, "--impl", impl("bad", "wrong-abi"));
+  strictEqual(bad.code, 1, bad.out);
+  match(bad.out, /seed-c-i386: UNAVAILABLE here/);
+  const good = await gate(...sel, "--impl", impl("good", "none"));
+  strictEqual(good.code, 0, good.out);
+  // Asked for by name and nothing else: nothing was judged, a setup error saying why.
+  const only = await gate(...sel, "--only", "seed-c-i386");
+  strictEqual(only.code, 2, only.out);
+  match(
+    only.err,
+    /^no implementation could run on this host \(seed-c-i386: unavailable here: .*; fix: tools\/deno\/deno task setup/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("conform: without setsid(1) an --impl is a clear setup error (exit 2), not a hang", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "--no-bundled",
+      "--impl",
+      "x=/bin/true",
+      "--cases",
+      "2",
+      "--fuzz",
+      "0",
+    ],
+    env: { PATH: "/nonexistent" },
+  }).output();
+  strictEqual(out.code, 2);
+  match(
+    new TextDecoder().decode(out.stderr),
+    /^--impl: cannot start testee processes on this host: no setsid\(1\) \(setsid: not found\); Linux: tools\/deno\/deno task setup \(Debian: apt-get install util-linux\); elsewhere see docs\/PORTABILITY\.md\n$/,
+  );
+});

@@ -17,6 +17,7 @@ import { ProcessTestee } from "../harness/process_testee.ts";
 import { conforms, runImpl, selectRuns } from "../harness/runner.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 import { bundledTestees } from "./bundled.ts";
+import type { UnavailableImpl } from "../harness/report/common.ts";
 
 /** One line of `mutants.tsv`. */
 export interface Mutant {
@@ -46,6 +47,8 @@ export interface MutationReport {
   readonly mutants: readonly MutantResult[];
   /** Correct implementations and their failure counts (must all be 0). */
   readonly correct: readonly { name: string; failing: number; conforms: boolean }[];
+  /** Bundled implementations this host cannot run (not run): name, why, the fix. */
+  readonly unavailable: readonly UnavailableImpl[];
 }
 
 /** Case groups (the id's third part) by layer, in the order the layers run. */
@@ -70,6 +73,8 @@ export const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["lengths", ["lengths"]],
   ["stale", ["stale"]],
   ["values", ["value", "bits"]],
+  ["dict", ["dict"]],
+  ["group", ["group"]],
   ["regress", ["regress"]],
   ["generated", ["gen"]],
   ["fuzz", ["fuzz"]],
@@ -102,7 +107,12 @@ export async function mutationRun(
   const byLayer = new Map<string, CaseRun[]>(LAYERS.map(([l]) => [l, []]));
   for (const r of runs) byLayer.get(layerOf(r.rid))!.push(r);
   const correct = [];
-  for (const { testee, cases } of await bundledTestees()) {
+  const unavailable: UnavailableImpl[] = [];
+  for (const { testee, cases, unavailable: u } of await bundledTestees()) {
+    if (u) {
+      unavailable.push({ name: testee.name, ...u });
+      continue;
+    }
     const rep = await runImpl(testee, cases ? selectRuns(cases()) : runs);
     correct.push({
       name: testee.name,
@@ -127,7 +137,7 @@ export async function mutationRun(
     }
     out.push({ ...m, failing, killedBy, first });
   }
-  return { layers: LAYERS.map(([l]) => l), mutants: out, correct };
+  return { layers: LAYERS.map(([l]) => l), mutants: out, correct, unavailable };
 }
 
 /** The table and the score line. */
@@ -140,6 +150,7 @@ export function formatMutationReport(r: MutationReport): string {
       }`,
     );
   }
+  for (const u of r.unavailable) lines.push(`${u.name.padEnd(24)}unavailable here: ${u.reason}`);
   const all = r.mutants.every((m) => m.failing.size === r.layers.length);
   lines.push(
     "",

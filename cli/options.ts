@@ -36,6 +36,9 @@ Implementations
   --no-bundled           do not run the bundled implementations
   --kernel               also run the live patched kernels in QEMU (builds them
                          on first use: about 15 minutes cold, then seconds)
+  --strict               exit 2 when a bundled implementation is unavailable
+                         on this host (without it: reported, verdict unchanged;
+                         \`deno task doctor\` says what is missing)
 
 What to run (an implementation must run every cell it declares in scope)
   --op OP                checkpoint or restart (repeatable)
@@ -112,6 +115,8 @@ export interface Options {
   readonly bundled: boolean;
   /** `--kernel`. */
   readonly kernel: boolean;
+  /** `--strict`: an unavailable bundled implementation is a setup error. */
+  readonly strict: boolean;
   /** `--op`. */
   readonly ops: readonly Op[];
   /** `--abi`. */
@@ -182,6 +187,7 @@ export function parseOptions(args: string[]): Options {
         only: { type: "string", multiple: true },
         "no-bundled": { type: "boolean" },
         kernel: { type: "boolean" },
+        strict: { type: "boolean" },
         op: { type: "string", multiple: true },
         abi: { type: "string", multiple: true },
         profile: { type: "string", multiple: true },
@@ -287,6 +293,7 @@ export function parseOptions(args: string[]): Options {
     only: values.only ?? [],
     bundled: !values["no-bundled"],
     kernel: values.kernel ?? false,
+    strict: values.strict ?? false,
     ops: oneOf("op", values.op, OPS),
     abis: oneOf("abi", values.abi, abiNames()),
     profiles: oneOf("profile", values.profile, PROFILES),

@@ -14,7 +14,7 @@ import {
   expectationFor,
 } from "../harness/expect.ts";
 import { ObservedTestee, ProgressMeter } from "../harness/progress.ts";
-import { BAD, type GateInfo, type Rerun } from "../harness/report/common.ts";
+import { BAD, type GateInfo, type Rerun, type UnavailableImpl } from "../harness/report/common.ts";
 import { htmlReport } from "../harness/report/html.ts";
 import {
   headerJson,
@@ -25,6 +25,7 @@ import {
   resultJson,
   type SuiteMeta,
   summaryJson,
+  unavailableJson,
 } from "../harness/report/json.ts";
 import { junitReport } from "../harness/report/junit.ts";
 import { conforms, type ImplReport } from "../harness/runner.ts";
@@ -127,10 +128,16 @@ export class Outputs {
     this.#meter?.end(rep);
   }
 
+  /** A bundled implementation this host cannot run: its JSON Lines record. */
+  unavailable(u: UnavailableImpl): void {
+    this.#jsonl?.write({ type: "unavailable", ...unavailableJson(u) });
+  }
+
   /** Writes the report files and closes the JSON Lines stream. */
   async close(
     reports: readonly ImplReport[],
     run: { runs: number; seconds: number },
+    unavailable: readonly UnavailableImpl[] = [],
   ): Promise<void> {
     const { o, gate, suite, rerun } = this.#c;
     if (this.#jsonl) {
@@ -143,9 +150,14 @@ export class Outputs {
       this.#jsonl.close();
     }
     if (o.json) {
-      await Deno.writeTextFile(o.json, jsonText(jsonReport(reports, gate, suite, run, rerun)));
+      await Deno.writeTextFile(
+        o.json,
+        jsonText(jsonReport(reports, gate, suite, run, rerun, unavailable)),
+      );
     }
-    if (o.junit) await Deno.writeTextFile(o.junit, junitReport(reports, { rerun, gate }));
-    if (o.html) await Deno.writeTextFile(o.html, htmlReport(reports, { rerun, gate }));
+    if (o.junit) {
+      await Deno.writeTextFile(o.junit, junitReport(reports, { rerun, gate, unavailable }));
+    }
+    if (o.html) await Deno.writeTextFile(o.html, htmlReport(reports, { rerun, gate, unavailable }));
   }
 }

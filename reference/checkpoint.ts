@@ -19,11 +19,32 @@ import {
 } from "./layout.ts";
 import type { AbiLayout } from "./layout.ts";
 import { newBytes, writeField } from "./bytes.ts";
+import type { CheckpointTraceSink } from "./trace.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
+/**
+ * The task state bits of the seed's kernel (`include/linux/sched.h`,
+ * 2.6.25): `task_struct.state` and `exit_state` hold these, alone or
+ * combined (`TASK_KILLABLE` is `TASK_WAKEKILL | TASK_UNINTERRUPTIBLE`).
+ */
+export const TASK_STATES: Readonly<Record<string, bigint>> = Object.freeze({
+  TASK_RUNNING: 0n,
+  TASK_INTERRUPTIBLE: 1n,
+  TASK_UNINTERRUPTIBLE: 2n,
+  __TASK_STOPPED: 4n,
+  __TASK_TRACED: 8n,
+  EXIT_ZOMBIE: 16n,
+  EXIT_DEAD: 32n,
+  TASK_DEAD: 64n,
+  TASK_WAKEKILL: 128n,
+  TASK_KILLABLE: 130n,
+  TASK_STOPPED: 132n,
+  TASK_TRACED: 136n,
+});
+
 /** `TASK_DEAD` in the seed's kernel: checkpoint refuses such a task with -EAGAIN after HEAD. */
-export const TASK_DEAD = 64n;
+export const TASK_DEAD: bigint = TASK_STATES["TASK_DEAD"]!;
 
 /** The scratch buffer's size: two pages (`CR_HBUF_ORDER` 1). */
 export const HBUF_SIZE = 8192;
@@ -70,9 +91,15 @@ function headersOf(l: AbiLayout): Record<"HEAD" | "TASK" | "STRING" | "TAIL", Ui
  * console.log(r.ret, r.image.length); // 1 432
  * ```
  *
+ * `trace`, when given, is told each record written (`deno task explain`).
+ *
  * @throws {InputError} when the state or the environment is not valid for the ABI.
  */
-export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResult {
+export function checkpoint(
+  state: TaskState,
+  env: CheckpointEnv,
+  trace?: CheckpointTraceSink,
+): CheckpointResult {
   validateCheckpointEnv(env);
   validateTaskState(state, env.abi);
   const counter = env.counter ?? 0;
@@ -119,6 +146,7 @@ export function checkpoint(state: TaskState, env: CheckpointEnv): CheckpointResu
   const hdrs = headersOf(l);
   let at = 0;
   const put = (rec: "HEAD" | "TASK" | "STRING" | "TAIL", payload: Uint8Array, size: number) => {
+    trace?.write(rec, at, size);
     image.set(hdrs[rec], at);
     at += l.HDR.size;
     for (let i = 0; i < size; i++) image[at + i] = payload[i]!;

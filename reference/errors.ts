@@ -85,6 +85,46 @@ export const ERRNO: Readonly<{ EBADF: 9; EAGAIN: 11; ENOMEM: 12; EINVAL: 22; EPI
     } as const,
   );
 
+/**
+ * `MAX_ERRNO` (`include/linux/err.h`): a kernel return value in
+ * -MAX_ERRNO..-1 is an error code (`IS_ERR_VALUE`); -4096 is not.
+ */
+export const MAX_ERRNO = 4095;
+
+/**
+ * The kernel-internal error codes of `include/linux/errno.h` (512..529):
+ * never meant to reach user space, so a value an implementation may
+ * special-case (a restart after a signal) or confuse with a real errno.
+ */
+export const KERNEL_ERRNO: Readonly<Record<string, number>> = Object.freeze({
+  ERESTARTSYS: 512,
+  ERESTARTNOINTR: 513,
+  ERESTARTNOHAND: 514,
+  ENOIOCTLCMD: 515,
+  ERESTART_RESTARTBLOCK: 516,
+  EPROBE_DEFER: 517,
+  EOPENSTALE: 518,
+  ENOPARAM: 519,
+  EBADHANDLE: 521,
+  ENOTSYNC: 522,
+  EBADCOOKIE: 523,
+  ENOTSUPP: 524,
+  ETOOSMALL: 525,
+  ESERVERFAULT: 526,
+  EBADTYPE: 527,
+  EJUKEBOX: 528,
+  EIOCBQUEUED: 529,
+});
+
+/**
+ * The first and last user-visible errno of x86 Linux (`EPERM` 1 and
+ * `EHWPOISON` 133): the range an implementation may test a return value
+ * against.
+ */
+export const ERRNO_RANGE: Readonly<{ first: 1; last: 133 }> = Object.freeze(
+  { first: 1, last: 133 } as const,
+);
+
 /** Name of a negative return value when it is a known errno (`-22` → `-EINVAL`).
  *
  * @example
@@ -92,10 +132,12 @@ export const ERRNO: Readonly<{ EBADF: 9; EAGAIN: 11; ENOMEM: 12; EINVAL: 22; EPI
  * import { errnoName } from "@crconform/crconform";
  * import { strictEqual } from "node:assert/strict";
  * strictEqual(errnoName(-22), "-EINVAL");
+ * strictEqual(errnoName(-512), "-ERESTARTSYS");
  * strictEqual(errnoName(-2), undefined);
  * ```
  */
 export function errnoName(ret: number): string | undefined {
   for (const [name, v] of Object.entries(ERRNO)) if (ret === -v) return `-${name}`;
+  for (const [name, v] of Object.entries(KERNEL_ERRNO)) if (ret === -v) return `-${name}`;
   return undefined;
 }

@@ -64,6 +64,7 @@ import {
 } from "./layout.ts";
 import { restartConcrete } from "./restart_concrete.ts";
 import { anyOf, ShadowMem, type Sym, type Tri } from "./shadow.ts";
+import type { RestartTraceSink } from "./trace.ts";
 import type {
   Decision,
   Maybe,
@@ -171,7 +172,13 @@ class Run {
   readsDone = false;
   readonly counter: number;
 
-  constructor(readonly image: Uint8Array, readonly env: RestartEnv, profile: Profile) {
+  constructor(
+    readonly image: Uint8Array,
+    readonly env: RestartEnv,
+    profile: Profile,
+    /** Told each read, check and comm copy (explain); absent on every other run. */
+    readonly trace?: RestartTraceSink,
+  ) {
     this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
     this.hLen = field(this.l.HDR, "len");
@@ -242,6 +249,7 @@ class Run {
 
   /** Decides a branch: true/false, or stops the run as undefined. */
   decide(t: Tri, sym: Sym, record: RecordName, check: string, offset: number, f?: Field): boolean {
+    this.trace?.check(check, offset, f, sym, t);
     if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f);
     return t;
   }
@@ -261,6 +269,8 @@ class Run {
     const start = this.pos;
     const hdr = pooled("hdr", H.size, "stack");
     const got = this.read(hdr, H.size);
+    this.trace?.read(rec, "header", H.size, got, start);
+    if (this.hardened) this.trace?.check(ids.eof!, this.pos, undefined, got, got < H.size);
     if (this.hardened && got < H.size) {
       this.fail(
         ERRNO.EPIPE,
@@ -283,6 +293,9 @@ class Run {
         fLen,
       );
     }
+    if (this.hardened) {
+      this.trace?.check(ids.len!, start + fLen.offset, fLen, len, len.number !== n);
+    }
     if (this.hardened && len.number !== n) {
       this.fail(
         ERRNO.EINVAL,
@@ -295,6 +308,10 @@ class Run {
     }
     const want = len.number;
     const gotPayload = this.read(dst, want);
+    this.trace?.read(rec, "payload", want, gotPayload, this.pos - gotPayload);
+    if (this.hardened) {
+      this.trace?.check(ids.payloadEof!, this.pos, undefined, gotPayload, gotPayload < want);
+    }
     if (this.hardened && gotPayload < want) {
       this.fail(
         ERRNO.EPIPE,
@@ -367,6 +384,7 @@ class Run {
       offset: 0,
       detail,
     });
+    this.trace?.check("flags", 0, undefined, env.flags ?? 0n, (env.flags ?? 0n) !== 0n);
     if ((env.flags ?? 0n) !== 0n) {
       throw new Done({
         ...this.unchanged(),
@@ -375,6 +393,7 @@ class Run {
         decision: syscall("flags", "flags != 0"),
       });
     }
+    this.trace?.check("fd", 0, undefined, env.file ?? "ok", env.file === "bad-fd");
     if (env.file === "bad-fd") {
       throw new Done({
         ...this.unchanged(),
@@ -383,6 +402,7 @@ class Run {
         decision: syscall("fd", "fget failed"),
       });
     }
+    this.trace?.check("read", 0, undefined, env.file ?? "ok", env.file === "write-only");
     if (env.file === "write-only") {
       throw new Done({
         ...this.unchanged(),
@@ -437,6 +457,13 @@ class Run {
       this.payloadCheck(H, base, "patch", (s) => s.ne(k.patch)),
     ];
     const { verdict, first } = anyOf(checks.map((c) => c.t));
+    // The seed's `||` stops at the first mismatch (or the first undecidable one): those, in order.
+    if (this.trace) {
+      const upto = first >= 0 ? first : checks.findIndex((c) => c.t === "unknown");
+      for (const c of checks.slice(0, upto < 0 ? checks.length : upto + 1)) {
+        this.trace.check(`HEAD.${c.f.name}`, c.at, c.f, c.s, c.t);
+      }
+    }
     if (verdict === "unknown") {
       const c = checks.find((c) => c.t === "unknown")!;
       this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f);
@@ -495,6 +522,7 @@ class Run {
     const f = this.hParent;
     const at = sStart + f.offset;
     if (this.hardened) {
+      this.trace?.check("STRING.hdr.parent", at, f, sp, sp.ne(0));
       if (sp.ne(0)) {
         this.fail(ERRNO.EINVAL, "STRING", "STRING.hdr.parent", at, `parent ${sp.number} != 0`, f);
       }
@@ -514,6 +542,7 @@ class Run {
       comm.undef[i] = buf.undef[i]!;
     }
     if (this.hardened) comm.copyIn(TASK_COMM_LEN - 1, ZERO_COMM, 0, 1);
+    this.trace?.comm(n, this.hardened);
     this.comm = comm;
     this.commFinal = true;
   }
@@ -570,15 +599,17 @@ export function restart(
 /**
  * The shadow path alone: restart with per-byte definedness for every run,
  * also those the concrete path answers (the two are compared in tests). The
- * caller has validated `env` and `profile`.
+ * caller has validated `env` and `profile`. `trace`, when given, is told
+ * every read, check and comm copy in the seed's order (`deno task explain`).
  */
 export function restartShadow(
   image: Uint8Array,
   env: RestartEnv,
   profile: Profile,
+  trace?: RestartTraceSink,
 ): RestartOutcome {
   try {
-    new Run(image, env, profile).run();
+    new Run(image, env, profile, trace).run();
   } catch (e) {
     if (e instanceof Done) return e.outcome;
     throw e;

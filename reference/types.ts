@@ -263,6 +263,12 @@ export function defaultRestartEnv(abi: AbiName): RestartEnv {
   };
 }
 
+/** `SIGCHLD` on x86: a task's usual `exit_signal`. */
+export const SIGCHLD = 17n;
+
+/** `_NSIG` on x86: signals are 1.._NSIG. */
+export const NSIG = 64n;
+
 /** A plain running task (`state` 0, small counters, comm `init`).
  *
  * @example
@@ -279,7 +285,7 @@ export function defaultTaskState(): TaskState {
     state: 0n,
     exit_state: 0n,
     exit_code: 0n,
-    exit_signal: 17n,
+    exit_signal: SIGCHLD,
     utime: 3n,
     stime: 5n,
     utimescaled: 3n,

@@ -147,14 +147,28 @@ function checkVersionPart(part: string, v: unknown): void {
   }
 }
 
-function checkCommon(env: { counter?: number; flags?: bigint }): void {
+/**
+ * The largest `flags` argument a kernel of this ABI can receive: the
+ * syscall's `flags` is an `unsigned long`, so on a 32-bit ABI a value of
+ * 2^32 or more is out of its domain (the gate never sends one).
+ */
+export function flagsMax(abi: AbiName): bigint {
+  return getAbi(abi).longBytes === 4 ? 0xffffffffn : U64_MAX;
+}
+
+function checkCommon(env: { abi: AbiName; counter?: number; flags?: bigint }): void {
   const c = env.counter ?? 0;
   if (!Number.isInteger(c) || c < 0 || c > 0x7ffffffe) {
     throw new InputError("env.counter", "an integer 0..0x7ffffffe", describe(c));
   }
   const fl = env.flags ?? 0n;
-  if (typeof fl !== "bigint" || fl < 0n || fl > U64_MAX) {
-    throw new InputError("env.flags", "a bigint 0..2^64-1", describe(fl));
+  const max = flagsMax(env.abi);
+  if (typeof fl !== "bigint" || fl < 0n || fl > max) {
+    throw new InputError(
+      "env.flags",
+      `a bigint 0..0x${max.toString(16)} (an unsigned long on ${env.abi})`,
+      describe(fl),
+    );
   }
 }
 

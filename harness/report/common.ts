@@ -51,6 +51,24 @@ export function stoppedOf(rep: object): string | undefined {
   return (rep as { stopped?: string }).stopped;
 }
 
+/**
+ * A bundled implementation that this host cannot build or run: it was not
+ * run, and it does not change the verdict (except under `--strict`).
+ */
+export interface UnavailableImpl {
+  /** Its name (`seed-c-i386`). */
+  readonly name: string;
+  /** What this host lacks. */
+  readonly reason: string;
+  /** The command (or step) that makes it available. */
+  readonly fix: string;
+}
+
+/** The one-line text of an unavailable implementation, as every report words it. */
+export function unavailableLine(u: UnavailableImpl): string {
+  return `unavailable here (not run, verdict unchanged): ${u.reason}; fix: ${u.fix}`;
+}
+
 /** The re-run command for a result of an implementation. */
 export type Rerun = (impl: string, r: CaseResult) => string;
 
@@ -133,7 +151,22 @@ export function formatFailure(r: CaseResult, rerun: string, color = false): stri
   if (r.detail) lines.push(`  ${r.detail}`);
   for (const n of r.undefinedNotes) lines.push(p.dim(`  note: ${n}`));
   lines.push(p.dim(`  re-run: ${rerun}`));
+  lines.push(p.dim(`  explain: ${explainCommandOf(rerun)}`));
   return lines.join("\n");
+}
+
+/**
+ * The `deno task explain` command for a failure: its re-run command with
+ * `explain` for `conform`, less the arguments that pick an implementation
+ * or a cell (explain accepts them; it needs only the result id and the
+ * suite's `--seed`/`--cases`/`--fuzz`/`--replay`).
+ */
+export function explainCommandOf(rerun: string): string {
+  return rerun
+    .replace(/ task conform\b/, " task explain")
+    .replace(/cli\/conform\.ts/, "cli/explain.ts")
+    .replace(/ --(?:only|impl|op|abi) (?:'(?:[^']|'\\'')*'|\S+)/g, "")
+    .replace(/ --no-bundled\b/g, "");
 }
 
 /** The facets a result is grouped by in reports. */

@@ -1,13 +1,21 @@
 /**
  * The console report: per implementation its verdict and what it covered,
  * counts by case class, coverage gaps, stale expectations and the first
- * failures in full (NO_COLOR respected).
+ * failures in full (NO_COLOR respected); then the bundled implementations
+ * this host cannot run, each with why and the fix.
  *
  * @module
  */
 import { conforms, type ImplReport, summaryOf } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
-import { BAD, formatFailure, palette, type Rerun, stoppedOf } from "./common.ts";
+import {
+  BAD,
+  formatFailure,
+  palette,
+  type Rerun,
+  stoppedOf,
+  type UnavailableImpl,
+} from "./common.ts";
 import { encodingTally } from "../../protocol/vary.ts";
 
 /** Options of the console report. */
@@ -22,6 +30,8 @@ export interface ConsoleOptions {
   footer?: string;
   /** Lines added per implementation (shrinking results). */
   extra?: ReadonlyMap<string, readonly string[]>;
+  /** Bundled implementations this host cannot run (listed, not judged). */
+  unavailable?: readonly UnavailableImpl[];
 }
 
 /** The console report. */
@@ -76,8 +86,15 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
     if (byEncoding) out.push(`  ${byEncoding}`);
     for (const line of opts.extra?.get(rep.name) ?? []) out.push(`  ${line}`);
   }
+  for (const u of opts.unavailable ?? []) {
+    out.push(`${p.bold(u.name)}: UNAVAILABLE here — not run, the verdict does not count it`);
+    out.push(`  why: ${u.reason}`, `  fix: ${u.fix}`);
+  }
   const n = reports.filter(conforms).length;
-  out.push(`${n} of ${reports.length} implementations conform`);
+  const na = opts.unavailable?.length;
+  out.push(
+    `${n} of ${reports.length} implementations conform${na ? ` (${na} unavailable here)` : ""}`,
+  );
   if (opts.footer) out.push(opts.footer);
   return out.join("\n");
 }

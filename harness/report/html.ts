@@ -6,13 +6,17 @@
  * on its defined parts) / not declared, in colours that also read without
  * colour (a word and a symbol in every cell, stripes on failures). A click
  * on a cell lists its cases; a failing case opens to the field-aware diff
- * and the hex window, as the console prints them.
+ * and the hex window, as the console prints them, and — for the first
+ * {@link MAX_TRACES} failures of each implementation — the reference's trace
+ * through the seed (`deno task explain`; the later ones show the command:
+ * a trace is about 8 KB, and a broken implementation fails thousands of runs).
  *
  * @module
  */
 import { completeResults, conforms, type ImplReport } from "../runner.ts";
 import { coverageLine } from "../cells.ts";
 import type { CaseResult } from "../compare.ts";
+import { explainCheckpoint, explainRestart, formatExplanation } from "../../reference/explain.ts";
 import {
   BAD,
   facetsOf,
@@ -21,6 +25,7 @@ import {
   notRun,
   type Rerun,
   stoppedOf,
+  type UnavailableImpl,
 } from "./common.ts";
 
 /** The facets a matrix can be drawn over, with their titles. */
@@ -31,6 +36,18 @@ export const DIMENSIONS = [
   ["group", "group"],
   ["cell", "coverage cell"],
 ] as const;
+
+/** How many failures per implementation the page embeds the reference's trace of. */
+export const MAX_TRACES = 20;
+
+/** The reference's trace of a run, as `deno task explain` prints it. */
+export function traceText(r: CaseResult): string {
+  const c = r.run.case;
+  const e = c.op === "checkpoint"
+    ? explainCheckpoint(c.state, c.env)
+    : explainRestart(c.image, c.env, r.run.profile ?? "seed");
+  return formatExplanation(e, r.rid);
+}
 
 /** The profile column of a checkpoint run (it has none). */
 export const NO_PROFILE = "none (checkpoint)";
@@ -175,6 +192,7 @@ function pageData(reports: readonly ImplReport[], rerun: Rerun) {
   const impls = reports.map((rep) => {
     const results: number[] = [];
     const details: Record<number, string> = {};
+    let traced = 0;
     for (const r of completeResults(rep, "the HTML report")) {
       let i = ids.get(r.rid);
       if (i === undefined) {
@@ -191,6 +209,10 @@ function pageData(reports: readonly ImplReport[], rerun: Rerun) {
       results.push(i, s);
       if (BAD.has(r.status) || r.status === "xfail") {
         details[i] = formatFailure(r, rerun(rep.name, r));
+        if (traced < MAX_TRACES) {
+          traced++;
+          details[i] += `\n\n${traceText(r)}`;
+        }
       } else if (r.status !== "pass") details[i] = r.detail ?? "";
     }
     return { name: rep.name, results, details };
@@ -208,7 +230,7 @@ button.cell{font:inherit;width:100%;text-align:left;border:2px solid transparent
 button.cell:focus,button.cell.sel{outline:3px solid #1b4fd1}
 .cell.pass{background:#d8f5dc}.cell.fail{background:repeating-linear-gradient(135deg,#f9c9c9 0 6px,#f4b0b0 6px 12px);border-color:#b00020}
 .cell.expected{background:#fdecc0;border-style:dashed;border-color:#a66b00}.cell.notrun{background:#e4e4f4;border-style:dotted;border-color:#b00020}.cell.none{background:#eee;color:#555}
-.verdict.pass{color:#0a6b1f;font-weight:bold}.verdict.fail{color:#b00020;font-weight:bold}
+.verdict.pass{color:#0a6b1f;font-weight:bold}.verdict.na{color:#666;font-weight:bold}.verdict.fail{color:#b00020;font-weight:bold}
 .n{white-space:nowrap;margin-left:.4em}.n.fail{color:#b00020;font-weight:bold}
 .notes ul{margin:0;padding-left:1.2em;color:#b00020}
 .legend span{margin-right:1.2em}
@@ -271,6 +293,16 @@ export interface HtmlOptions {
   readonly title?: string;
   /** When the run ended. @default now */
   readonly date?: Date;
+  /** Bundled implementations this host cannot run (listed under the table, not judged). */
+  readonly unavailable?: readonly UnavailableImpl[];
+}
+
+function unavailableHtml(u: UnavailableImpl): string {
+  return `<tr class="unavailable"><th scope="row">${
+    esc(u.name)
+  }</th><td></td><td class="verdict na">– UNAVAILABLE HERE</td><td colspan="2">${
+    esc(u.reason)
+  }<br>fix: <code>${esc(u.fix)}</code></td></tr>`;
 }
 
 /** The self-contained HTML report. */
@@ -295,7 +327,9 @@ export function htmlReport(reports: readonly ImplReport[], opts: HtmlOptions): s
       : ""
   }${esc((opts.date ?? new Date()).toISOString())}</p>
 <table id="implementations"><thead><tr><th>implementation</th><th>hello</th><th>verdict</th><th>covered</th><th>time</th></tr></thead>
-<tbody>${reports.map(summaryHtml).join("")}</tbody></table>
+<tbody>${reports.map(summaryHtml).join("")}${
+    (opts.unavailable ?? []).map(unavailableHtml).join("")
+  }</tbody></table>
 <p class="legend">In each cell: ${legend} — undefined: passed on the bytes the seed defines; click a cell to list its cases.</p>
 <main class="layout"><div class="grid">${
     DIMENSIONS.map(([d, t]) => matrixHtml(reports, d, t)).join("\n")

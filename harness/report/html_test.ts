@@ -52,3 +52,17 @@ Deno.test("htmlReport(): one self-contained file; cells carry counts, a word and
   const parsed = JSON.parse(data);
   ok(parsed.impls[0].details[0].includes("HEAD.rev @0x016: expected 0100 got 0000"));
 });
+
+Deno.test("htmlReport(): a failure's drill-down has its explain line and the reference's trace", () => {
+  const html = htmlReport(fixtureReports(), { rerun, date: new Date(0) });
+  const data = /<script type="application\/json" id="crconform-data">([\s\S]*?)<\/script>/.exec(
+    html,
+  )![1]!;
+  const detail: string = JSON.parse(data).impls[0].details[0];
+  // The re-run line's `conform` becomes `explain`, less the implementation it picks.
+  match(detail, /explain: conform --filter \S+/);
+  // The trace: steps with seed lines, and the check that decided.
+  match(detail, /^explain (checkpoint|restart)\//m);
+  match(detail, /\[port (restart|checkpoint|sys)\.c:\d+ · seed checkpoint\/\w+\.c:\d+/);
+  match(detail, /decided by /);
+});

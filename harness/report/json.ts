@@ -12,7 +12,14 @@ import type { Hello } from "../../protocol/codec.ts";
 import { type CaseResult, decidedByOf, formatDifference } from "../compare.ts";
 import type { Stale } from "../expect.ts";
 import { completeResults, conforms, type ImplReport, summaryOf } from "../runner.ts";
-import { BAD, facetsOf, type GateInfo, type Rerun, stoppedOf } from "./common.ts";
+import {
+  BAD,
+  facetsOf,
+  type GateInfo,
+  type Rerun,
+  stoppedOf,
+  type UnavailableImpl,
+} from "./common.ts";
 
 /**
  * The version of the report's shape. It changes when a field is removed or
@@ -121,13 +128,22 @@ export function summaryJson(rep: ImplReport): Record<string, unknown> {
   };
 }
 
-/** The whole report as JSON-ready data (see `docs/report.schema.json`). */
+/** An unavailable bundled implementation as JSON (the report's `unavailable`, a JSON Lines record). */
+export function unavailableJson(u: UnavailableImpl): Record<string, unknown> {
+  return { name: u.name, reason: u.reason, fix: u.fix };
+}
+
+/**
+ * The whole report as JSON-ready data (see `docs/report.schema.json`);
+ * `unavailable` lists the bundled implementations this host could not run.
+ */
 export function jsonReport(
   reports: readonly ImplReport[],
   gate: GateInfo,
   suite: SuiteMeta,
   run: { readonly runs: number; readonly seconds: number },
   rerun?: Rerun,
+  unavailable: readonly UnavailableImpl[] = [],
 ): Record<string, unknown> {
   return {
     ...headerJson(gate, suite),
@@ -143,6 +159,7 @@ export function jsonReport(
         )
       ),
     })),
+    unavailable: unavailable.map(unavailableJson),
   };
 }
 

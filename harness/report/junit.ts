@@ -6,7 +6,8 @@
  * the field-aware diff; a crash, timeout, protocol violation, testee error
  * or setup error is an `<error>` (and so is a run stopped early); a cell the
  * testee does not declare, an expected failure and a run never done are
- * `<skipped>`. Coverage gaps and stale expectations
+ * `<skipped>`, and so is a bundled implementation this host cannot run (a
+ * testsuite of one skipped testcase with the reason and the fix). Coverage gaps and stale expectations
  * are failing testcases of their own, so the counts always tell the verdict.
  *
  * @module
@@ -24,6 +25,8 @@ import {
   notRun,
   type Rerun,
   stoppedOf,
+  type UnavailableImpl,
+  unavailableLine,
 } from "./common.ts";
 
 // Characters XML 1.0 cannot carry at all: C0 controls but tab, LF, CR; lone surrogates; FFFE/FFFF.
@@ -168,6 +171,8 @@ export interface JunitOptions {
   readonly gate?: GateInfo;
   /** The timestamp of the run. @default now */
   readonly timestamp?: Date;
+  /** Bundled implementations this host cannot run: a testsuite each, its one testcase skipped. */
+  readonly unavailable?: readonly UnavailableImpl[];
 }
 
 /** JUnit XML: one testsuite per implementation, one testcase per run (see the module doc). */
@@ -215,6 +220,26 @@ export function junitReport(reports: readonly ImplReport[], opts: JunitOptions):
       ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`),
       "    </properties>",
       ...cases.map(caseXml),
+      "  </testsuite>",
+    );
+  }
+  for (const u of opts.unavailable ?? []) {
+    total.tests += 1;
+    suites.push(
+      `  <testsuite name="${
+        xmlEscape(u.name)
+      }" tests="1" failures="0" errors="0" skipped="1" time="0.000" timestamp="${stamp}">`,
+      "    <properties>",
+      `      <property name="verdict" value="unavailable here"/>`,
+      `      <property name="fix" value="${xmlEscape(u.fix)}"/>`,
+      "    </properties>",
+      caseXml({
+        classname: "host",
+        name: `${u.name}: unavailable here`,
+        kind: "skipped",
+        type: "unavailable",
+        message: unavailableLine(u),
+      }),
       "  </testsuite>",
     );
   }

@@ -284,6 +284,9 @@ static void checkpoint(const struct abi *a)
 	hex("version", uts[1], UTS_LEN, UTS_LEN);
 	hex("machine", uts[2], UTS_LEN, UTS_LEN);
 	hex("comm", comm, TASK_COMM_LEN, TASK_COMM_LEN);
+	for (int i = 0; MUT(107) && i < TASK_COMM_LEN && comm[i]; i++)
+		if (comm[i] < 0x20)  /* mutant 107: control bytes shown as '?', as /proc does */
+			comm[i] = '?';
 	for (int i = 0; i < 19; i++) {
 		int at, size;
 		task_field(&ABIS[0], i, &at, &size);
@@ -417,8 +420,11 @@ static int parent_zero(const struct reader *r, int64_t p)
 {
 	if (MUT(16))  /* mutant 16: parent never checked */
 		return 0;
-	if (p < 0 && (!r->hardened || MUT(94)))  /* mutant 94: hardened returns it too */
+	if (p < 0 && (!r->hardened || MUT(94))) {  /* mutant 94: hardened returns it too */
+		if (MUT(106) && p >= -529 && p <= -512)  /* mutant 106: ERESTART* as -EINTR */
+			return -4;
 		return MUT(17) ? -EINVAL_ : (int)p;  /* mutant 17: not returned raw */
+	}
 	return p != 0 ? -EINVAL_ : 0;
 }
 
@@ -468,7 +474,9 @@ static int head_checks(const uint8_t *b, int major, int minor, int patch)
 {
 	int vw = MUT(62) ? 1 : 2;  /* mutant 62: major/minor/patch compared as u8 */
 	uint64_t rev = get(b + H_REV, 2), flags = get(b + H_FLAGS, 8);
-	if (get(b + H_MAGIC, 8) != MAGIC_HEAD && !MUT(35))  /* mutant 35: magic unchecked */
+	/* mutant 35: magic unchecked; 104: either magic accepted (one is_cr_magic helper) */
+	if (get(b + H_MAGIC, 8) != MAGIC_HEAD && !MUT(35) &&
+	    !(MUT(104) && get(b + H_MAGIC, 8) == MAGIC_TAIL))
 		return MUT(85) ? -ENOEXEC_ : -EINVAL_;          /* mutant 85: ENOEXEC */
 	if (MUT(51) ? rev > CR_VERSION : rev != CR_VERSION)  /* mutant 51: older revs pass */
 		return -EINVAL_;
@@ -488,6 +496,8 @@ static int tail_bad(const uint8_t *b)
 {
 	if (MUT(63))  /* mutant 63: the TAIL magic compared as 32 bits */
 		return (uint32_t)get(b, 8) != (uint32_t)MAGIC_TAIL;
+	if (MUT(104) && get(b, 8) == MAGIC_HEAD)  /* mutant 104: either magic accepted */
+		return 0;
 	return get(b, 8) != MAGIC_TAIL;
 }
 
@@ -524,6 +534,8 @@ static int do_restart(struct reader *r, uint8_t comm[TASK_COMM_LEN], int major, 
 	/* task_comm_len is an s32 (mutant 57: read as 64 bits) */
 	int64_t tcl = MUT(57) ? (int64_t)get(b + ta->comm_len_at, 8)
 			      : (int32_t)get(b + ta->comm_len_at, 4);
+	if (MUT(103) && get(b, 8) == TASK_DEAD)  /* mutant 103: a dead task's image refused */
+		return -EINVAL_;
 	if (!MUT(40) && (rc = parent_zero(r, p)))  /* mutant 40: parent after task_comm_len */
 		return rc;
 	if (MUT(41) && (rc = read_obj(r, kbuf, (int)tcl, STRING, &p)))
@@ -549,6 +561,8 @@ static int do_restart(struct reader *r, uint8_t comm[TASK_COMM_LEN], int major, 
 	int sn = MUT(53) ? (int)tcl + 1 : MUT(70) ? (int)ncopy : (int)tcl;  /* 53: room for NUL */
 	if (!MUT(41) && (rc = read_obj(r, sbuf, sn, STRING, &p)))
 		return rc;
+	if (MUT(105) && p == TASK)  /* mutant 105: a STRING parent naming TASK taken as 0 */
+		p = 0;
 	/* mutant 33: hardened lets a parent through; 44: hardened checks it after the copy */
 	if (p != 0 && r->hardened && !MUT(33) && !MUT(44))
 		return -EINVAL_;

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Builds the seed-c testee: impls/seed-c/build.sh OUTDIR ABI [extra gcc flags...] -> OUTDIR/seed-c
 #
-# ABI is x86_64 (gcc) or i386 (gcc -m32; installs Debian's gcc-multilib when
-# -m32 cannot link). The port's files are compiled unmodified from
-# golden/recipe/port/ against the shim headers in shim/include/; objects (and
+# ABI is x86_64 (gcc -m64 on an x86 compiler; any other LP64 compiler, e.g.
+# aarch64, lays the structs out the same way, is checked to be LP64 and gets
+# no flag) or i386 (gcc -m32, which needs the i386 libc: Debian's
+# gcc-multilib, installed by `tools/deno/deno task setup`, never by this
+# script). The port's files are compiled unmodified from golden/recipe/port/ against the shim headers in shim/include/; objects (and
 # --coverage notes) go to OUTDIR/obj/. Extra flags come last and apply to
 # every file, e.g. -ftrivial-auto-var-init=pattern, or --coverage -O0.
 set -eu
@@ -18,7 +20,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 port=$(cd "$here/../../golden/recipe/port" && pwd)
 cc=${CC:-gcc}
 case $abi in
-  x86_64) m=-m64 ;;
+  x86_64)
+    case $("$cc" -dumpmachine 2>/dev/null) in
+      x86_64-* | i?86-*) m=-m64 ;;
+      *) m= ;;
+    esac
+    ;;
   i386) m=-m32 ;;
   *)
     echo "$0: unknown ABI $abi (x86_64 or i386)" >&2
@@ -26,18 +33,9 @@ case $abi in
     ;;
 esac
 
-# gcc -m32 needs the i386 libc and libgcc (Debian: gcc-multilib).
-if [ "$abi" = i386 ]; then
-  probe=$(mktemp -d)
-  trap 'rm -rf "$probe"' EXIT
-  printf 'int main(void){return 0;}\n' >"$probe/t.c"
-  if ! "$cc" -m32 "$probe/t.c" -o "$probe/t" 2>/dev/null; then
-    echo "seed-c: gcc -m32 cannot link; installing gcc-multilib" >&2
-    sudo=
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y gcc-multilib >&2
-  fi
+if [ -z "$m" ]; then
+  printf '_Static_assert(sizeof(long) == 8 && _Alignof(long long) == 8, "%s");\n' \
+    "the x86_64 layout needs an LP64 compiler" | "$cc" -x c -c -o /dev/null -
 fi
 
 mkdir -p "$out/obj"

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { DEFAULT_FUZZ } from "./options.ts";
 import { runAll } from "./fuzz.ts";
 import { buildCases, caseRuns } from "../cases/suite.ts";
@@ -17,6 +18,7 @@ import type { CaseRun } from "../cases/types.ts";
 import type { AbiName } from "../reference/layout.ts";
 import { cellOf, declaredCells } from "../harness/cells.ts";
 import { isFailure } from "../harness/expect.ts";
+import { filesUnder } from "../harness/build.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
 import { runImpl, selectRuns } from "../harness/runner.ts";
 import { apply, lineOf, type Mutant, mutate } from "../impls/mutants/mechanical.ts";
@@ -224,7 +226,7 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
       if (++n % 100 === 0) log(`${name}: compiled ${n}/${mine.length}`);
     });
     const firstOfKey = new Map<string, string>();
-    const live: { mutant: Mutant; line: string; bin: string }[] = [];
+    const live: Live[] = [];
     for (const { mutant, src } of mine) {
       const c = compiled.get(mutant.id)!;
       const line = lineOf(src, mutant.line);
@@ -235,14 +237,19 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
         set({ ...v, fate: "duplicate", detail: firstOfKey.get(c.key) });
       } else {
         firstOfKey.set(c.key, mutant.id);
-        live.push({ mutant, line, bin: await linkVariant(b, mutant.file, c) });
+        live.push({ mutant, line, key: c.key, bin: await linkVariant(b, mutant.file, c) });
       }
     }
     log(`${name}: ${live.length} distinct mutants through the default gate`);
+    const stage = new Stage(b.dir, gateFingerprint(runs), timeoutMs);
     const survivors: typeof live = [];
     n = 0;
     for (const x of live) {
-      const killed = await firstFailure(x.mutant.id, x.bin, runs, timeoutMs);
+      const killed = await stage.verdict(
+        x,
+        "gate",
+        () => firstFailure(x.mutant.id, x.bin, runs, timeoutMs),
+      );
       if (killed) {
         set({ mutant: x.mutant, target: name, line: x.line, fate: "killed-gate", detail: killed });
       } else survivors.push(x);
@@ -251,12 +258,16 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
     log(
       `${name}: ${survivors.length} survive the gate; fuzzing ${o.fuzzRuns ?? 100_000} runs each`,
     );
-    const left = await fuzzSurvivors(name, target, survivors, o, set, timeoutMs, log);
+    const left = await fuzzSurvivors(name, target, survivors, o, set, stage, log);
     const after: typeof live = [];
     for (const x of left) {
       let knob: string | undefined;
       for (const k of name === "seed-c" ? FILE_KNOBS : []) {
-        const killed = await firstFailure(x.mutant.id, `${x.bin} ${k}`, runs, timeoutMs);
+        const killed = await stage.verdict(
+          x,
+          k,
+          () => firstFailure(x.mutant.id, `${x.bin} ${k}`, runs, timeoutMs),
+        );
         if (killed) {
           knob = `${k}: ${killed}`;
           break;
@@ -280,47 +291,101 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
 async function fuzzSurvivors(
   name: string,
   target: MutationTarget,
-  survivors: readonly { mutant: Mutant; line: string; bin: string }[],
+  survivors: readonly Live[],
   o: MechanicalOptions,
   set: (v: MutantVerdict) => void,
-  timeoutMs: number,
+  stage: Stage,
   log: (l: string) => void,
-): Promise<{ mutant: Mutant; line: string; bin: string }[]> {
+): Promise<Live[]> {
   const want = o.fuzzRuns ?? 100_000;
-  let alive = [...survivors];
-  if (!want || !alive.length) return alive;
-  const testees = new Map(
-    alive.map((x) => [x.mutant.id, new ProcessTestee(x.mutant.id, x.bin, { timeoutMs })]),
-  );
-  let declared: Set<string> | undefined;
-  for (const t of testees.values()) declared ??= new Set(declaredCells(await t.start()));
-  let done = 0, index = 0;
   const seed = o.fuzzSeed ?? 2;
-  try {
-    while (done < want && alive.length) {
-      const cases = target.abis.flatMap((abi) => [...fuzzCases(seed, 500, abi as AbiName, index)]);
-      index += 500;
-      const runs = caseRuns(cases).filter((r) => declared!.has(cellOf(r))).slice(0, want - done);
-      done += runs.length;
-      const next = [];
-      for (const x of alive) {
-        const res = await runAll(testees.get(x.mutant.id)!, runs).catch(() => undefined);
-        const bad = res ? res.find((r) => isFailure(r.status)) : undefined;
-        if (!res || bad) {
-          const detail = bad
-            ? `${bad.rid} (${bad.status}), fuzz seed ${seed}`
-            : "the fuzz run broke off";
-          set({ mutant: x.mutant, target: name, line: x.line, fate: "killed-fuzz", detail });
-          await testees.get(x.mutant.id)!.close();
-        } else next.push(x);
-      }
-      alive = next;
-      if (index % 10_000 === 0) log(`${name}: fuzz ${done} runs, ${alive.length} alive`);
-    }
-  } finally {
-    for (const t of testees.values()) await t.close().catch(() => {});
+  const key = `fuzz-s${seed}-n${want}`;
+  let alive: Live[] = [];
+  for (const x of survivors) {
+    const c = await stage.cached(x, key);
+    if (c === undefined) alive.push(x);
+    else if (c) set({ ...verdictBase(name, x), fate: "killed-fuzz", detail: c });
   }
+  if (!want || !alive.length) return alive;
+  const original = new ProcessTestee(`${name}-original`, alive[0]!.bin);
+  const declared = new Set(declaredCells(await original.start().finally(() => original.close())));
+  const survived = new Set(alive);
+  let done = 0, index = 0;
+  // Big batches: each survivor starts once per batch, and stops at its first failing run.
+  const per = 2500;
+  while (done < want && alive.length) {
+    const cases = target.abis.flatMap((abi) => [...fuzzCases(seed, per, abi as AbiName, index)]);
+    index += per;
+    const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r))).slice(0, want - done);
+    done += runs.length;
+    const next = [];
+    for (const x of alive) {
+      const bad = await firstFailure(x.mutant.id, x.bin, runs, stage.timeoutMs);
+      if (bad) {
+        const detail = `${bad}, fuzz seed ${seed}`;
+        await stage.store(x, key, detail);
+        survived.delete(x);
+        set({ ...verdictBase(name, x), fate: "killed-fuzz", detail });
+      } else next.push(x);
+    }
+    alive = next;
+    log(`${name}: fuzz ${done} runs, ${alive.length} alive`);
+  }
+  for (const x of survived) await stage.store(x, key, "");
   return alive;
+}
+
+/** A distinct mutant's program. */
+interface Live {
+  readonly mutant: Mutant;
+  readonly line: string;
+  readonly bin: string;
+  /** Its TCE key: the cache key of its verdicts. */
+  readonly key: string;
+}
+
+const verdictBase = (target: string, x: Live) => ({ mutant: x.mutant, target, line: x.line });
+
+/**
+ * Verdicts of one stage cached by the program's TCE key and a fingerprint of
+ * the gate (every run id and every source of the reference, the cases, the
+ * protocol and the harness): "" survived, else the killing detail.
+ */
+class Stage {
+  constructor(readonly dir: string, readonly fingerprint: string, readonly timeoutMs: number) {}
+  #path(x: Live, stage: string) {
+    return `${this.dir}/verdicts/${this.fingerprint}/${x.key}-${stage.replace(/[^\w.=-]+/g, "_")}`;
+  }
+  async cached(x: Live, stage: string): Promise<string | undefined> {
+    return await Deno.readTextFile(this.#path(x, stage)).catch(() => undefined);
+  }
+  async store(x: Live, stage: string, verdict: string): Promise<void> {
+    const p = this.#path(x, stage);
+    await Deno.mkdir(p.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeTextFile(p, verdict);
+  }
+  /** The cached verdict, or `f()`'s, stored. */
+  async verdict(x: Live, stage: string, f: () => Promise<string | undefined>) {
+    const c = await this.cached(x, stage);
+    if (c !== undefined) return c || undefined;
+    const v = await f();
+    await this.store(x, stage, v ?? "");
+    return v;
+  }
+}
+
+/** The gate's fingerprint: its run ids and the sources that decide its expected results. */
+function gateFingerprint(runs: readonly CaseRun[]): string {
+  const h = createHash("sha256");
+  for (const r of runs) h.update(r.rid).update("\n");
+  for (const d of ["reference", "cases", "protocol", "harness"]) {
+    for (const f of filesUnder(d, /\.(ts|json)$/)) {
+      if (!f.endsWith("_test.ts")) {
+        h.update(f).update(Deno.readFileSync(new URL(`../${f}`, import.meta.url)));
+      }
+    }
+  }
+  return h.digest("hex").slice(0, 16);
 }
 
 /**

@@ -140,7 +140,7 @@ async function pool<T>(items: readonly T[], jobs: number, f: (x: T) => Promise<v
 }
 
 /** Runs `runs` against a program until the first failure; the failing run id, or undefined. */
-async function firstFailure(
+export async function firstFailure(
   name: string,
   cmd: string,
   runs: readonly CaseRun[],
@@ -161,13 +161,15 @@ async function firstFailure(
   });
   if (rep.setupError) return `setup: ${rep.setupError.slice(0, 120)}`;
   if (!first) return rep.stopped && !rep.interrupted ? `stopped: ${rep.stopped}` : undefined;
-  if (first.status !== "timeout") return `${first.rid} (${first.status})`;
+  // With the long timeout a timeout is a hang: the run it is charged to may be one queued behind
+  // the hung one, so it is not confirmed alone again.
+  if (first.status !== "timeout" || timeoutMs >= 10_000) return `${first.rid} (${first.status})`;
   // A timeout on a loaded machine is not a hang until it happens again, alone, with time.
   const alone = new ProcessTestee(name, cmd, { timeoutMs: 10_000 });
   const again = await alone.start().then(() => runAll(alone, [first!.run])).catch(() => undefined)
     .finally(() => alone.close());
   if (!again || isFailure(again[0]!.status)) return `${first.rid} (${first.status})`;
-  return timeoutMs >= 10_000 ? undefined : await firstFailure(name, cmd, runs, 10_000);
+  return await firstFailure(name, cmd, runs, 10_000);
 }
 
 /** The default gate's runs (built once, their reference results computed once). */

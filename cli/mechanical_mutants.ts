@@ -301,12 +301,15 @@ async function fuzzSurvivors(
   const seed = o.fuzzSeed ?? 2;
   const key = `fuzz-s${seed}-n${want}`;
   let alive: Live[] = [];
+  const before: Live[] = []; // survived this stage in an earlier run
   for (const x of survivors) {
     const c = await stage.cached(x, key);
     if (c === undefined) alive.push(x);
     else if (c) set({ ...verdictBase(name, x), fate: "killed-fuzz", detail: c });
+    else before.push(x);
   }
-  if (!want || !alive.length) return alive;
+  const left = () => survivors.filter((x) => before.includes(x) || alive.includes(x));
+  if (!want || !alive.length) return left();
   const original = new ProcessTestee(`${name}-original`, alive[0]!.bin);
   const declared = new Set(declaredCells(await original.start().finally(() => original.close())));
   const survived = new Set(alive);
@@ -332,7 +335,7 @@ async function fuzzSurvivors(
     log(`${name}: fuzz ${done} runs, ${alive.length} alive`);
   }
   for (const x of survived) await stage.store(x, key, "");
-  return alive;
+  return left();
 }
 
 /** A distinct mutant's program. */

@@ -6,6 +6,8 @@
  * (stopping at the first failing run); a survivor is then searched by the
  * fuzzer, then (seed-c) run with seed-c's file knobs, and what is left is
  * looked up in the triage list (`impls/mutants/mechanical-triage.json`).
+ * One cohesive thing: the stages a mutant goes through, and the cache of
+ * their verdicts.
  *
  * @module
  */

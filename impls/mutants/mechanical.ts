@@ -8,7 +8,9 @@
  * for a negated condition) that keeps the line structure, so `__LINE__` and
  * every other mutant's position stay where they were. Ids are deterministic:
  * `file:line:col:operator:index`, where `index` tells apart the replacements
- * made at one position.
+ * made at one position. One cohesive thing: the tokenizer and the operators
+ * that read its token stream (the long part is the tables of C's tokens and
+ * types).
  *
  * Operators:
  * - `boundary`: `<`↔`<=`, `>`↔`>=`;

@@ -1,0 +1,59 @@
+// The mechanical yardstick in CI: a fixed sample of mechanical mutants of seed-c and impls/c,
+// each killed (by the default gate, the fuzzer or seed-c's file knobs), dropped by TCE, or
+// triaged; the triage list names only current mutants; and TCE itself on known mutants.
+import { deepStrictEqual, notStrictEqual, strictEqual } from "node:assert/strict";
+import { apply, mutate } from "../impls/mutants/mechanical.ts";
+import { compileVariant, recordBuild, TARGETS } from "../impls/mutants/mechanical_build.ts";
+import { haveCSources, haveSeedCSources } from "../harness/build.ts";
+import { mechanicalRun, staleTriage } from "./mechanical_mutants.ts";
+import { formatMechanicalReport, readTriage } from "./mutants_mechanical.ts";
+
+const have = async (cmd: string) =>
+  await new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" }).output()
+    .then((r) => r.success, () => false);
+const tools = (await have(Deno.env.get("CC") ?? "gcc")) && (await have("objdump"));
+const ignore = !tools || !haveCSources() || !haveSeedCSources();
+const why = ignore ? " (ignored: needs gcc, objdump and the C sources)" : "";
+
+Deno.test("mechanical: every triage entry names a current mutant and its line", async () => {
+  deepStrictEqual(staleTriage(await readTriage(), Object.keys(TARGETS)), []);
+});
+
+Deno.test(`mechanical: TCE drops a mutant the optimiser undoes, keeps one it cannot${why}`, {
+  ignore,
+}, async () => {
+  const file = "golden/recipe/port/checkpoint/restart.c";
+  const src = await Deno.readTextFile(new URL(`../${file}`, import.meta.url));
+  const b = await recordBuild(TARGETS["seed-c"]!);
+  const key = async (id?: string) => {
+    const m = id ? mutate(file, src).find((x) => x.id === id) : undefined;
+    return (await compileVariant(b, file, m ? apply(src, m) : src)).key;
+  };
+  const original = await key();
+  notStrictEqual(original, undefined);
+  // cr_read_head's `return 0` → `return 1`: its one caller only tests `ret < 0` (inlined).
+  strictEqual(await key(`${file}:63:9:constant:0`), original);
+  // `magic != HEAD || rev != VERSION` → `&&`: a different check.
+  notStrictEqual(await key(`${file}:54:66:logical:0`), original);
+  // Unknown code does not compile: no key.
+  strictEqual((await compileVariant(b, file, src + "\nint broken = ;\n")).key, undefined);
+});
+
+Deno.test(`mechanical: a fixed sample of 30 is all killed, equivalent or triaged${why}`, {
+  ignore,
+}, async () => {
+  const r = await mechanicalRun({
+    targets: Object.keys(TARGETS),
+    sample: 30,
+    seed: 1,
+    fuzzRuns: 2000,
+    triage: await readTriage(),
+  });
+  console.log(formatMechanicalReport(r));
+  strictEqual(r.verdicts.length, 30);
+  deepStrictEqual(r.verdicts.filter((v) => v.fate === "survived").map((v) => v.mutant.id), []);
+  deepStrictEqual(r.stale, []);
+  // The sample holds both targets and mutants the gate kills.
+  deepStrictEqual([...new Set(r.verdicts.map((v) => v.target))], ["seed-c", "c"]);
+  strictEqual(r.verdicts.some((v) => v.fate === "killed-gate"), true);
+});

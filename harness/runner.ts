@@ -12,7 +12,7 @@ import type { CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, notRun, requestOf, skipped } from "./compare.ts";
 import { type Expectation, ExpectationTally, type Stale } from "./expect.ts";
 import type { Outcome } from "../protocol/testee.ts";
-import type { Hello } from "../protocol/codec.ts";
+import { featureOf, type Hello, helloAccepts } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 import { summarize, type Summary, Tally } from "./summary.ts";
@@ -321,7 +321,9 @@ export async function runImpl(
         const cell = cellOf(r);
         if (streamed) read(cell);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
-        else {
+        else if (!helloAccepts(hello, r.case.env)) {
+          segResults[i] = skipped(r, `feature ${featureOf(r.case.env)}`);
+        } else {
           sendIdx.push(i);
           if (!streamed) count(cell, 1);
         }

@@ -25,6 +25,7 @@ import { type CatalogBase, checkpointCatalog, restartCatalog } from "./catalog.t
 import { generated } from "./generate.ts";
 import { remade } from "./remade.ts";
 import { familyCases } from "./families.ts";
+import { fileBehaviourCases } from "./file_behaviours.ts";
 import { fuzzCases } from "./fuzz.ts";
 import { corpusCases } from "./corpus.ts";
 import regressions from "./regressions.json" with { type: "json" };
@@ -167,6 +168,7 @@ export function* iterCases(opts: SuiteOptions = {}): Generator<Case> {
   for (const abi of opts.abis ?? abiNames()) {
     yield* namedCases(abi, opts.kernel);
     yield* familyCases(catalogBase(abi, opts.kernel));
+    yield* fileBehaviourCases(catalogBase(abi, opts.kernel));
     yield* regressionCases().filter((c) => c.abi === abi);
     for (let i = 0; i < count; i++) yield* generatedCases(abi, seed, 1, i);
     yield* fuzzCases(seed, opts.fuzz ?? 0, abi);

@@ -70,6 +70,7 @@ export const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["lengths", ["lengths"]],
   ["stale", ["stale"]],
   ["values", ["value", "bits"]],
+  ["io", ["io"]],
   ["regress", ["regress"]],
   ["generated", ["gen"]],
   ["fuzz", ["fuzz"]],

@@ -68,19 +68,21 @@ const EAGAINS: readonly FileBehaviour[] = [
   { eagain: 3, chunk: 7 },
 ];
 
-/** A short tag for a behaviour: `c7-a2-e232.5`. */
+/** A short tag for a behaviour: `c7-a2-e232.5`, `e8.4x1` (a transient failure). */
 function tagOf(io: FileBehaviour): string {
   const parts: string[] = [];
   if (io.chunk !== undefined) parts.push(`c${io.chunk}`);
   if (io.eagain !== undefined) parts.push(`a${io.eagain}`);
-  if (io.errorAfter) parts.push(`e${io.errorAfter.bytes}.${io.errorAfter.errno}`);
+  const e = io.errorAfter;
+  if (e) parts.push(`e${e.bytes}.${e.errno}${e.count === undefined ? "" : `x${e.count}`}`);
   return parts.join("-");
 }
 
 /**
  * The behaviours a family runs over an image of `size` bytes: every chunk
  * size, every -EAGAIN run, a failure at every offset 0..size (errnos in
- * turn), and at each piece boundary ±1 with short transfers and -EAGAIN too.
+ * turn), and at each piece boundary ±1 with short transfers and -EAGAIN too,
+ * and as a transient failure (the file works again after 1 or 3).
  */
 export function fileBehaviours(abi: CatalogBase["abi"], size: number): FileBehaviour[] {
   const out: FileBehaviour[] = chunkSizes(abi, size).map((chunk) => ({ chunk }));
@@ -93,6 +95,11 @@ export function fileBehaviours(abi: CatalogBase["abi"], size: number): FileBehav
       if (b + d < 0 || b + d > size) continue;
       const errorAfter = { bytes: b + d, errno: 5 };
       out.push({ chunk: 7, errorAfter }, { chunk: 3, eagain: 1, errorAfter });
+      // A transient failure: the file works again after 1 (or 3) failed transfers.
+      out.push(
+        { errorAfter: { bytes: b + d, errno: 4, count: 1 } },
+        { chunk: 2, errorAfter: { bytes: b + d, errno: 5, count: 3 } },
+      );
     }
   }
   return out;
@@ -162,8 +169,8 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
 
 /**
  * A fuzzed file behaviour for a file of `size` bytes, or undefined (7 times
- * in 8): short transfers, a -EAGAIN run and a failure, each drawn at even odds
- * (at least one of them).
+ * in 8): short transfers, a -EAGAIN run and a failure (transient half the
+ * time), each drawn at even odds (at least one of them).
  */
 export function fuzzFileBehaviour(rng: Prng, size: number): FileBehaviour | undefined {
   if (rng.int(8) !== 0) return undefined;
@@ -173,6 +180,7 @@ export function fuzzFileBehaviour(rng: Prng, size: number): FileBehaviour | unde
   if (which & 2) io.eagain = 1 + rng.int(4);
   if (which & 4) {
     io.errorAfter = { bytes: rng.int(size + 9), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
+    if (rng.int(2)) io.errorAfter.count = 1 + rng.int(3);
   }
   return io;
 }

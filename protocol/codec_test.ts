@@ -119,6 +119,13 @@ Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md'
       `patch ${e.kernel.patch}\ncounter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${
         e.file ?? "ok"
       }\n`;
+    const io = e.io;
+    if (io?.chunk !== undefined) t += `io_chunk ${io.chunk}\n`;
+    if (io?.eagain !== undefined) t += `io_eagain ${io.eagain}\n`;
+    if (io?.errorAfter) {
+      t += `io_error_at ${io.errorAfter.bytes}\nio_errno ${io.errorAfter.errno}\n`;
+      if (io.errorAfter.count !== undefined) t += `io_error_count ${io.errorAfter.count}\n`;
+    }
     if (req.op === "checkpoint") {
       const u = req.env.uts;
       t += `release ${toHex(u.release)}\nversion ${toHex(u.version)}\nmachine ${
@@ -145,6 +152,7 @@ Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md'
     strictEqual(new TextDecoder().decode(requestPayload(req, id)), plain(req, id), r.rid);
   }
   ok(n > 5000);
+  ok(runs.some((r) => r.case.env.io?.errorAfter?.count !== undefined), "io keys rendered");
 });
 
 Deno.test("parseAnswer() agrees with the line parser on valid and mangled answers", () => {

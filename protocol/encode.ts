@@ -224,6 +224,7 @@ const K = {
   ioEagain: asciiOf("\nio_eagain "),
   ioErrorAt: asciiOf("\nio_error_at "),
   ioErrno: asciiOf("\nio_errno "),
+  ioErrorCount: asciiOf("\nio_error_count "),
   release: asciiOf("\nrelease "),
   version: asciiOf("\nversion "),
   machine: asciiOf("\nmachine "),
@@ -296,6 +297,7 @@ function writeIo(w: ByteWriter, io: FileBehaviour): void {
   if (io.errorAfter) {
     w.ascii(K.ioErrorAt).decimal(io.errorAfter.bytes);
     w.ascii(K.ioErrno).decimal(io.errorAfter.errno);
+    if (io.errorAfter.count !== undefined) w.ascii(K.ioErrorCount).decimal(io.errorAfter.count);
   }
 }
 

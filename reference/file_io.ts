@@ -54,6 +54,7 @@ export function validateFileBehaviour(io: unknown, file: string | undefined): vo
     }
     checkInt("env.io.errorAfter.bytes", b.errorAfter.bytes, 0, IO_BYTES_MAX);
     checkInt("env.io.errorAfter.errno", b.errorAfter.errno, 1, IO_ERRNO_MAX);
+    checkInt("env.io.errorAfter.count", b.errorAfter.count, 1, IO_EAGAIN_MAX);
     if (b.errorAfter.bytes === undefined || b.errorAfter.errno === undefined) {
       throw new InputError("env.io.errorAfter", "both bytes and errno", describe(b.errorAfter));
     }

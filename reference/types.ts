@@ -109,7 +109,18 @@ export interface FileBehaviour {
    * transfer at `bytes` returns `-errno` (a full disk, an I/O error). For a
    * read, an end of file before `bytes` comes first.
    */
-  errorAfter?: { bytes: number; errno: number };
+  errorAfter?: {
+    bytes: number;
+    errno: number;
+    /**
+     * How many transfers fail before the file works again (a transient error:
+     * EINTR, a network file system's EIO), 1..{@link IO_EAGAIN_MAX}; absent:
+     * every one (a full disk). The seed stops at the first failure, so its
+     * outcome is the same either way; an implementation that goes on after
+     * an error writes or reads more.
+     */
+    count?: number;
+  };
 }
 
 /** The longest run of -EAGAIN a {@link FileBehaviour} may ask for before each transfer. */

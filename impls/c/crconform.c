@@ -244,6 +244,8 @@ static struct {
 	uint64_t eagain;  /* transfers that return -EAGAIN before each real one */
 	uint64_t err_at;  /* the file position at which every transfer fails ... */
 	int err;          /* ... with -err (0: never) */
+	uint64_t count;   /* how many transfers fail before the file works again (0: all) */
+	uint64_t failed;  /* transfers failed so far */
 	uint64_t spun;    /* -EAGAIN returned since the last real transfer */
 } io;
 
@@ -259,6 +261,8 @@ static void io_parse(void)
 		io.err = (int)num("io_errno", 4095);
 		if ((io.err == 0 || io.err == EAGAIN_) && !bad)
 			bad = "io_errno";
+		if (opt("io_error_count") && !(io.count = num("io_error_count", 64)) && !bad)
+			bad = "io_error_count";
 	}
 }
 
@@ -271,12 +275,15 @@ static long long io_transfer(uint64_t pos, size_t count)
 		return -EAGAIN_;
 	}
 	io.spun = 0;
-	if (io.err && pos >= io.err_at)
+	int failing = io.err && (!io.count || io.failed < io.count);
+	if (failing && pos >= io.err_at) {
+		io.failed++;
 		return -io.err;
+	}
 	uint64_t n = count;
 	if (io.chunk && n > io.chunk)
 		n = io.chunk;
-	if (io.err && n > io.err_at - pos)
+	if (failing && n > io.err_at - pos)
 		n = io.err_at - pos;
 	return (long long)n;
 }

@@ -284,7 +284,7 @@ static void after_call(const char *op, int allocated)
 
 /*
  * The request's file behaviour (protocol feature io: io_chunk, io_eagain,
- * io_error_at with io_errno), set on the shim's file for this call; without
+ * io_error_at with io_errno and io_error_count), set on the shim's file for this call; without
  * io_* keys the command line's knobs (--io-chunk, --io-eagain) apply, and the
  * file never fails.
  */
@@ -294,6 +294,7 @@ static void io_of(struct req *r)
 	unsigned eagain = cli_eagain;
 	long long at = 0;
 	int err = 0;
+	unsigned count = 0;
 
 	if (get(r, "io_chunk")) {
 		chunk = (size_t)u64_of(r, "io_chunk", 0x7fffffff);
@@ -307,9 +308,12 @@ static void io_of(struct req *r)
 		err = (int)u64_of(r, "io_errno", 4095);
 		if (!err || err == EAGAIN)
 			bad(r, "io_errno must be 1..4095 and not EAGAIN");
+		if (get(r, "io_error_count") &&
+		    !(count = (unsigned)u64_of(r, "io_error_count", 64)))
+			bad(r, "io_error_count must be 1..64");
 	}
 	shim_set_io(chunk, eagain);
-	shim_set_io_error(at, err);
+	shim_set_io_error(at, err, count);
 }
 
 static void version_of(struct req *r, unsigned *major, unsigned *minor, unsigned *patch)

@@ -199,6 +199,7 @@ static size_t io_chunk;
 static unsigned io_eagain, io_spun;
 static long long io_err_at;
 static int io_err;
+static unsigned io_err_count, io_failed;
 
 void shim_set_io(size_t chunk, unsigned eagain)
 {
@@ -206,10 +207,11 @@ void shim_set_io(size_t chunk, unsigned eagain)
 	io_eagain = eagain;
 }
 
-void shim_set_io_error(long long at, int err)
+void shim_set_io_error(long long at, int err, unsigned count)
 {
 	io_err_at = at;
 	io_err = err;
+	io_err_count = count;
 }
 
 struct file *fget(unsigned int fd)
@@ -229,19 +231,25 @@ void fput(struct file *file)
 
 /* How many bytes one transfer at *pos moves: the whole request, or the knobs'
  * part of it; io_eagain transfers return -EAGAIN before each real one, and
- * from io_err_at on every transfer fails with -io_err. */
+ * from io_err_at on transfers fail with -io_err (io_err_count of them, or
+ * every one when 0). */
 static ssize_t io_limit(size_t count, const loff_t *pos)
 {
+	int failing;
+
 	if (io_spun < io_eagain) {
 		io_spun++;
 		return -EAGAIN;
 	}
 	io_spun = 0;
-	if (io_err && *pos >= io_err_at)
+	failing = io_err && (!io_err_count || io_failed < io_err_count);
+	if (failing && *pos >= io_err_at) {
+		io_failed++;
 		return -io_err;
+	}
 	if (io_chunk && count > io_chunk)
 		count = io_chunk;
-	if (io_err && (long long)count > io_err_at - *pos)
+	if (failing && (long long)count > io_err_at - *pos)
 		count = (size_t)(io_err_at - *pos);
 	return (ssize_t)count;
 }
@@ -331,6 +339,7 @@ int shim_open_file(enum shim_file_mode mode, const uint8_t *data, size_t len)
 		io_err = err;
 	}
 	io_spun = 0;
+	io_failed = 0;
 	f->f_mode = mode == SHIM_FILE_READ ? FMODE_READ | FMODE_CAN_READ
 					   : FMODE_WRITE | FMODE_CAN_WRITE;
 	f->f_count = 1; /* the descriptor table's reference */
@@ -416,6 +425,7 @@ void shim_begin(unsigned major, unsigned minor, unsigned patch, uint32_t counter
 	the_file.size = 0;
 	the_file.f_count = 0;
 	io_spun = 0;
+	io_failed = 0;
 	memset(&stats, 0, sizeof(stats));
 }
 

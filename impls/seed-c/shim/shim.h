@@ -17,9 +17,10 @@ const char *shim_fill_name(void);
 /* I/O knobs: at most chunk bytes per transfer (0: no limit); eagain transfers return -EAGAIN
  * before each real one (1: every other transfer). */
 void shim_set_io(size_t chunk, unsigned eagain);
-/* From file position at on, every transfer fails with -err (err 0: never); the transfer that
- * would go past at moves only up to it. */
-void shim_set_io_error(long long at, int err);
+/* From file position at on, transfers fail with -err (err 0: never): count of them, then the
+ * file works again (0: every one); while it fails, a transfer that would go past at moves only
+ * up to it. */
+void shim_set_io_error(long long at, int err, unsigned count);
 
 /* The calling task, each field as the request gives it (the value stored in the image). */
 struct shim_task_in {

@@ -514,8 +514,10 @@ static long long kread(struct reader *r, uint8_t *dst, size_t n)
 			continue;
 		if (done < 0 && MUT(113))
 			break;           /* mutant 113: a read error taken for end of file */
-		if (done <= 0)
-			return done < 0 ? done : (long long)got;
+		if (done < 0)
+			return done;
+		if (done == 0)
+			break;           /* end of file */
 		got += (size_t)done;
 		if (MUT(112) && got < n)
 			break;           /* mutant 112: a short read taken for end of file */

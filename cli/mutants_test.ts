@@ -16,4 +16,5 @@ Deno.test("mutants: result ids map to their layer", () => {
   strictEqual(layerOf("restart/i386/order/HEAD.magic~1+TAIL.magic~1@seed"), "order");
   strictEqual(layerOf("checkpoint/x86_64/value/utime-0x0"), "values");
   strictEqual(layerOf("restart/x86_64/fuzz/s1-000003@seed"), "fuzz");
+  strictEqual(layerOf("checkpoint/x86_64/io/e232.28"), "io");
 });

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
+import { checkpoint } from "../reference/checkpoint.ts";
 import { IO_ERRNO_MAX } from "../reference/file_io.ts";
 import { layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import { type FileBehaviour, IO_EAGAIN_MAX } from "../reference/types.ts";
@@ -107,8 +107,7 @@ export function fileBehaviours(abi: CatalogBase["abi"], size: number): FileBehav
 
 /**
  * The file-behaviour family of one ABI: the plain task's checkpoint and
- * restart under every behaviour of {@link fileBehaviours}; a dead task's
- * checkpoint (HEAD, then -EAGAIN) failing around HEAD; the restart of a
+ * restart under every behaviour of {@link fileBehaviours}; the restart of a
  * truncated image (end of file before the failure, and inside a transfer)
  * and of a rejected one (bad TAIL magic) under short transfers and failures.
  */
@@ -116,13 +115,13 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
   const abi = b.abi;
   const image = checkpoint(b.state, b.ckptEnv).image;
   const out: Case[] = [];
-  const ckpt = (what: string, io: FileBehaviour, state = b.state) =>
+  const ckpt = (what: string, io: FileBehaviour) =>
     out.push({
       id: `checkpoint/${abi}/io/${what}${tagOf(io)}`,
       op: "checkpoint",
       abi,
       reason: `checkpoint on a file that behaves: ${JSON.stringify(io)}`,
-      state,
+      state: b.state,
       env: { ...b.ckptEnv, file: "ok", io },
     });
   const rst = (what: string, img: Uint8Array, io: FileBehaviour) =>
@@ -139,11 +138,6 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
     rst("", image, io);
   }
   const bounds = pieceBoundaries(abi);
-  const dead = { ...b.state, state: TASK_DEAD };
-  for (const n of [0, bounds[1]! - 1, bounds[1]!, bounds[2]! - 1, bounds[2]!, bounds[2]! + 1]) {
-    ckpt("dead-", { errorAfter: { bytes: n, errno: 28 } }, dead);
-  }
-  ckpt("dead-", { chunk: 7, eagain: 1 }, dead);
   // End of file inside a transfer, and before (or at) the failure.
   for (const cut of [bounds[3]! + 5, bounds[6]! - 1]) {
     const short = image.subarray(0, cut);

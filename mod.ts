@@ -61,6 +61,7 @@ export {
   defaultRestartEnv,
   defaultTaskState,
   defaultUts,
+  type FileBehaviour,
   type FileKind,
   type KernelVersion,
   type Maybe,

@@ -34,6 +34,7 @@ export function caseToLine(c: Case): string {
         flags: String(e.flags ?? 0n),
         crid: e.crid ?? 0,
         file: e.file ?? "ok",
+        ...(e.io ? { io: e.io } : {}),
       },
     });
   }
@@ -56,6 +57,7 @@ export function caseToLine(c: Case): string {
       flags: String(e.flags ?? 0n),
       pid: e.pid ?? 0,
       file: e.file ?? "ok",
+      ...(e.io ? { io: e.io } : {}),
     },
   });
 }
@@ -126,6 +128,7 @@ export function corpusCases(entries: readonly (readonly [string, unknown])[]): C
           flags: big(env.flags, "env.flags"),
           crid: env.crid as number,
           file: env.file as RestartEnv["file"],
+          ...(env.io !== undefined ? { io: env.io as RestartEnv["io"] } : {}),
         };
         validateRestartEnv(renv);
         const profiles = o.profiles as Profile[] | undefined;
@@ -157,6 +160,7 @@ export function corpusCases(entries: readonly (readonly [string, unknown])[]): C
           flags: big(env.flags, "env.flags"),
           pid: env.pid as number,
           file: env.file as CheckpointEnv["file"],
+          ...(env.io !== undefined ? { io: env.io as CheckpointEnv["io"] } : {}),
         };
         validateCheckpointEnv(cenv);
         validateTaskState(state as unknown as TaskState, abi);

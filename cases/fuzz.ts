@@ -18,11 +18,12 @@ import { abiNames, getAbi, registryGeneration } from "../reference/abi.ts";
 import { concat, readUnsigned } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type AbiName, type Field, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
-import type { RestartEnv } from "../reference/types.ts";
+import type { CheckpointEnv, RestartEnv } from "../reference/types.ts";
 import { walkRecords } from "../reference/walk.ts";
 import { flagsMax, taskStateFields } from "../reference/validate.ts";
 import { byteStrings, dictionary } from "./dictionary.ts";
 import { BOUNDARIES, genCheckpointEnv, genComm, genTaskState } from "./generate.ts";
+import { fuzzFileBehaviour } from "./file_behaviours.ts";
 import { withBytes } from "./image.ts";
 import { Prng } from "./prng.ts";
 import type { CheckpointCase, RestartCase } from "./types.ts";
@@ -266,6 +267,16 @@ function fuzzInt32(rng: Prng, abi: AbiName, usual: readonly number[]): number {
   return rng.pick(usual);
 }
 
+/**
+ * The environment with a fuzzed file behaviour (`io`) when its file is `ok`,
+ * 1 time in 8, drawn from its own stream (the case's other draws do not move).
+ */
+function withIo<E extends RestartEnv | CheckpointEnv>(env: E, rng: Prng, size: number): E {
+  if (env.file !== undefined && env.file !== "ok") return env;
+  const io = fuzzFileBehaviour(rng, size);
+  return io ? { ...env, io } : env;
+}
+
 /** How many distinct base images a fuzz seed mutates, per ABI. */
 const BASES = 256;
 const bases = new Map<string, { image: Uint8Array; kernel: RestartEnv["kernel"] }>();
@@ -308,7 +319,11 @@ export function fuzzRestartCase(seed: number, index: number, abi: AbiName): Rest
     abi,
     reason: `fuzzed image (mutations ${steps.join(",")})`,
     image,
-    env: fuzzRestartEnv(rng, abi, cenv.kernel),
+    env: withIo(
+      fuzzRestartEnv(rng, abi, cenv.kernel),
+      rngFor(seed, index, abi, "restart-io"),
+      image.length,
+    ),
     origin: { kind: "fuzz", seed, index },
   };
 }
@@ -335,7 +350,7 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
     abi,
     reason: "fuzzed task state, environment and arguments",
     state,
-    env,
+    env: withIo(env, rngFor(seed, index, abi, "checkpoint-io"), 512),
     origin: { kind: "fuzz", seed, index },
   };
 }

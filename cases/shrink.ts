@@ -161,6 +161,7 @@ export async function shrinkCase<C extends Case>(
     const env = () => (cur as RestartCase).env;
     const resets: [string, Partial<RestartEnv>][] = [
       ["flags", { flags: 0n }],
+      ["io", { io: undefined }],
       ["file", { file: "ok" }],
       ["crid", { crid: 0 }],
       ["counter", { counter: 0 }],
@@ -183,6 +184,7 @@ export async function shrinkCase<C extends Case>(
   const minimal = { ...cur, state: shrunk.minimal.state, env: shrunk.minimal.env } as C;
   const plainArgs: [string, Partial<CheckpointEnv>][] = [
     ["flags", { flags: 0n }],
+    ["io", { io: undefined }],
     ["file", { file: "ok" }],
     ["pid", { pid: 0 }],
   ];

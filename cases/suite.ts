@@ -26,6 +26,7 @@ import { generated } from "./generate.ts";
 import { remade } from "./remade.ts";
 import { familyCases } from "./families.ts";
 import { bigImageCases } from "./big_images.ts";
+import { fileBehaviourCases } from "./file_behaviours.ts";
 import { fuzzCases } from "./fuzz.ts";
 import { corpusCases } from "./corpus.ts";
 import regressions from "./regressions.json" with { type: "json" };
@@ -169,6 +170,7 @@ export function* iterCases(opts: SuiteOptions = {}): Generator<Case> {
     yield* namedCases(abi, opts.kernel);
     yield* familyCases(catalogBase(abi, opts.kernel));
     yield* bigImageCases(catalogBase(abi, opts.kernel));
+    yield* fileBehaviourCases(catalogBase(abi, opts.kernel));
     yield* regressionCases().filter((c) => c.abi === abi);
     for (let i = 0; i < count; i++) yield* generatedCases(abi, seed, 1, i);
     yield* fuzzCases(seed, opts.fuzz ?? 0, abi);

@@ -35,6 +35,7 @@ import {
 import { isFailure } from "../harness/expect.ts";
 import { PerCaseTestee } from "../harness/percase_testee.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
+import { type Hello, helloAccepts } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { bundledTestees } from "./bundled.ts";
 import { gateCommand } from "./gate_command.ts";
@@ -207,8 +208,10 @@ export async function main(args: string[]): Promise<number> {
   const batch = o.batch ?? target.batch;
   const testee = fresh();
   let declared: Set<string>;
+  let hello: Hello;
   try {
-    declared = new Set(declaredCells(await testee.start()));
+    hello = await testee.start();
+    declared = new Set(declaredCells(hello));
   } catch (e) {
     console.error(`setup: ${(e as Error).message}`);
     return 2;
@@ -243,7 +246,9 @@ export async function main(args: string[]): Promise<number> {
         }
       }
       index += batch;
-      const runs = caseRuns(cases).filter((r) => declared.has(cellOf(r)));
+      const runs = caseRuns(cases).filter((r) =>
+        declared.has(cellOf(r)) && helloAccepts(hello, r.case.env)
+      );
       if (!runs.length) {
         console.error("fuzz: the testee declares none of the fuzzed cells");
         return 2;

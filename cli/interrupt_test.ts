@@ -107,7 +107,10 @@ for (
     const impl = json.implementations[0];
     strictEqual(json.conforms, false);
     strictEqual(impl.stopped, `interrupted by ${sig}`);
-    const st = impl.results.map((r: { status: string }) => r.status);
+    // The io family's runs need a feature the hostile testee does not declare: skipped.
+    const st = impl.results.filter((r: { id: string }) => !r.id.includes("/io/")).map((
+      r: { status: string },
+    ) => r.status);
     ok(st.includes("pass"), "the runs done are kept");
     ok(st.includes("not-run"), "the others are not-run");
     ok(st.every((s: string) => s === "pass" || s === "not-run"), [...new Set(st)].join(" "));

@@ -75,6 +75,7 @@ export const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ["values", ["value", "bits"]],
   ["dict", ["dict"]],
   ["group", ["group"]],
+  ["io", ["io"]],
   ["regress", ["regress"]],
   ["generated", ["gen"]],
   ["fuzz", ["fuzz"]],

@@ -25,4 +25,5 @@ Deno.test("mutants: result ids map to their layer", () => {
   strictEqual(layerOf("restart/x86_64/dict/TASK.state=0x40@seed"), "dict");
   strictEqual(layerOf("restart/i386/group/version/head-2.6.25-kernel-2.6.25@seed"), "group");
   strictEqual(layerOf("restart/x86_64/fuzz/s1-000003@seed"), "fuzz");
+  strictEqual(layerOf("checkpoint/x86_64/io/e232.28"), "io");
 });

@@ -102,7 +102,9 @@ export interface StoredRestarts {
 /** True when a kernel can take on the environment: its own version, a comm prctl can set. */
 export function runnable(env: RestartCase["env"], kernel: KernelVersion): boolean {
   const k = env.kernel;
-  return k.major === kernel.major && k.minor === kernel.minor && k.patch === kernel.patch &&
+  // A file that behaves (env.io) needs a real one that does: not wired up yet.
+  return env.io === undefined && k.major === kernel.major && k.minor === kernel.minor &&
+    k.patch === kernel.patch &&
     prctlCanSet(env.comm);
 }
 

@@ -8,7 +8,7 @@ import { abiNames } from "../reference/abi.ts";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { restart } from "../reference/restart.ts";
 import { PROFILES } from "../reference/types.ts";
-import { type Hello, OPS, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
+import { FEATURES, type Hello, OPS, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
 import type { Outcome, Testee } from "../protocol/testee.ts";
 import { expectedOfRequest } from "./compare.ts";
 
@@ -28,6 +28,7 @@ export class ReferenceTestee implements Testee {
       name: this.name,
       abis: abiNames(),
       profiles: PROFILES,
+      features: FEATURES,
     });
   }
   /** Answers from the model. */

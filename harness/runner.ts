@@ -12,7 +12,7 @@ import type { CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, notRun, requestOf, skipped } from "./compare.ts";
 import { type Expectation, ExpectationTally, type Stale } from "./expect.ts";
 import type { Outcome } from "../protocol/testee.ts";
-import type { Hello } from "../protocol/codec.ts";
+import { featureOf, type Hello, helloAccepts } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 import { summarize, type Summary, Tally } from "./summary.ts";
@@ -225,16 +225,26 @@ export async function runImpl(
     segments: Iterator<readonly CaseRun[]>,
     first: readonly CaseRun[] | undefined,
     declared?: ReadonlySet<Cell>,
-    onCell?: (cell: Cell) => void,
+    onCell?: (cell: Cell, sendable: boolean) => void,
   ) => {
     for (let seg = first; seg; seg = segments.next().value ?? undefined) {
       for (const r of seg) {
         const cell = declared && cellOf(r);
-        if (cell) onCell?.(cell);
-        settle(cell && !declared.has(cell) ? skipped(r, cell) : notRun(r, stopped!));
+        // A run needing a feature the hello lacks is skipped, as it would have been if sent.
+        const lacks = !!cell && declared.has(cell) && !!helloNow &&
+          !helloAccepts(helloNow, r.case.env);
+        if (cell) onCell?.(cell, !lacks);
+        settle(
+          cell && !declared.has(cell)
+            ? skipped(r, cell)
+            : lacks
+            ? skipped(r, `feature ${featureOf(r.case.env)}`)
+            : notRun(r, stopped!),
+        );
       }
     }
   };
+  let helloNow: Hello | undefined;
   // A source read again must give the runs its first pass counted (else coverage means nothing).
   const readCells = new Map<Cell, number>();
   const read = (cell: Cell) => readCells.set(cell, (readCells.get(cell) ?? 0) + 1);
@@ -262,7 +272,7 @@ export async function runImpl(
     starting.catch(() => {}); // when the race is lost, its failure is no longer news
     const h = await Promise.race([starting, halted.then(() => undefined)]);
     if (!h) throw STOP;
-    hello = h;
+    hello = helloNow = h;
   } catch (e) {
     await closing;
     await testee.close().catch(() => {});
@@ -311,7 +321,17 @@ export async function runImpl(
       const seg = it.value;
       if (stopped) {
         // A list's cells are counted as it is gone through: the runs never sent count too.
-        settleRest(segments, seg, declared, streamed ? read : (cell) => count(cell, 1));
+        settleRest(
+          segments,
+          seg,
+          declared,
+          streamed
+            ? (cell, sendable) => {
+              read(cell);
+              if (!sendable) count(cell, -1);
+            }
+            : (cell, sendable) => sendable && count(cell, 1),
+        );
         break;
       }
       const segResults: (CaseResult | undefined)[] = new Array(seg.length);
@@ -321,7 +341,10 @@ export async function runImpl(
         const cell = cellOf(r);
         if (streamed) read(cell);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
-        else {
+        else if (!helloAccepts(hello, r.case.env)) {
+          segResults[i] = skipped(r, `feature ${featureOf(r.case.env)}`);
+          if (streamed) count(cell, -1); // counted up front with its cell: not sent after all
+        } else {
           sendIdx.push(i);
           if (!streamed) count(cell, 1);
         }

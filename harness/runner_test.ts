@@ -91,3 +91,36 @@ Deno.test("a testee whose run ends without an outcome for some requests does not
   ok(missing[0]!.detail!.includes("ended without an outcome"), missing[0]!.detail);
   strictEqual(conforms(rep), false);
 });
+
+Deno.test("a case needing a feature the hello does not declare is skipped, never sent", async () => {
+  const runs = selectRuns(CASES).slice(0, 40);
+  const withIo = selectRuns([
+    ...CASES.slice(0, 2).map((c) => ({
+      ...c,
+      id: `${c.id}/io`,
+      env: { ...c.env, io: { chunk: 3 } },
+    })) as typeof CASES,
+  ]);
+  const ref = new ReferenceTestee();
+  const sent: string[] = [];
+  const plain: Testee = {
+    name: "plain",
+    start: async () => ({ ...(await ref.start()), features: undefined }),
+    run(requests, onOutcome) {
+      requests.forEach((r, i) => {
+        if (r.env.io) sent.push("io");
+        onOutcome(i, referenceAnswer(r));
+      });
+      return Promise.resolve();
+    },
+    close: () => ref.close(),
+  };
+  const rep = await runImpl(plain, [...runs, ...withIo]);
+  deepStrictEqual(sent, []);
+  const skipped = rep.results.filter((r) => r.status === "skipped");
+  strictEqual(skipped.length, withIo.length);
+  ok(skipped[0]!.detail!.includes("feature io"), skipped[0]!.detail);
+  // The reference declares io: the same runs are sent and pass.
+  const full = await runImpl(new ReferenceTestee(), [...runs, ...withIo]);
+  ok(full.results.every((r) => r.status === "pass"));
+});

@@ -75,6 +75,28 @@ export interface Hello {
   readonly abis: readonly AbiName[];
   /** Profiles it supports. */
   readonly profiles: readonly Profile[];
+  /**
+   * Optional request features it handles (`features`; absent means none):
+   * a case that needs one it does not declare is not sent to it.
+   */
+  readonly features?: readonly string[];
+}
+
+/**
+ * The optional request features (`PROTOCOL.md`, "Features"): `io`, a file
+ * that behaves (`io_chunk`, `io_eagain`, `io_error_at`/`io_errno`).
+ */
+export const FEATURES: readonly string[] = Object.freeze(["io"]);
+
+/** The feature a case's environment needs (`io` when it has a file behaviour), or undefined. */
+export function featureOf(env: CheckpointEnv | RestartEnv): string | undefined {
+  return env.io ? "io" : undefined;
+}
+
+/** True when a testee whose hello is `h` can be sent a case with environment `env`. */
+export function helloAccepts(h: Hello, env: CheckpointEnv | RestartEnv): boolean {
+  const f = featureOf(env);
+  return f === undefined || (h.features ?? []).includes(f);
 }
 
 export type { Answer, CheckpointAnswer, RestartAnswer } from "./answer.ts";
@@ -217,9 +239,12 @@ function parseHelloLines(payload: Uint8Array): Hello {
       );
     }
   }
+  // Features this harness does not know are ignored (a newer testee may declare more).
+  const features = (m.get("features") ?? "").split(/\s+/).filter((f) => FEATURES.includes(f));
   return {
     protocol,
     ops: ops as Op[],
+    ...(features.length ? { features } : {}),
     name: need(m, "name"),
     abis: abis as AbiName[],
     profiles: profiles as Profile[],

@@ -3,6 +3,7 @@ import { defaultRestartEnv } from "../reference/types.ts";
 import {
   frame,
   FrameReader,
+  helloAccepts,
   MAX_FRAME,
   parseAnswer,
   parseAnswerLines,
@@ -118,6 +119,13 @@ Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md'
       `patch ${e.kernel.patch}\ncounter ${e.counter ?? 0}\nflags ${e.flags ?? 0n}\nfile ${
         e.file ?? "ok"
       }\n`;
+    const io = e.io;
+    if (io?.chunk !== undefined) t += `io_chunk ${io.chunk}\n`;
+    if (io?.eagain !== undefined) t += `io_eagain ${io.eagain}\n`;
+    if (io?.errorAfter) {
+      t += `io_error_at ${io.errorAfter.bytes}\nio_errno ${io.errorAfter.errno}\n`;
+      if (io.errorAfter.count !== undefined) t += `io_error_count ${io.errorAfter.count}\n`;
+    }
     if (req.op === "checkpoint") {
       const u = req.env.uts;
       t += `release ${toHex(u.release)}\nversion ${toHex(u.version)}\nmachine ${
@@ -144,6 +152,7 @@ Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md'
     strictEqual(new TextDecoder().decode(requestPayload(req, id)), plain(req, id), r.rid);
   }
   ok(n > 5000);
+  ok(runs.some((r) => r.case.env.io?.errorAfter?.count !== undefined), "io keys rendered");
 });
 
 Deno.test("parseAnswer() agrees with the line parser on valid and mangled answers", () => {
@@ -282,4 +291,47 @@ Deno.test("encodeFrames() batches stay intact while later batches are written (l
     }
     strictEqual(at, bytes.length);
   }
+});
+
+Deno.test("parseHello() reads features; absent means none, unknown ones are ignored", () => {
+  const h = (extra: string) =>
+    parseHello(enc.encode(`protocol 1\nname x\nabis x86_64\nprofiles seed\n${extra}`));
+  strictEqual(h("").features, undefined);
+  deepStrictEqual(h("features io\n").features, ["io"]);
+  deepStrictEqual(h("features teleport io\n").features, ["io"]);
+  strictEqual(h("features teleport\n").features, undefined);
+});
+
+Deno.test("io keys go on the wire only for a case with a file behaviour (PROTOCOL.md, Features)", () => {
+  const base: Request = {
+    op: "restart",
+    image: Uint8Array.of(1),
+    env: defaultRestartEnv("i386"),
+    profile: "seed",
+  };
+  const plain = dec.decode(requestPayload(base, 3));
+  ok(!plain.includes("io_"), plain);
+  const env = { ...base.env, io: { chunk: 7, eagain: 2, errorAfter: { bytes: 232, errno: 28 } } };
+  const withIo = dec.decode(requestPayload({ ...base, env }, 3));
+  const lines = withIo.split("\n");
+  for (const l of ["io_chunk 7", "io_eagain 2", "io_error_at 232", "io_errno 28"]) {
+    ok(lines.includes(l), `${l} in ${withIo}`);
+  }
+  // Everything else is the plain request's.
+  deepStrictEqual(lines.filter((l) => !l.startsWith("io_")).sort(), plain.split("\n").sort());
+  const only = dec.decode(requestPayload({ ...base, env: { ...base.env, io: { chunk: 1 } } }, 3));
+  deepStrictEqual(only.split("\n").filter((l) => l.startsWith("io_")), ["io_chunk 1"]);
+  ok(
+    helloAccepts(
+      parseHello(enc.encode("protocol 1\nname x\nabis i386\nprofiles seed\nfeatures io\n")),
+      env,
+    ),
+  );
+  ok(!helloAccepts(parseHello(enc.encode("protocol 1\nname x\nabis i386\nprofiles seed\n")), env));
+  ok(
+    helloAccepts(
+      parseHello(enc.encode("protocol 1\nname x\nabis i386\nprofiles seed\n")),
+      base.env,
+    ),
+  );
 });

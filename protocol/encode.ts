@@ -21,6 +21,7 @@ import {
   type Variation,
   variationOf,
 } from "./vary.ts";
+import type { FileBehaviour } from "../reference/types.ts";
 
 /** ASCII bytes of a string. */
 function asciiOf(t: string): Uint8Array {
@@ -207,6 +208,11 @@ const K = {
   counter: asciiOf("\ncounter "),
   flags: asciiOf("\nflags "),
   file: asciiOf("\nfile "),
+  ioChunk: asciiOf("\nio_chunk "),
+  ioEagain: asciiOf("\nio_eagain "),
+  ioErrorAt: asciiOf("\nio_error_at "),
+  ioErrno: asciiOf("\nio_errno "),
+  ioErrorCount: asciiOf("\nio_error_count "),
   release: asciiOf("\nrelease "),
   version: asciiOf("\nversion "),
   machine: asciiOf("\nmachine "),
@@ -243,6 +249,7 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
   w.ascii(K.counter).decimal(e.counter ?? 0);
   w.ascii(K.flags).decimal(e.flags ?? 0n);
   w.ascii(K.file).text(e.file ?? "ok");
+  if (e.io) writeIo(w, e.io);
   if (req.op === "checkpoint") {
     const ce = req.env;
     w.ascii(K.release).hex(ce.uts.release).ascii(K.version).hex(ce.uts.version);
@@ -268,6 +275,17 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
       }
     }
     w.nl();
+  }
+}
+
+/** The `io` feature's keys (only for a case with a file behaviour: `PROTOCOL.md`, "Features"). */
+function writeIo(w: ByteWriter, io: FileBehaviour): void {
+  if (io.chunk !== undefined) w.ascii(K.ioChunk).decimal(io.chunk);
+  if (io.eagain !== undefined) w.ascii(K.ioEagain).decimal(io.eagain);
+  if (io.errorAfter) {
+    w.ascii(K.ioErrorAt).decimal(io.errorAfter.bytes);
+    w.ascii(K.ioErrno).decimal(io.errorAfter.errno);
+    if (io.errorAfter.count !== undefined) w.ascii(K.ioErrorCount).decimal(io.errorAfter.count);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 import type { AbiLayout } from "./layout.ts";
 import { newBytes, writeField } from "./bytes.ts";
 import type { CheckpointTraceSink } from "./trace.ts";
+import { ioDecision, ioErrorAt, ioFails } from "./file_io.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
@@ -96,6 +97,26 @@ function headersOf(l: AbiLayout): Record<"HEAD" | "TASK" | "STRING" | "TAIL", Ui
  * @throws {InputError} when the state or the environment is not valid for the ABI.
  */
 export function checkpoint(
+  state: TaskState,
+  env: CheckpointEnv,
+  trace?: CheckpointTraceSink,
+): CheckpointResult {
+  const r = checkpointWritten(state, env, trace);
+  // `cr_kwrite`: the records go out one write loop each; a file that fails at byte N keeps the
+  // first N bytes and the first loop that reaches N returns its error.
+  const errorAt = ioErrorAt(env.io);
+  if (!ioFails(0, r.image.length, Infinity, errorAt)) return r;
+  const errno = env.io!.errorAfter!.errno;
+  return {
+    ret: -errno,
+    image: r.image.subarray(0, errorAt),
+    counter: r.counter,
+    decision: ioDecision("write", errorAt, errno),
+  };
+}
+
+/** {@link checkpoint} on a file that never fails: what the seed writes. */
+function checkpointWritten(
   state: TaskState,
   env: CheckpointEnv,
   trace?: CheckpointTraceSink,

@@ -48,6 +48,7 @@
  * @module
  */
 import { copyBytes } from "./bytes.ts";
+import { ioDecision, ioErrorAt, ioFails } from "./file_io.ts";
 import { ERRNO, InputError } from "./errors.ts";
 import {
   CR_CTX_CKPT,
@@ -233,7 +234,8 @@ class Run {
     f?: Field,
   ): never {
     const why = `${check} reads ${source} bytes never written`;
-    const atEof = this.pos === this.image.length;
+    // At end of file, or where the file fails, no later read can move the position.
+    const atEof = this.pos === this.image.length || this.pos === ioErrorAt(this.env.io);
     const consumed: Maybe<number> = atEof || this.readsDone
       ? defined(this.pos)
       : { defined: false, source, why };
@@ -256,6 +258,13 @@ class Run {
 
   /** `cr_kread`: copies up to `count` bytes; returns how many it got (EOF stops early). */
   read(dst: ShadowMem, count: number): number {
+    // A file that fails at byte N: the loop that reaches N returns its error (file_io.ts).
+    const errorAt = ioErrorAt(this.env.io);
+    if (ioFails(this.pos, count, this.image.length, errorAt)) {
+      this.pos = errorAt;
+      const errno = this.env.io!.errorAfter!.errno;
+      this.finish(defined(-errno), ioDecision("read", errorAt, errno));
+    }
     const got = Math.min(count, this.image.length - this.pos);
     dst.copyIn(0, this.image, this.pos, got);
     this.pos += got;

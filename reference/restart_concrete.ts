@@ -23,6 +23,7 @@
  */
 import { copyBytes, newBytes } from "./bytes.ts";
 import { ERRNO } from "./errors.ts";
+import { ioDecision, ioErrorAt, ioFails } from "./file_io.ts";
 import {
   type AbiLayout,
   CR_CTX_CKPT,
@@ -135,6 +136,9 @@ function planOf(l: AbiLayout): Plan {
   return p;
 }
 
+/** Thrown when a read loop ends in the file's error (`env.io.errorAfter`). */
+const IO_FAILED = new Error("the file failed");
+
 /** Thrown when a check would read a never-written byte: the shadow path decides. */
 const GIVE_UP = Symbol("give up");
 
@@ -171,6 +175,8 @@ class Concrete {
   ownComm = false;
   readonly counter: number;
   readonly hardened: boolean;
+  /** Where the file fails (Infinity: never). */
+  readonly errorAt: number;
   /** A field's raw value from the last read: the low 32 bits, and the high 32 of an 8-byte one. */
   lo = 0;
   hi = 0;
@@ -184,6 +190,7 @@ class Concrete {
     this.hardened = profile === "hardened";
     this.comm = env.comm;
     this.counter = (env.counter ?? 0) + 1;
+    this.errorAt = ioErrorAt(env.io);
   }
 
   outcome(ret: number, d: Decision): RestartOutcome {
@@ -266,6 +273,11 @@ class Concrete {
 
   /** `cr_kread` of up to `count` bytes: how many there are before end of file (the position moves). */
   read(count: number): number {
+    // A file that fails at byte N: the loop that reaches N returns its error (file_io.ts).
+    if (ioFails(this.pos, count, this.image.length, this.errorAt)) {
+      this.pos = this.errorAt;
+      throw IO_FAILED;
+    }
     const got = Math.min(count, this.image.length - this.pos);
     this.pos += got;
     return got;
@@ -516,10 +528,15 @@ export function restartConcrete(
 ): RestartOutcome | undefined {
   if ((env.flags ?? 0n) !== 0n || (env.file !== undefined && env.file !== "ok")) return undefined;
   const p = planOf(layoutOf(env.abi));
+  const run = new Concrete(p, image, env, profile);
   try {
-    return new Concrete(p, image, env, profile).run();
+    return run.run();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
+    if (e === IO_FAILED) {
+      const errno = env.io!.errorAfter!.errno;
+      return run.outcome(-errno, ioDecision("read", run.pos, errno));
+    }
     throw e;
   }
 }

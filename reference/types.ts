@@ -86,6 +86,46 @@ export interface Uts {
 /** What happens when the syscall looks up its file descriptor. */
 export type FileKind = "ok" | "bad-fd" | "read-only";
 
+/**
+ * How a valid file behaves under the seed's transfer loop (`cr_kwrite` /
+ * `cr_kread`: one `vfs_write`/`vfs_read` after another until the count is
+ * done; -EAGAIN is "moved 0, try again"; any other error, and for a read a
+ * return of 0 (end of file), ends the loop). Only with `file` `ok`; absent
+ * fields are the plain file: whole transfers, no -EAGAIN, no error. See
+ * `docs/FILE-BEHAVIOURS.md`.
+ */
+export interface FileBehaviour {
+  /** At most this many bytes per transfer (a short transfer; ≥ 1). @default unlimited */
+  chunk?: number;
+  /**
+   * Before each transfer that moves bytes, reports end of file or fails,
+   * this many transfers return -EAGAIN (0..{@link IO_EAGAIN_MAX}: bounded,
+   * as the seed spins while it lasts). @default 0
+   */
+  eagain?: number;
+  /**
+   * The file fails once this many bytes were transferred from position 0:
+   * the transfer that would go past `bytes` moves only up to it, and every
+   * transfer at `bytes` returns `-errno` (a full disk, an I/O error). For a
+   * read, an end of file before `bytes` comes first.
+   */
+  errorAfter?: {
+    bytes: number;
+    errno: number;
+    /**
+     * How many transfers fail before the file works again (a transient error:
+     * EINTR, a network file system's EIO), 1..{@link IO_EAGAIN_MAX}; absent:
+     * every one (a full disk). The seed stops at the first failure, so its
+     * outcome is the same either way; an implementation that goes on after
+     * an error writes or reads more.
+     */
+    count?: number;
+  };
+}
+
+/** The longest run of -EAGAIN a {@link FileBehaviour} may ask for before each transfer. */
+export const IO_EAGAIN_MAX = 64;
+
 /** Everything outside the task that `sys_checkpoint` reads. */
 export interface CheckpointEnv {
   /** The ABI of the checkpointing kernel. */
@@ -104,6 +144,8 @@ export interface CheckpointEnv {
   pid?: number;
   /** The file descriptor: valid and writable, not open, or open read-only. @default "ok" */
   file?: FileKind;
+  /** How the (valid, writable) file behaves per transfer. @default the plain file */
+  io?: FileBehaviour;
 }
 
 /** Everything outside the image that `sys_restart` reads. */
@@ -122,6 +164,8 @@ export interface RestartEnv {
   crid?: number;
   /** The file descriptor: valid, not open, or open write-only (reads fail). @default "ok" */
   file?: "ok" | "bad-fd" | "write-only";
+  /** How the (valid, readable) file behaves per transfer. @default the plain file */
+  io?: FileBehaviour;
 }
 
 /**

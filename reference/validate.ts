@@ -18,6 +18,7 @@ import {
   TASK_STATE_FIELDS,
   UTS_LEN,
 } from "./layout.ts";
+import { validateFileBehaviour } from "./file_io.ts";
 import type { CheckpointEnv, KernelVersion, Profile, RestartEnv, TaskState } from "./types.ts";
 
 /** Nanoseconds in a second: a normalised `tv_nsec` is below it. */
@@ -201,6 +202,7 @@ export function validateCheckpointEnv(env: CheckpointEnv): void {
   if (env.file !== undefined && !["ok", "bad-fd", "read-only"].includes(env.file)) {
     throw new InputError("env.file", "ok, bad-fd or read-only", describe(env.file));
   }
+  validateFileBehaviour(env.io, env.file);
 }
 
 /** Validates a restart environment; throws {@link InputError}. */
@@ -217,6 +219,7 @@ export function validateRestartEnv(env: RestartEnv): void {
   if (file !== undefined && file !== "ok" && file !== "bad-fd" && file !== "write-only") {
     throw new InputError("env.file", "ok, bad-fd or write-only", describe(env.file));
   }
+  validateFileBehaviour(env.io, env.file);
 }
 
 /** Validates a profile name; throws {@link InputError}. */

@@ -173,6 +173,15 @@ static const char *str(const char *key)
 	return NULL;
 }
 
+/* A key's value, or NULL when absent (an optional key: `bad` is left alone). */
+static const char *opt(const char *key)
+{
+	for (int i = 0; i < nkv; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			return kv[i].val;
+	return NULL;
+}
+
 /* An unsigned decimal no larger than max; 0 and `bad` set when not. */
 static uint64_t num(const char *key, uint64_t max)
 {
@@ -255,10 +264,97 @@ static void say_hex(const char *key, const uint8_t *p, size_t n)
 	say("\n");
 }
 
+/* ---- The file: how it behaves per transfer (protocol feature io) -------- */
+
+/* The io_* keys of the request (absent: the plain file). */
+static struct {
+	uint64_t chunk;   /* at most this many bytes per transfer (0: unlimited) */
+	uint64_t eagain;  /* transfers that return -EAGAIN before each real one */
+	uint64_t err_at;  /* the file position at which every transfer fails ... */
+	int err;          /* ... with -err (0: never) */
+	uint64_t count;   /* how many transfers fail before the file works again (0: all) */
+	uint64_t failed;  /* transfers failed so far */
+	uint64_t spun;    /* -EAGAIN returned since the last real transfer */
+} io;
+
+static void io_parse(void)
+{
+	memset(&io, 0, sizeof io);
+	if (opt("io_chunk") && !(io.chunk = num("io_chunk", 0x7fffffff)) && !bad)
+		bad = "io_chunk";
+	if (opt("io_eagain"))
+		io.eagain = num("io_eagain", 64);
+	if (opt("io_error_at") || opt("io_errno")) {
+		io.err_at = num("io_error_at", 0x7fffffff);
+		io.err = (int)num("io_errno", 4095);
+		if ((io.err == 0 || io.err == EAGAIN_) && !bad)
+			bad = "io_errno";
+		if (opt("io_error_count") && !(io.count = num("io_error_count", 64)) && !bad)
+			bad = "io_error_count";
+	}
+}
+
+/* One transfer of up to count bytes at file position pos: how many bytes it
+ * may move (at least 1), or a negative errno. */
+static long long io_transfer(uint64_t pos, size_t count)
+{
+	if (io.spun < io.eagain) {
+		io.spun++;
+		return -EAGAIN_;
+	}
+	io.spun = 0;
+	int failing = io.err && (!io.count || io.failed < io.count);
+	if (failing && pos >= io.err_at) {
+		io.failed++;
+		return -io.err;
+	}
+	uint64_t n = count;
+	if (io.chunk && n > io.chunk)
+		n = io.chunk;
+	if (failing && n > io.err_at - pos)
+		n = io.err_at - pos;
+	return (long long)n;
+}
+
+/* vfs_write: one transfer into the file at *pos. */
+static long long file_write(uint8_t *file, size_t *pos, const uint8_t *src, size_t count)
+{
+	long long n = io_transfer(*pos, count);
+	if (n > 0) {
+		memcpy(file + *pos, src, (size_t)n);
+		*pos += (size_t)n;
+	}
+	return n;
+}
+
+/* cr_kwrite: transfers until count bytes are written; a short transfer goes
+ * round again, -EAGAIN is "wrote 0, try again", any other error is returned
+ * (what was written stays in the file). */
+static int kwrite(uint8_t *file, size_t *pos, const uint8_t *src, size_t count)
+{
+	while (count) {
+		long long done = file_write(file, pos, src, count);
+		if (done <= 0) {
+			if (done != -EAGAIN_ || MUT(110))  /* mutant 110: -EAGAIN returned as an error */
+				return (int)done;
+			done = 0;
+		}
+		if (!MUT(111) || (size_t)done == count)  /* mutant 111: a short write is not */
+			src += done;                       /* advanced past: the rest repeats it */
+		count -= (size_t)done;
+	}
+	return 0;
+}
+
 /* ---- sys_checkpoint ---------------------------------------------------- */
+
+/* The records' pieces (each header, each payload) in order: one write loop each. */
+static size_t pieces[8];
+static int npieces;
 
 static void append_hdr(uint8_t *img, size_t *len, int type, int size)
 {
+	pieces[npieces++] = HDR_SIZE;
 	put(img + *len, 2, (uint64_t)type);
 	put(img + *len + 2, 2, (uint64_t)size);
 	put(img + *len + 4, 4, 0);  /* parent */
@@ -267,6 +363,7 @@ static void append_hdr(uint8_t *img, size_t *len, int type, int size)
 
 static void append(uint8_t *img, size_t *len, const uint8_t *p, int size)
 {
+	pieces[npieces++] = (size_t)size;
 	memcpy(img + *len, p, (size_t)size);
 	*len += (size_t)size;
 }
@@ -294,6 +391,8 @@ static void checkpoint(const struct abi *a)
 	}
 	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd") && strcmp(file, "read-only"))
 		bad = "file";
+	io_parse();
+	npieces = 0;
 	if (bad) {
 		say("error missing or malformed \"%s\"\n", bad);
 		return;
@@ -388,8 +487,21 @@ static void checkpoint(const struct abi *a)
 			append(img, &len, hbuf, TAIL_SIZE);
 		}
 	}
+	/* The pieces go out through the file, one cr_kwrite each: a failing write
+	 * ends the call with its error, and the file keeps what was written. */
+	static uint8_t fdata[512];
+	size_t fpos = 0, off = 0;
+	for (int i = 0; i < npieces; i++) {
+		int rc = kwrite(fdata, &fpos, img + off, pieces[i]);
+		off += pieces[i];
+		if (rc < 0) {
+			ret = rc;
+			break;
+		}
+	}
+	(void)len;
 	say("ret %lld\ncounter %llu\n", ret, (unsigned long long)counter);
-	say_hex("image", img, len);
+	say_hex("image", fdata, fpos);
 }
 
 /* ---- sys_restart ------------------------------------------------------- */
@@ -402,17 +514,48 @@ struct reader {
 	uint8_t hbuf[2 * PAGE_SIZE];  /* scratch buffer, two pages: HEAD, TASK and TAIL land at 0 */
 };
 
-/* cr_kread: copies up to n bytes; end of file just stops early. */
-static size_t kread(struct reader *r, uint8_t *dst, size_t n)
+/* vfs_read: one transfer from the file at its position (0 at end of file). */
+static long long file_read(struct reader *r, uint8_t *dst, size_t count)
 {
+	long long n = io_transfer(r->pos, count);
 	size_t avail = r->pos < r->size ? r->size - r->pos : 0;
-	size_t got = avail < n ? avail : n;
-	if (MUT(90) && got < n)  /* mutant 90: a short read copies and counts nothing */
+	if (n <= 0)
+		return n;
+	if ((size_t)n > avail)
+		n = (long long)avail;
+	memcpy(dst, r->img + r->pos, (size_t)n);
+	r->pos += (size_t)n;
+	return n;
+}
+
+/* cr_kread: transfers until n bytes are read; a short transfer goes round
+ * again, -EAGAIN is "read 0, try again", end of file stops early. Returns
+ * the bytes read, or the file's negative errno. */
+static long long kread(struct reader *r, uint8_t *dst, size_t n)
+{
+	size_t avail = r->pos < r->size ? r->size - r->pos : 0, start = r->pos, got = 0;
+	int retried = 0;
+	if (MUT(90) && avail < n)  /* mutant 90: a short read copies and counts nothing */
 		return 0;
-	if (got)
-		memcpy(dst, r->img + r->pos, got);
-	r->pos += MUT(89) ? n : got;  /* mutant 89: position advanced by the count asked */
-	return got;
+	while (got < n) {
+		long long done = file_read(r, dst + got, n - got);
+		if (done == -EAGAIN_ && MUT(114) && retried++)
+			return done;     /* mutant 114: -EAGAIN retried once, then returned */
+		if (done == -EAGAIN_)
+			continue;
+		if (done < 0 && MUT(113))
+			break;           /* mutant 113: a read error taken for end of file */
+		if (done < 0)
+			return done;
+		if (done == 0)
+			break;           /* end of file */
+		got += (size_t)done;
+		if (MUT(112) && got < n)
+			break;           /* mutant 112: a short read taken for end of file */
+	}
+	if (MUT(89))  /* mutant 89: position advanced by the count asked */
+		r->pos = start + n;
+	return (long long)got;
 }
 
 /* The parent of HEAD, TASK and TAIL: the seed returns a negative one as is. */
@@ -434,7 +577,9 @@ static int read_obj(struct reader *r, uint8_t *buf, int n, int type, int64_t *pa
 {
 	uint8_t h[HDR_SIZE] = {0};  /* a stack variable: zero stands for "undefined" */
 	size_t start = r->pos;
-	size_t got = kread(r, h, HDR_SIZE);
+	long long got = kread(r, h, HDR_SIZE);
+	if (got < 0)
+		return (int)got;  /* the file failed */
 	int len = (int16_t)get(h + 2, 2), t = (int16_t)get(h, 2), rc;
 	/* u32 to int: >= 0x80000000 turns negative (mutant 56: kept unsigned) */
 	int64_t p = MUT(56) ? (int64_t)get(h + 4, 4) : (int32_t)get(h + 4, 4);
@@ -457,8 +602,10 @@ static int read_obj(struct reader *r, uint8_t *buf, int n, int type, int64_t *pa
 		return -EINVAL_;
 	}
 	got = kread(r, buf, (size_t)len);
+	if (got < 0)
+		return (int)got;  /* the file failed */
 	/* end of file inside the payload: hardened only (25: seed errs; 26: hardened does not) */
-	int eof = got < (size_t)len && (MUT(25) ? !r->hardened : r->hardened && !MUT(26));
+	int eof = got < (long long)len && (MUT(25) ? !r->hardened : r->hardened && !MUT(26));
 	if (eof && !MUT(45))  /* mutant 45: checked after the type */
 		return epipe;
 	if (t != type)
@@ -618,6 +765,7 @@ static void restart(const struct abi *a)
 		bad = "profile";
 	if (!bad && strcmp(file, "ok") && strcmp(file, "bad-fd") && strcmp(file, "write-only"))
 		bad = "file";
+	io_parse();
 	if (bad) {
 		say("error missing or malformed \"%s\"\n", bad);
 		return;
@@ -665,7 +813,8 @@ static void handle(char *payload, const char *op_arg)
 	const char *op = op_arg ? op_arg : MUT(141) ? (nkv && strcmp(kv[0].key, "op") == 0 ? kv[0].val
 	                                                       : "none") : str("op");
 	if (op && strcmp(op, "hello") == 0) {
-		say("protocol 1\nname crconform-c-1.0\nabis x86_64 i386\nprofiles seed hardened\n");
+		say("protocol 1\nname crconform-c-1.0\nabis x86_64 i386\nprofiles seed hardened\n"
+		    "features io\n");
 		return;
 	}
 	uint64_t id = num("id", UINT64_MAX);

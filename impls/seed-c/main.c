@@ -15,6 +15,8 @@
  *                                       and page bytes (default zero)
  *   --io-chunk=N                        SEED_C_IO_CHUNK: at most N bytes per transfer
  *   --io-eagain                         SEED_C_IO_EAGAIN=1: every other transfer -EAGAIN
+ *                                       (a request's io_* keys replace both for its call:
+ *                                       protocol feature io, declared in hello)
  *   --all-states                        SEED_C_ALL_STATES=1: run task states the port's
  *                                       types cannot hold instead of answering unsupported
  * SEED_C_VERBOSE=1 prints the port's pr_warn and per-call shim statistics on stderr.
@@ -44,6 +46,9 @@
 
 static int all_states;
 static int verbose;
+/* The I/O knobs of the command line: each request's io_* keys replace them for its call. */
+static size_t cli_chunk;
+static unsigned cli_eagain;
 
 /* ---- output ---- */
 
@@ -284,6 +289,40 @@ static void after_call(const char *op, int allocated)
 	}
 }
 
+/*
+ * The request's file behaviour (protocol feature io: io_chunk, io_eagain,
+ * io_error_at with io_errno and io_error_count), set on the shim's file for this call; without
+ * io_* keys the command line's knobs (--io-chunk, --io-eagain) apply, and the
+ * file never fails.
+ */
+static void io_of(struct req *r)
+{
+	size_t chunk = cli_chunk;
+	unsigned eagain = cli_eagain;
+	long long at = 0;
+	int err = 0;
+	unsigned count = 0;
+
+	if (get(r, "io_chunk")) {
+		chunk = (size_t)u64_of(r, "io_chunk", 0x7fffffff);
+		if (!chunk)
+			bad(r, "io_chunk must be at least 1");
+	}
+	if (get(r, "io_eagain"))
+		eagain = (unsigned)u64_of(r, "io_eagain", 64);
+	if (get(r, "io_error_at") || get(r, "io_errno")) {
+		at = (long long)u64_of(r, "io_error_at", 0x7fffffff);
+		err = (int)u64_of(r, "io_errno", 4095);
+		if (!err || err == EAGAIN)
+			bad(r, "io_errno must be 1..4095 and not EAGAIN");
+		if (get(r, "io_error_count") &&
+		    !(count = (unsigned)u64_of(r, "io_error_count", 64)))
+			bad(r, "io_error_count must be 1..64");
+	}
+	shim_set_io(chunk, eagain);
+	shim_set_io_error(at, err, count);
+}
+
 static void version_of(struct req *r, unsigned *major, unsigned *minor, unsigned *patch)
 {
 	*major = (unsigned)u64_of(r, "major", 255);
@@ -334,6 +373,7 @@ static void checkpoint(struct req *r, const char *id)
 	comm = hex_of(r, "comm", 16, &len);
 	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "read-only"))
 		bad(r, "file is not ok, bad-fd or read-only");
+	io_of(r);
 	outf("id %s\n", id);
 	if (r->error) {
 		outf("error %s\n", r->error);
@@ -390,6 +430,7 @@ static void restart(struct req *r, const char *id)
 	image = hex_of(r, "image", (size_t)-1, &ilen);
 	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "write-only"))
 		bad(r, "file is not ok, bad-fd or write-only");
+	io_of(r);
 	outf("id %s\n", id);
 	if (r->error) {
 		outf("error %s\n", r->error);
@@ -430,7 +471,7 @@ static void answer(char *payload, const char *op_arg)
 		op = op_arg;
 	if (is(op, "hello")) {
 		outf("protocol 1\nname seed-c-" ABI "\nabis " ABI "\nprofiles seed\n"
-		     "ops checkpoint restart\n");
+		     "ops checkpoint restart\nfeatures io\n");
 		return;
 	}
 	id = get(&r, "id");
@@ -602,7 +643,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seed-c: unknown fill %s\n", fill);
 		return usage();
 	}
-	shim_set_io(chunk, eagain);
+	cli_chunk = chunk;
+	cli_eagain = (unsigned)eagain;
+	shim_set_io(chunk, (unsigned)eagain);
 	if (verbose)
 		fprintf(stderr, "seed-c-" ABI ": fill %s, io chunk %zu, eagain %d, all states %d\n",
 			shim_fill_name(), chunk, eagain, all_states);

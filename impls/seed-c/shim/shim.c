@@ -196,12 +196,22 @@ void free_pages(unsigned long addr, unsigned int order)
 static struct file the_file;
 static struct file *fdt[SHIM_FD + 1];
 static size_t io_chunk;
-static int io_eagain, io_flip;
+static unsigned io_eagain, io_spun;
+static long long io_err_at;
+static int io_err;
+static unsigned io_err_count, io_failed;
 
-void shim_set_io(size_t chunk, int eagain)
+void shim_set_io(size_t chunk, unsigned eagain)
 {
 	io_chunk = chunk;
 	io_eagain = eagain;
+}
+
+void shim_set_io_error(long long at, int err, unsigned count)
+{
+	io_err_at = at;
+	io_err = err;
+	io_err_count = count;
 }
 
 struct file *fget(unsigned int fd)
@@ -219,13 +229,28 @@ void fput(struct file *file)
 	file->f_count--;
 }
 
-/* How many bytes one transfer moves: the whole request, or the knobs' part of it. */
-static ssize_t io_limit(size_t count)
+/* How many bytes one transfer at *pos moves: the whole request, or the knobs'
+ * part of it; io_eagain transfers return -EAGAIN before each real one, and
+ * from io_err_at on transfers fail with -io_err (io_err_count of them, or
+ * every one when 0). */
+static ssize_t io_limit(size_t count, const loff_t *pos)
 {
-	if (io_eagain && (io_flip ^= 1))
+	int failing;
+
+	if (io_spun < io_eagain) {
+		io_spun++;
 		return -EAGAIN;
+	}
+	io_spun = 0;
+	failing = io_err && (!io_err_count || io_failed < io_err_count);
+	if (failing && *pos >= io_err_at) {
+		io_failed++;
+		return -io_err;
+	}
 	if (io_chunk && count > io_chunk)
-		return (ssize_t)io_chunk;
+		count = io_chunk;
+	if (failing && (long long)count > io_err_at - *pos)
+		count = (size_t)(io_err_at - *pos);
 	return (ssize_t)count;
 }
 
@@ -237,7 +262,7 @@ ssize_t kernel_read(struct file *file, void *buf, size_t count, loff_t *pos)
 		return -EBADF;
 	if (!(file->f_mode & FMODE_CAN_READ))
 		return -EINVAL;
-	n = io_limit(count);
+	n = io_limit(count, pos);
 	if (n < 0)
 		return n;
 	if (*pos < 0)
@@ -260,7 +285,7 @@ ssize_t kernel_write(struct file *file, const void *buf, size_t count, loff_t *p
 		return -EBADF;
 	if (!(file->f_mode & FMODE_CAN_WRITE))
 		return -EINVAL;
-	n = io_limit(count);
+	n = io_limit(count, pos);
 	if (n < 0)
 		return n;
 	if (*pos < 0)
@@ -299,17 +324,22 @@ int shim_open_file(enum shim_file_mode mode, const uint8_t *data, size_t len)
 	if (mode == SHIM_FILE_NONE)
 		return SHIM_FD;
 	if (len) {
-		int eagain = io_eagain;
+		unsigned eagain = io_eagain;
 		size_t chunk = io_chunk;
+		int err = io_err;
 		loff_t pos = 0;
 
 		io_eagain = 0; /* the content goes in whole */
 		io_chunk = 0;
+		io_err = 0;
 		f->f_mode = FMODE_WRITE | FMODE_CAN_WRITE;
 		kernel_write(f, data, len, &pos);
 		io_eagain = eagain;
 		io_chunk = chunk;
+		io_err = err;
 	}
+	io_spun = 0;
+	io_failed = 0;
 	f->f_mode = mode == SHIM_FILE_READ ? FMODE_READ | FMODE_CAN_READ
 					   : FMODE_WRITE | FMODE_CAN_WRITE;
 	f->f_count = 1; /* the descriptor table's reference */
@@ -394,7 +424,8 @@ void shim_begin(unsigned major, unsigned minor, unsigned patch, uint32_t counter
 	the_file.f_pos = 0;
 	the_file.size = 0;
 	the_file.f_count = 0;
-	io_flip = 0;
+	io_spun = 0;
+	io_failed = 0;
 	memset(&stats, 0, sizeof(stats));
 }
 

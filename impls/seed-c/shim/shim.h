@@ -14,8 +14,13 @@ long sys_restart(int crid, int fd, unsigned long flags);
 /* Never-written kmalloc and page bytes: "zero", "pattern", "random" or "random:SEED". */
 int shim_set_fill(const char *spec);
 const char *shim_fill_name(void);
-/* I/O knobs: at most chunk bytes per transfer (0: no limit); eagain: every other call -EAGAIN. */
-void shim_set_io(size_t chunk, int eagain);
+/* I/O knobs: at most chunk bytes per transfer (0: no limit); eagain transfers return -EAGAIN
+ * before each real one (1: every other transfer). */
+void shim_set_io(size_t chunk, unsigned eagain);
+/* From file position at on, transfers fail with -err (err 0: never): count of them, then the
+ * file works again (0: every one); while it fails, a transfer that would go past at moves only
+ * up to it. */
+void shim_set_io_error(long long at, int err, unsigned count);
 
 /* The calling task, each field as the request gives it (the value stored in the image). */
 struct shim_task_in {

@@ -1,0 +1,180 @@
+/**
+ * The file as part of the domain: cases whose file behaves (short
+ * transfers, runs of -EAGAIN, a failure after N bytes), on both operations.
+ * The seed's transfer loops hide the first two (the answer is the plain
+ * file's); the third cuts the image or the read where it comes. Sent only to
+ * testees whose hello declares the `io` feature (`protocol/PROTOCOL.md`).
+ *
+ * Ids: `checkpoint/<abi>/io/<what>` and `restart/<abi>/io/<what>`.
+ *
+ * @module
+ */
+import { checkpoint } from "../reference/checkpoint.ts";
+import { IO_ERRNO_MAX } from "../reference/file_io.ts";
+import { layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
+import { type FileBehaviour, IO_EAGAIN_MAX } from "../reference/types.ts";
+import type { CatalogBase } from "./catalog.ts";
+import type { Prng } from "./prng.ts";
+import type { Case } from "./types.ts";
+
+/**
+ * The errnos a failing file returns, in turn: the usual ones (EIO, ENOSPC,
+ * EFAULT, EFBIG, EINTR, EPIPE, EINVAL, EBADF, ENOMEM), the kernel-internal
+ * ERESTARTSYS (512) and the range's ends (1, MAX_ERRNO).
+ */
+export const IO_ERRNOS: readonly number[] = Object.freeze([
+  5,
+  28,
+  14,
+  27,
+  4,
+  32,
+  22,
+  9,
+  12,
+  512,
+  1,
+  IO_ERRNO_MAX,
+]);
+
+/** The offsets where the image's pieces (each header, each payload) start, and its end. */
+export function pieceBoundaries(abi: CatalogBase["abi"]): number[] {
+  const l = layoutOf(abi);
+  const out = [0];
+  for (const size of [l.HEAD.size, l.TASK.size, TASK_COMM_LEN, l.TAIL.size]) {
+    out.push(out.at(-1)! + l.HDR.size, out.at(-1)! + l.HDR.size + size);
+  }
+  return out;
+}
+
+/** Chunk sizes: 1, 2, 3, 7, and each piece size and boundary offset, ±1. */
+function chunkSizes(abi: CatalogBase["abi"], size: number): number[] {
+  const l = layoutOf(abi);
+  const near = [l.HDR.size, l.HEAD.size, l.TASK.size, TASK_COMM_LEN, l.TAIL.size];
+  near.push(...pieceBoundaries(abi).slice(1), size);
+  const out = new Set([1, 2, 3, 7]);
+  for (const n of near) for (const d of [-1, 0, 1]) if (n + d >= 1) out.add(n + d);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** -EAGAIN runs (alone and with short transfers). */
+const EAGAINS: readonly FileBehaviour[] = [
+  { eagain: 1 },
+  { eagain: 2 },
+  { eagain: 5 },
+  { eagain: IO_EAGAIN_MAX },
+  { eagain: 1, chunk: 1 },
+  { eagain: 2, chunk: 3 },
+  { eagain: 3, chunk: 7 },
+];
+
+/** A short tag for a behaviour: `c7-a2-e232.5`, `e8.4x1` (a transient failure). */
+function tagOf(io: FileBehaviour): string {
+  const parts: string[] = [];
+  if (io.chunk !== undefined) parts.push(`c${io.chunk}`);
+  if (io.eagain !== undefined) parts.push(`a${io.eagain}`);
+  const e = io.errorAfter;
+  if (e) parts.push(`e${e.bytes}.${e.errno}${e.count === undefined ? "" : `x${e.count}`}`);
+  return parts.join("-");
+}
+
+/**
+ * The behaviours a family runs over an image of `size` bytes: every chunk
+ * size, every -EAGAIN run, a failure at every offset 0..size (errnos in
+ * turn), and at each piece boundary ±1 with short transfers and -EAGAIN too,
+ * and as a transient failure (the file works again after 1 or 3).
+ */
+export function fileBehaviours(abi: CatalogBase["abi"], size: number): FileBehaviour[] {
+  const out: FileBehaviour[] = chunkSizes(abi, size).map((chunk) => ({ chunk }));
+  out.push(...EAGAINS);
+  for (let n = 0; n <= size; n++) {
+    out.push({ errorAfter: { bytes: n, errno: IO_ERRNOS[n % IO_ERRNOS.length]! } });
+  }
+  for (const b of pieceBoundaries(abi)) {
+    for (const d of [-1, 0, 1]) {
+      if (b + d < 0 || b + d > size) continue;
+      const errorAfter = { bytes: b + d, errno: 5 };
+      out.push({ chunk: 7, errorAfter }, { chunk: 3, eagain: 1, errorAfter });
+      // A transient failure: the file works again after 1 (or 3) failed transfers.
+      out.push(
+        { errorAfter: { bytes: b + d, errno: 4, count: 1 } },
+        { chunk: 2, errorAfter: { bytes: b + d, errno: 5, count: 3 } },
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The file-behaviour family of one ABI: the plain task's checkpoint and
+ * restart under every behaviour of {@link fileBehaviours}; the restart of a
+ * truncated image (end of file before the failure, and inside a transfer)
+ * and of a rejected one (bad TAIL magic) under short transfers and failures.
+ */
+export function fileBehaviourCases(b: CatalogBase): Case[] {
+  const abi = b.abi;
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const out: Case[] = [];
+  const ckpt = (what: string, io: FileBehaviour) =>
+    out.push({
+      id: `checkpoint/${abi}/io/${what}${tagOf(io)}`,
+      op: "checkpoint",
+      abi,
+      reason: `checkpoint on a file that behaves: ${JSON.stringify(io)}`,
+      state: b.state,
+      env: { ...b.ckptEnv, file: "ok", io },
+    });
+  const rst = (what: string, img: Uint8Array, io: FileBehaviour) =>
+    out.push({
+      id: `restart/${abi}/io/${what}${tagOf(io)}`,
+      op: "restart",
+      abi,
+      reason: `restart from a file that behaves: ${JSON.stringify(io)}`,
+      image: img,
+      env: { ...b.rstEnv, file: "ok", io },
+    });
+  for (const io of fileBehaviours(abi, image.length)) {
+    ckpt("", io);
+    rst("", image, io);
+  }
+  const bounds = pieceBoundaries(abi);
+  // End of file inside a transfer, and before (or at) the failure.
+  for (const cut of [bounds[3]! + 5, bounds[6]! - 1]) {
+    const short = image.subarray(0, cut);
+    for (const io of [{ chunk: 2 }, { chunk: 7, eagain: 1 }, { chunk: 1, eagain: 2 }]) {
+      rst(`cut${cut}-`, short, io);
+    }
+    for (const n of [cut - 1, cut, cut + 1, cut + 100]) {
+      rst(`cut${cut}-`, short, { chunk: 3, errorAfter: { bytes: n, errno: 5 } });
+    }
+  }
+  // A rejected image: the TAIL magic wrong, found after reads in short transfers.
+  const bad = image.slice();
+  bad[bad.length - 1]! ^= 0xff;
+  for (
+    const io of [{ chunk: 1 }, { chunk: 5, eagain: 1 }, {
+      errorAfter: { bytes: bad.length - 1, errno: 5 },
+    }]
+  ) {
+    rst("bad-tail-", bad, io);
+  }
+  return out;
+}
+
+/**
+ * A fuzzed file behaviour for a file of `size` bytes, or undefined (7 times
+ * in 8): short transfers, a -EAGAIN run and a failure (transient half the
+ * time), each drawn at even odds (at least one of them).
+ */
+export function fuzzFileBehaviour(rng: Prng, size: number): FileBehaviour | undefined {
+  if (rng.int(8) !== 0) return undefined;
+  const io: FileBehaviour = {};
+  const which = 1 + rng.int(7); // a non-empty subset of the three
+  if (which & 1) io.chunk = 1 + rng.int(rng.int(2) ? 16 : Math.max(1, size + 8));
+  if (which & 2) io.eagain = 1 + rng.int(4);
+  if (which & 4) {
+    io.errorAfter = { bytes: rng.int(size + 9), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
+    if (rng.int(2)) io.errorAfter.count = 1 + rng.int(3);
+  }
+  return io;
+}

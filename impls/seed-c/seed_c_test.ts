@@ -1,0 +1,69 @@
+/**
+ * seed-c (the seed's own code over the user-space shim) against the model on
+ * the file-behaviour cases (protocol feature `io`): the shim's file moves at
+ * most `io_chunk` bytes per transfer, returns `io_eagain` -EAGAINs before each
+ * real one and fails at `io_error_at`. Per ABI, when this host can build and
+ * run that ABI's binary (an i386 binary needs gcc-multilib and a kernel with
+ * IA32 emulation).
+ *
+ * @module
+ */
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { fileBehaviourCases } from "../../cases/file_behaviours.ts";
+import { catalogBase, namedCases } from "../../cases/suite.ts";
+import { buildSeedC } from "../../harness/build.ts";
+import { ProcessTestee } from "../../harness/process_testee.ts";
+import { conforms, type ImplReport, runImpl, selectRuns } from "../../harness/runner.ts";
+
+/** The binary for an ABI, or why this host cannot run it. */
+async function probe(abi: string): Promise<{ bin?: string; why?: string }> {
+  let bin: string;
+  try {
+    bin = await buildSeedC(abi);
+  } catch (e) {
+    return { why: `seed-c-${abi} does not build here: ${(e as Error).message.split("\n")[0]}` };
+  }
+  try {
+    const p = new Deno.Command(bin, { args: ["hello"], stdin: "null", stdout: "piped" })
+      .outputSync();
+    if (p.success && new TextDecoder().decode(p.stdout).includes("features io")) return { bin };
+    return { why: `seed-c-${abi} does not answer hello here` };
+  } catch (e) {
+    return { why: `seed-c-${abi} cannot run here: ${(e as Error).message}` };
+  }
+}
+
+function failures(rep: ImplReport): string[] {
+  return rep.results.filter((r) => r.status !== "pass").map((r) =>
+    `${r.rid}: ${r.status} ${r.detail ?? r.differences.map((d) => d.field).join(",")}`
+  );
+}
+
+for (const abi of ["x86_64", "i386"] as const) {
+  const { bin, why } = await probe(abi);
+  if (why) console.warn(`ignored: ${why}`);
+
+  Deno.test({
+    name: `seed-c-${abi} agrees with the model on every file-behaviour case`,
+    ignore: !bin,
+    async fn() {
+      const cases = fileBehaviourCases(catalogBase(abi));
+      const runs = selectRuns(cases, { profiles: ["seed"] });
+      const rep = await runImpl(new ProcessTestee(`seed-c-${abi}`, bin!), runs);
+      deepStrictEqual(failures(rep).slice(0, 10), []);
+      strictEqual(rep.results.filter((r) => r.status === "pass").length, runs.length);
+    },
+  });
+
+  Deno.test({
+    name: `seed-c-${abi}: the command line's --io-chunk and --io-eagain change no answer`,
+    ignore: !bin,
+    async fn() {
+      const runs = selectRuns(namedCases(abi), { profiles: ["seed"] });
+      const knobs = new ProcessTestee(`seed-c-${abi}-knobs`, `${bin} --io-chunk=3 --io-eagain`);
+      const rep = await runImpl(knobs, runs);
+      deepStrictEqual(failures(rep).slice(0, 10), []);
+      ok(conforms(rep));
+    },
+  });
+}

@@ -11,6 +11,9 @@
  * syscall arguments. Case `index` of a seed is the same on every machine and
  * does not depend on how many others are made.
  *
+ * This module is one cohesive thing: the fuzzer (its mutations and the
+ * environments it draws), kept together so a case's draws read in order.
+ *
  * @module
  */
 import { remade } from "./remade.ts";

@@ -6,6 +6,8 @@
  * spent: the runs not done are reported `not-run`, and such an
  * implementation never conforms.
  *
+ * This module is one cohesive thing: the run loop and the verdict it gives.
+ *
  * @module
  */
 import type { CaseRun } from "../cases/types.ts";

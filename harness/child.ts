@@ -3,7 +3,9 @@
  * it: in a new PID namespace where the machine allows it (through
  * `unshare --pid --fork --kill-child`, with a user namespace when not
  * root), else in its own process group (with a one-line warning that a
- * descendant calling setsid() can escape). Its stdout is read through a
+ * descendant calling setsid() can escape). Either way it is tied to the
+ * gate's life where setpriv(1) can set a parent-death signal: a gate killed
+ * with SIGKILL takes its testees with it. Its stdout is read through a
  * bounded frame reader, waits can be aborted, timeouts never leave a timer
  * behind, and every live child can be killed at once on the way out.
  *
@@ -41,7 +43,23 @@ export interface Containment {
   readonly prefix: readonly string[];
   /** Why a PID namespace could not be used (group only). */
   readonly why?: string;
+  /**
+   * The testee dies with the gate, even one killed by SIGKILL (the prefix
+   * starts with `setpriv --pdeathsig KILL`); false where setpriv(1) is
+   * missing or refused (macOS, old util-linux).
+   */
+  readonly pdeathsig: boolean;
+  /** Why the parent-death signal could not be set (when pdeathsig is false). */
+  readonly pdeathsigWhy?: string;
 }
+
+/**
+ * setpriv(1) sets PR_SET_PDEATHSIG, kept across exec, then execs unshare(1)
+ * (whose --kill-child ties the namespace's init to unshare in turn) or the
+ * testee. The signal fires when the thread that spawned it ends: Deno
+ * spawns from its JavaScript thread, which lives as long as the gate.
+ */
+const PDEATHSIG = ["setpriv", "--pdeathsig", "KILL"];
 
 const UNSHARE_PID = ["unshare", "--pid", "--fork", "--kill-child", "--"];
 /** Not root: a user namespace too, the testee keeping its own uid (util-linux 2.38), or as root in it. */
@@ -57,6 +75,22 @@ const UNSHARE_USER_PID = ["--map-current-user", "--map-root-user"].map((map) => 
 let probed: Containment | undefined;
 let warned = false;
 
+/** Runs `words` with `true` appended; the first line of its error when it fails. */
+function tryRun(words: readonly string[]): string | undefined {
+  try {
+    const r = new Deno.Command(words[0]!, {
+      args: [...words.slice(1), "true"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    if (r.success) return undefined;
+    return new TextDecoder().decode(r.stderr).trim().split("\n")[0] || `exit ${r.code}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /**
  * The best containment this machine allows, probed once: a PID namespace
  * as root, else with a user namespace, else the process group.
@@ -68,38 +102,43 @@ export function containment(): Containment {
   try {
     forced = Deno.env.get("CRCONFORM_CONTAIN");
   } catch { /* no env permission: probe */ }
-  if (forced === "group") {
-    return probed = { kind: "group", prefix: [], why: "CRCONFORM_CONTAIN=group" };
-  }
+  const pdWhy = tryRun(PDEATHSIG);
+  const pd = pdWhy === undefined
+    ? { pdeathsig: true, pd: PDEATHSIG }
+    : { pdeathsig: false, pdeathsigWhy: pdWhy, pd: [] };
+  const made = (kind: ContainmentKind, prefix: readonly string[], why?: string) => {
+    const { pd: words, ...rest } = pd;
+    return probed = { kind, prefix: [...words, ...prefix], ...(why ? { why } : {}), ...rest };
+  };
+  if (forced === "group") return made("group", [], "CRCONFORM_CONTAIN=group");
   let why = "";
   for (const prefix of [UNSHARE_PID, ...UNSHARE_USER_PID]) {
-    try {
-      const r = new Deno.Command(prefix[0]!, {
-        args: [...prefix.slice(1), "true"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).outputSync();
-      if (r.success) return probed = { kind: "namespace", prefix };
-      why ||= new TextDecoder().decode(r.stderr).trim().split("\n")[0] ?? "";
-    } catch (e) {
-      why ||= (e as Error).message;
-    }
+    const failed = tryRun(prefix);
+    if (failed === undefined) return made("namespace", prefix);
+    why ||= failed;
   }
-  return probed = { kind: "group", prefix: [], why: why || "unshare failed" };
+  return made("group", [], why || "unshare failed");
 }
 
 /** The containment for a kind asked for (`group` is always possible). */
 function containmentFor(kind: ContainmentKind | undefined): Containment {
   const best = containment();
   if (kind === "group" && best.kind !== "group") {
-    return { kind: "group", prefix: [], why: "asked for" };
+    const { pdeathsig, pdeathsigWhy } = best;
+    const prefix = pdeathsig ? PDEATHSIG : [];
+    return { kind: "group", prefix, why: "asked for", pdeathsig, pdeathsigWhy };
   }
-  if (best.kind === "group" && !warned) {
+  if (!warned && (best.kind === "group" || !best.pdeathsig)) {
     warned = true;
-    console.error(
-      `crconform: no PID namespace for testees here (${best.why}): they run in their own process group, and a descendant that calls setsid() can outlive the run`,
-    );
+    const notes = [
+      best.kind === "group"
+        ? `no PID namespace for testees here (${best.why}): they run in their own process group, and a descendant that calls setsid() can outlive the run`
+        : "",
+      best.pdeathsig
+        ? ""
+        : `no parent-death signal here (setpriv --pdeathsig: ${best.pdeathsigWhy}): a testee can outlive a gate killed with SIGKILL`,
+    ];
+    console.error(`crconform: ${notes.filter(Boolean).join("; ")}`);
   }
   return best;
 }
@@ -179,8 +218,9 @@ export class Child {
       : ["sh", ["-c", `${cmd} "$@"`, "sh", ...args]];
     this.containment = containmentFor(contain);
     // setsid(1) makes it a process group leader (see docs/PERFORMANCE.md for
-    // why not Node's `detached`); unshare(1) then forks the testee as the
-    // init of a new PID namespace, which takes every descendant with it.
+    // why not Node's `detached`); setpriv(1) ties it to this process's life;
+    // unshare(1) then forks the testee as the init of a new PID namespace,
+    // which takes every descendant with it.
     this.proc = spawn("setsid", [...this.containment.prefix, file, ...argv], {
       stdio: ["pipe", "pipe", "ignore"],
       cwd,

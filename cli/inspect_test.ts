@@ -1,5 +1,5 @@
 // inspect reads a bounded amount: an endless or huge file is cut, said so, and stops.
-import { match, ok, strictEqual } from "node:assert/strict";
+import { match, strictEqual } from "node:assert/strict";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { defaultCheckpointEnv, defaultTaskState } from "../reference/types.ts";
 import { MAX_INSPECT, readBounded } from "./inspect.ts";

@@ -19,7 +19,7 @@ function hostile(mode: string, arg = "-1") {
   return { marker, cmd };
 }
 
-async function run(mode: string, arg = "-1", timeoutMs = 3000, runs = RUNS) {
+async function run(mode: string, arg = "-1", timeoutMs = 10_000, runs = RUNS) {
   const { marker, cmd } = hostile(mode, arg);
   const t = new ProcessTestee(mode, cmd, { timeoutMs, window: 4, graceMs: 100 });
   const rep = await runImpl(t, runs);
@@ -40,27 +40,27 @@ Deno.test("a testee that crashes on one case: that case is CRASH, the others pas
 });
 
 Deno.test("a testee that hangs and ignores SIGTERM: TIMEOUT, its group is killed, the run goes on", async () => {
-  const { rep } = await run("hang-ignore-term", "2", 1500);
+  const { rep } = await run("hang-ignore-term", "2", 5000);
   const st = statuses(rep);
   strictEqual(st[2], "timeout");
   deepStrictEqual(st.filter((s, i) => i !== 2 && s !== "pass"), []);
 });
 
 Deno.test("a testee whose grandchild keeps the pipe open: CRASH, and the grandchild is killed", async () => {
-  const { rep } = await run("grandchild", "1", 3000);
+  const { rep } = await run("grandchild", "1", 10_000);
   const st = statuses(rep);
   strictEqual(st[1], "crash");
   deepStrictEqual(st.filter((s, i) => i !== 1 && s !== "pass"), []);
 });
 
 Deno.test("a testee that floods stdout: PROTOCOL (bounded read), respawned each time", async () => {
-  const { rep } = await run("flood", "-1", 3000, RUNS.slice(0, 4));
+  const { rep } = await run("flood", "-1", 10_000, RUNS.slice(0, 4));
   ok(statuses(rep).every((s) => s === "protocol"));
   match(rep.results[0]!.detail!, /exceeds the 1048576-byte limit/);
 });
 
 Deno.test("a testee that answers garbage frames: PROTOCOL with the parse error", async () => {
-  const { rep } = await run("garbage", "-1", 3000, RUNS.slice(0, 4));
+  const { rep } = await run("garbage", "-1", 10_000, RUNS.slice(0, 4));
   ok(statuses(rep).every((s) => s === "protocol"));
   match(rep.results[0]!.detail!, /expected "key value"|missing key "id"/);
 });

@@ -1,5 +1,5 @@
 // inspect reads a bounded amount: an endless or huge file is cut, said so, and stops.
-import { match, ok, strictEqual } from "node:assert/strict";
+import { match, strictEqual } from "node:assert/strict";
 import { checkpoint } from "../reference/checkpoint.ts";
 import { defaultCheckpointEnv, defaultTaskState } from "../reference/types.ts";
 import { MAX_INSPECT, readBounded } from "./inspect.ts";
@@ -7,7 +7,6 @@ import { MAX_INSPECT, readBounded } from "./inspect.ts";
 const CLI = new URL("./inspect.ts", import.meta.url).pathname;
 
 async function inspectCli(...args: string[]) {
-  const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--v8-flags=--max-old-space-size=256", CLI, ...args],
   }).output();
@@ -16,16 +15,14 @@ async function inspectCli(...args: string[]) {
     code: out.code,
     out: text(out.stdout),
     err: text(out.stderr),
-    ms: performance.now() - t0,
   };
 }
 
-Deno.test("inspect /dev/zero: reads 1 MiB, says so, exits 1, quickly and in little memory", async () => {
+Deno.test("inspect /dev/zero: reads 1 MiB, says so, exits 1, in little memory", async () => {
   const r = await inspectCli("/dev/zero");
   strictEqual(r.code, 1, r.err);
   match(r.err, /\/dev\/zero: larger than 1048576 bytes .*inspected its first 1048576 bytes/);
   match(r.out, /unknown record type 0/);
-  ok(r.ms < 10_000, `${r.ms} ms`);
   const j = await inspectCli("/dev/zero", "--json");
   strictEqual(j.code, 1);
   strictEqual(JSON.parse(j.out).readBytes, MAX_INSPECT);

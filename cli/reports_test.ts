@@ -169,7 +169,11 @@ Deno.test("conform: without a terminal, progress lines reach stderr while the ru
   ok(!r.err.includes("\r"), "no carriage returns in a log");
   const quiet = await conform([...args, "--quiet"], { CRCONFORM_PROGRESS_MS: "0" });
   strictEqual(quiet.code, 1);
-  strictEqual(quiet.err, "");
+  // Only a warning may remain: on a loaded host the testee can be slow enough to be warned about.
+  strictEqual(
+    quiet.err.split("\n").filter((l) => l && !/^conform: \w+: slow: /.test(l)).join(),
+    "",
+  );
   strictEqual(quiet.out.replace(/[\d.]+ s/g, ""), r.out.replace(/[\d.]+ s/g, ""));
 });
 

@@ -3,7 +3,9 @@
  * it: in a new PID namespace where the machine allows it (through
  * `unshare --pid --fork --kill-child`, with a user namespace when not
  * root), else in its own process group (with a one-line warning that a
- * descendant calling setsid() can escape). Its stdout is read through a
+ * descendant calling setsid() can escape). Either way it is tied to the
+ * gate's life where setpriv(1) can set a parent-death signal: a gate killed
+ * with SIGKILL takes its testees with it. Its stdout is read through a
  * bounded frame reader, waits can be aborted, timeouts never leave a timer
  * behind, and every live child can be killed at once on the way out.
  *
@@ -12,6 +14,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { concat } from "../reference/bytes.ts";
 import { FrameReader, MAX_FRAME } from "../protocol/codec.ts";
+import { type Containment, containmentFor, type ContainmentKind } from "./containment.ts";
 
 /** `p`, or "timeout" after `ms`; the timer is cleared either way (no timer piles up per case). */
 export function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
@@ -26,83 +29,7 @@ export interface ExitStatus {
   readonly signal: string | null;
 }
 
-/**
- * How testees are contained: `namespace` (a PID namespace: when the testee
- * exits or is killed, the kernel kills everything it started) or `group`
- * (its own process group only).
- */
-export type ContainmentKind = "namespace" | "group";
-
-/** The containment in use: its kind, the command prefix, and why when it fell back. */
-export interface Containment {
-  /** Kind. */
-  readonly kind: ContainmentKind;
-  /** Words run before the testee's command (after `setsid`). */
-  readonly prefix: readonly string[];
-  /** Why a PID namespace could not be used (group only). */
-  readonly why?: string;
-}
-
-const UNSHARE_PID = ["unshare", "--pid", "--fork", "--kill-child", "--"];
-/** Not root: a user namespace too, the testee keeping its own uid (util-linux 2.38), or as root in it. */
-const UNSHARE_USER_PID = ["--map-current-user", "--map-root-user"].map((map) => [
-  "unshare",
-  "--user",
-  map,
-  "--pid",
-  "--fork",
-  "--kill-child",
-  "--",
-]);
-let probed: Containment | undefined;
-let warned = false;
-
-/**
- * The best containment this machine allows, probed once: a PID namespace
- * as root, else with a user namespace, else the process group.
- * `CRCONFORM_CONTAIN=group` forces the process group.
- */
-export function containment(): Containment {
-  if (probed) return probed;
-  let forced: string | undefined;
-  try {
-    forced = Deno.env.get("CRCONFORM_CONTAIN");
-  } catch { /* no env permission: probe */ }
-  if (forced === "group") {
-    return probed = { kind: "group", prefix: [], why: "CRCONFORM_CONTAIN=group" };
-  }
-  let why = "";
-  for (const prefix of [UNSHARE_PID, ...UNSHARE_USER_PID]) {
-    try {
-      const r = new Deno.Command(prefix[0]!, {
-        args: [...prefix.slice(1), "true"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).outputSync();
-      if (r.success) return probed = { kind: "namespace", prefix };
-      why ||= new TextDecoder().decode(r.stderr).trim().split("\n")[0] ?? "";
-    } catch (e) {
-      why ||= (e as Error).message;
-    }
-  }
-  return probed = { kind: "group", prefix: [], why: why || "unshare failed" };
-}
-
-/** The containment for a kind asked for (`group` is always possible). */
-function containmentFor(kind: ContainmentKind | undefined): Containment {
-  const best = containment();
-  if (kind === "group" && best.kind !== "group") {
-    return { kind: "group", prefix: [], why: "asked for" };
-  }
-  if (best.kind === "group" && !warned) {
-    warned = true;
-    console.error(
-      `crconform: no PID namespace for testees here (${best.why}): they run in their own process group, and a descendant that calls setsid() can outlive the run`,
-    );
-  }
-  return best;
-}
+export { type Containment, containment, type ContainmentKind } from "./containment.ts";
 
 /** Every child not yet known to have exited (see {@link killAllChildren}). */
 const live = new Set<Child>();
@@ -179,8 +106,9 @@ export class Child {
       : ["sh", ["-c", `${cmd} "$@"`, "sh", ...args]];
     this.containment = containmentFor(contain);
     // setsid(1) makes it a process group leader (see docs/PERFORMANCE.md for
-    // why not Node's `detached`); unshare(1) then forks the testee as the
-    // init of a new PID namespace, which takes every descendant with it.
+    // why not Node's `detached`); setpriv(1) ties it to this process's life;
+    // unshare(1) then forks the testee as the init of a new PID namespace,
+    // which takes every descendant with it.
     this.proc = spawn("setsid", [...this.containment.prefix, file, ...argv], {
       stdio: ["pipe", "pipe", "ignore"],
       cwd,

@@ -6,7 +6,8 @@ import { buildCases } from "../cases/suite.ts";
 import { conforms, runImpl, type RunLimits, selectRuns } from "./runner.ts";
 import { ProcessTestee } from "./process_testee.ts";
 import { PerCaseTestee } from "./percase_testee.ts";
-import { containment } from "./child.ts";
+import { containment } from "./containment.ts";
+import { noPdeathsig, noPidNamespace, noSetsidEscape } from "./testdata/host.ts";
 import { cores, type ProcessOptions } from "./process_options.ts";
 import type { Testee } from "../protocol/testee.ts";
 
@@ -32,69 +33,103 @@ async function runHostile(
 ) {
   const { marker, cmd } = hostile(mode, arg);
   const t = make(cmd);
-  const t0 = performance.now();
   const rep = await runImpl(t, runs, [], undefined, SCOPE, limits);
-  const ms = performance.now() - t0;
   strictEqual(await settle(marker), "", `processes left behind by ${mode}`);
   strictEqual(rep.results.length, runs.length);
-  return { rep, ms, t, marker };
+  return { rep, t, marker };
 }
 
+// Timeouts that answers must beat are wide (a loaded host starts a testee slowly); the tests
+// that expect a timeout set their own.
 const persistent = (opts: ProcessOptions = {}) => (cmd: string) =>
-  new ProcessTestee("hostile", cmd, { timeoutMs: 3000, window: 4, graceMs: 100, ...opts });
+  new ProcessTestee("hostile", cmd, { timeoutMs: 10_000, window: 4, graceMs: 100, ...opts });
 const perCase = (opts: ProcessOptions = {}) => (cmd: string) =>
-  new PerCaseTestee("hostile", cmd, { timeoutMs: 4000, graceMs: 100, ...opts });
+  new PerCaseTestee("hostile", cmd, { timeoutMs: 15_000, graceMs: 100, ...opts });
 const statuses = (rep: { results: { status: string }[] }) => rep.results.map((r) => r.status);
 
-Deno.test("containment: testees run in their own PID namespace here (root, unshare)", () => {
-  strictEqual(containment().kind, "namespace");
+// What this host allows, probed apart from the harness: a test whose precondition is missing
+// is ignored (the reason is printed), not failed.
+const NO_NS = noPidNamespace();
+const NO_PDEATHSIG = noPdeathsig();
+const NO_ESCAPE = await noSetsidEscape();
+for (const why of [NO_NS, NO_PDEATHSIG, NO_ESCAPE]) {
+  if (why) console.error(`faults_test: some tests ignored: ${why}`);
+}
+
+Deno.test({
+  name: "containment: testees run in their own PID namespace where the host can make one",
+  ignore: NO_NS !== undefined,
+  fn() {
+    strictEqual(containment().kind, "namespace");
+  },
+});
+
+Deno.test({
+  name: "containment: testees are tied to the gate's life where setpriv can set PR_SET_PDEATHSIG",
+  ignore: NO_PDEATHSIG !== undefined,
+  fn() {
+    const c = containment();
+    strictEqual(c.pdeathsig, true);
+    deepStrictEqual(c.prefix.slice(0, 3), ["setpriv", "--pdeathsig", "KILL"]);
+  },
 });
 
 for (const mode of ["setsid-grandchild", "daemon"]) {
-  Deno.test(`persistent mode: a ${mode} started by the testee does not outlive the run`, async () => {
-    const { rep } = await runHostile(persistent(), mode, "1");
-    deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
-    ok(conforms(rep));
+  Deno.test({
+    name: `persistent mode: a ${mode} started by the testee does not outlive the run`,
+    ignore: NO_NS !== undefined,
+    async fn() {
+      const { rep } = await runHostile(persistent(), mode, "1");
+      deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+      ok(conforms(rep));
+    },
   });
 
-  Deno.test(`per-case mode: a ${mode} started by the testee does not outlive the run`, async () => {
-    const { rep } = await runHostile(perCase(), mode, "1", RUNS.slice(0, 3));
-    deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+  Deno.test({
+    name: `per-case mode: a ${mode} started by the testee does not outlive the run`,
+    ignore: NO_NS !== undefined,
+    async fn() {
+      const { rep } = await runHostile(perCase(), mode, "1", RUNS.slice(0, 3));
+      deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
+    },
   });
 }
 
-Deno.test("process group only (the fallback): a setsid() grandchild escapes, which is why it warns", async () => {
-  const { marker, cmd } = hostile("setsid-grandchild", "1");
-  await runImpl(persistent({ contain: "group" })(cmd), RUNS.slice(0, 3));
-  let left = "";
-  for (let i = 0; i < 20 && !left; i++) {
-    left = await leftovers(marker);
-    if (!left) await new Promise((r) => setTimeout(r, 50));
-  }
-  ok(left.includes(`${marker}-setsid`), "the escape happened");
-  for (const line of left.split("\n")) Deno.kill(Number(line.split(" ")[0]), "SIGKILL");
-  strictEqual(await settle(marker), "");
+Deno.test({
+  name: "process group only (the fallback): a setsid() grandchild escapes, which is why it warns",
+  // The testee answers only once its grandchild has called setsid(), so the escape does not
+  // race the group kill; whether it escapes at all is the host's (probed above).
+  ignore: NO_ESCAPE !== undefined,
+  async fn() {
+    const { marker, cmd } = hostile("setsid-grandchild", "1");
+    const rep = await runImpl(persistent({ contain: "group" })(cmd), RUNS.slice(0, 3));
+    deepStrictEqual(statuses(rep), ["pass", "pass", "pass"]);
+    const left = await leftovers(marker);
+    ok(left.includes(`${marker}-setsid`), `the escape happened: ${left}`);
+    for (const line of left.split("\n")) Deno.kill(Number(line.split(" ")[0]), "SIGKILL");
+    strictEqual(await settle(marker), "");
+  },
 });
 
 Deno.test("a testee that stops answering: given up after 3 consecutive timeouts, the rest not-run", async () => {
   const runs = RUNS;
-  const { rep, ms } = await runHostile(persistent({ timeoutMs: 300 }), "hang-from", "1", runs);
+  // A wide timeout: the first answer (a cold start on a loaded host) must not time out.
+  const { rep } = await runHostile(persistent({ timeoutMs: 5000 }), "hang-from", "1", runs);
   const st = statuses(rep);
   deepStrictEqual(st.slice(0, 4), ["pass", "timeout", "timeout", "timeout"]);
   deepStrictEqual(new Set(st.slice(4)), new Set(["not-run"]));
   strictEqual(rep.stopped, "gave up after 3 consecutive timeouts");
   match(rep.results[10]!.detail!, /^not run: gave up after 3 consecutive timeouts$/);
   ok(!conforms(rep));
-  ok(ms < 8000, `took ${ms} ms`);
 });
 
 Deno.test("--max-timeouts 0 never gives up; 1 gives up at the first", async () => {
   const runs = RUNS.slice(0, 4);
-  const never = await runHostile(persistent({ timeoutMs: 200 }), "hang-from", "2", runs, {
+  const never = await runHostile(persistent({ timeoutMs: 5000 }), "hang-from", "2", runs, {
     maxTimeouts: 0,
   });
   deepStrictEqual(statuses(never.rep), ["pass", "pass", "timeout", "timeout"]);
-  const first = await runHostile(persistent({ timeoutMs: 200 }), "hang-from", "2", runs, {
+  const first = await runHostile(persistent({ timeoutMs: 5000 }), "hang-from", "2", runs, {
     maxTimeouts: 1,
   });
   deepStrictEqual(statuses(first.rep), ["pass", "pass", "timeout", "not-run"]);
@@ -102,31 +137,32 @@ Deno.test("--max-timeouts 0 never gives up; 1 gives up at the first", async () =
 
 Deno.test("per-case mode: a testee that never answers is given up on too", async () => {
   const runs = RUNS.slice(0, 12);
-  const { rep, ms } = await runHostile(
-    perCase({ timeoutMs: 400, window: 1 }),
+  // Per case, the timeout covers the start too (hello included): wide enough for a loaded host.
+  const { rep } = await runHostile(
+    perCase({ timeoutMs: 2000, window: 1 }),
     "hang-from",
     "0",
     runs,
   );
   deepStrictEqual(statuses(rep).slice(0, 3), ["timeout", "timeout", "timeout"]);
   ok(statuses(rep).slice(3).every((s) => s === "not-run"));
-  ok(ms < 8000, `took ${ms} ms`);
 });
 
 Deno.test("a slow but correct testee over its budget: stopped when the budget is spent, the rest not-run", async () => {
   const runs = RUNS;
   const warnings: string[] = [];
-  const { rep, ms } = await runHostile(persistent(), "slow=100", "-1", runs, {
-    budgetMs: 1500,
+  // 24 runs of 1 s each take 24 s, over a 10 s budget whatever the CPU (a loaded host only
+  // makes it slower); the budget leaves a cold start 8 s for the first two answers.
+  const { rep } = await runHostile(persistent(), "slow=1000", "-1", runs, {
+    budgetMs: 10_000,
     slowMs: 400,
     warn: (m) => warnings.push(m),
   });
   const st = statuses(rep);
   ok(st.includes("pass") && st.includes("not-run"), st.join(" "));
   ok(st.every((s) => s === "pass" || s === "not-run"), st.join(" "));
-  match(rep.stopped!, /its wall budget of 1\.5 s was spent/);
+  match(rep.stopped!, /its wall budget of 10\.0 s was spent/);
   ok(!conforms(rep));
-  ok(ms < 4000, `took ${ms} ms`);
   match(
     warnings[0] ?? "",
     /^hostile: slow: [\d.]+ runs\/s; its 24 runs take about .*beyond its budget/,
@@ -150,7 +186,7 @@ for (const [name, make] of [["persistent", persistent()], ["per-case", perCase()
   Deno.test(`${name} mode: an interrupt kills a testee that ignores SIGTERM and end of input; the rest is not-run`, async () => {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort("SIGINT"), 1500);
-    const { rep, ms } = await runHostile(
+    const { rep } = await runHostile(
       make,
       "hang-from,ignore-term,ignore-eof,setsid-grandchild",
       "0",
@@ -163,7 +199,6 @@ for (const [name, make] of [["persistent", persistent()], ["per-case", perCase()
     strictEqual(rep.interrupted, true);
     match(rep.results[0]!.detail!, /^not run: interrupted by SIGINT$/);
     ok(!conforms(rep));
-    ok(ms < 4000, `took ${ms} ms`);
   });
 }
 
@@ -180,7 +215,7 @@ Deno.test("an implementation not yet started when the interrupt came: every run 
 
 Deno.test("per-case mode: a testee slow to start is not flooded: as many at once as cores, all pass", async () => {
   const runs = RUNS.slice(0, 3 * cores());
-  const { rep, t } = await runHostile(perCase({ timeoutMs: 5000 }), "slow-start=300", "-1", runs);
+  const { rep, t } = await runHostile(perCase({ timeoutMs: 30_000 }), "slow-start=300", "-1", runs);
   deepStrictEqual(statuses(rep).filter((s) => s !== "pass"), []);
   const pc = t as PerCaseTestee;
   strictEqual(pc.window, cores());

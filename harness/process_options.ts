@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ContainmentKind } from "./child.ts";
+import type { ContainmentKind } from "./containment.ts";
 
 /** Options for process testees. */
 export interface ProcessOptions {

@@ -4,6 +4,7 @@ import { deepStrictEqual, match, ok, rejects, strictEqual } from "node:assert/st
 import { buildCases } from "../cases/suite.ts";
 import { runImpl, selectRuns } from "./runner.ts";
 import { ProcessTestee } from "./process_testee.ts";
+import { settle } from "./testdata/leftovers.ts";
 import { SetupError } from "../protocol/testee.ts";
 
 const HOSTILE = new URL("./testdata/hostile.ts", import.meta.url).pathname;
@@ -18,17 +19,11 @@ function hostile(mode: string, arg = "-1") {
   return { marker, cmd };
 }
 
-async function leftovers(marker: string): Promise<string> {
-  const out = await new Deno.Command("pgrep", { args: ["-af", marker], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
-async function run(mode: string, arg = "-1", timeoutMs = 3000, runs = RUNS) {
+async function run(mode: string, arg = "-1", timeoutMs = 10_000, runs = RUNS) {
   const { marker, cmd } = hostile(mode, arg);
   const t = new ProcessTestee(mode, cmd, { timeoutMs, window: 4, graceMs: 100 });
   const rep = await runImpl(t, runs);
-  await new Promise((r) => setTimeout(r, 50));
-  strictEqual(await leftovers(marker), "", `processes left behind by ${mode}`);
+  strictEqual(await settle(marker), "", `processes left behind by ${mode}`);
   strictEqual(rep.results.length, runs.length);
   return { rep, spawns: t.spawns };
 }
@@ -45,27 +40,27 @@ Deno.test("a testee that crashes on one case: that case is CRASH, the others pas
 });
 
 Deno.test("a testee that hangs and ignores SIGTERM: TIMEOUT, its group is killed, the run goes on", async () => {
-  const { rep } = await run("hang-ignore-term", "2", 1500);
+  const { rep } = await run("hang-ignore-term", "2", 5000);
   const st = statuses(rep);
   strictEqual(st[2], "timeout");
   deepStrictEqual(st.filter((s, i) => i !== 2 && s !== "pass"), []);
 });
 
 Deno.test("a testee whose grandchild keeps the pipe open: CRASH, and the grandchild is killed", async () => {
-  const { rep } = await run("grandchild", "1", 3000);
+  const { rep } = await run("grandchild", "1", 10_000);
   const st = statuses(rep);
   strictEqual(st[1], "crash");
   deepStrictEqual(st.filter((s, i) => i !== 1 && s !== "pass"), []);
 });
 
 Deno.test("a testee that floods stdout: PROTOCOL (bounded read), respawned each time", async () => {
-  const { rep } = await run("flood", "-1", 3000, RUNS.slice(0, 4));
+  const { rep } = await run("flood", "-1", 10_000, RUNS.slice(0, 4));
   ok(statuses(rep).every((s) => s === "protocol"));
   match(rep.results[0]!.detail!, /exceeds the 1048576-byte limit/);
 });
 
 Deno.test("a testee that answers garbage frames: PROTOCOL with the parse error", async () => {
-  const { rep } = await run("garbage", "-1", 3000, RUNS.slice(0, 4));
+  const { rep } = await run("garbage", "-1", 10_000, RUNS.slice(0, 4));
   ok(statuses(rep).every((s) => s === "protocol"));
   match(rep.results[0]!.detail!, /expected "key value"|missing key "id"/);
 });
@@ -92,7 +87,7 @@ Deno.test("a testee of another protocol version is a setup error naming both ver
     (e: unknown) => e instanceof SetupError && /protocol 0, this harness speaks 1/.test(e.message),
   );
   await t.close();
-  strictEqual(await leftovers(marker), "");
+  strictEqual(await settle(marker), "");
 });
 
 Deno.test("a command that does not exist is a setup error", async () => {
@@ -112,15 +107,15 @@ Deno.test("per-case mode: the C testee passes; exit status, hang and flood are C
     `f() { if [ "$1" = hello ]; then printf 'protocol 1\\nname sh\\nabis x86_64\\nprofiles seed\\n'; else ${body}; fi; }; f`;
   const statusOf = async (body: string) => {
     const rep = await runImpl(
-      new PerCaseTestee("sh", script(body), { timeoutMs: 500, graceMs: 50 }),
+      new PerCaseTestee("sh", script(body), { timeoutMs: 2000, graceMs: 50 }),
       few.slice(0, 1),
     );
     return [rep.results[0]!.status, rep.results[0]!.detail];
   };
   deepStrictEqual(await statusOf("cat >/dev/null; exit 3"), ["crash", "exited with 3"]);
-  deepStrictEqual(await statusOf("sleep 5"), [
+  deepStrictEqual(await statusOf("sleep 20"), [
     "timeout",
-    "no answer within 500 ms; process group killed",
+    "no answer within 2000 ms; process group killed",
   ]);
   deepStrictEqual(await statusOf("cat >/dev/null; yes"), [
     "protocol",

@@ -18,7 +18,8 @@
  * - `ignore-term`: ignores SIGTERM.
  * - `ignore-eof`: at end of input, sleeps instead of exiting.
  * - `setsid-grandchild N`: at request id N, starts a grandchild that calls
- *   setsid() and sleeps (carrying the marker), then answers as usual.
+ *   setsid() and sleeps (carrying the marker), waits until it has, then
+ *   answers as usual.
  * - `daemon N`: at request id N, starts a double-forked daemon in a new
  *   session (carrying the marker), then answers as usual.
  *
@@ -71,19 +72,30 @@ if (has("slow-start")) {
   while (performance.now() < end) Math.sqrt(Math.random());
 }
 
-/** A process that outlives this one unless it is contained: it sleeps, carrying the marker. */
-function escape(how: "setsid-grandchild" | "daemon") {
+/**
+ * A process that outlives this one unless it is contained: it sleeps, carrying the marker. A
+ * setsid() grandchild is waited for until it has left this process group, so the escape does
+ * not depend on how soon the harness kills the group.
+ */
+async function escape(how: "setsid-grandchild" | "daemon") {
   const script = how === "daemon"
     ? `(setsid sh -c 'sleep 300; :' ${marker}-daemon & ) ; exit 0`
-    : `exec setsid sh -c 'sleep 300; :' ${marker}-setsid`;
+    : `exec setsid sh -c 'echo left; exec >/dev/null; sleep 300; :' ${marker}-setsid`;
   const p = new Deno.Command("sh", {
     args: ["-c", script],
     stdin: "null",
-    stdout: "null",
+    stdout: how === "daemon" ? "null" : "piped",
     stderr: "null",
   }).spawn();
   if (how === "daemon") p.status.then(() => {}); // the middle process exits at once
-  else p.unref();
+  else {
+    // "left" is written after setsid(): the grandchild is in its own session now.
+    const reader = p.stdout.getReader();
+    await reader.read();
+    reader.releaseLock();
+    await p.stdout.cancel();
+    p.unref();
+  }
 }
 
 function answer(m: Map<string, string>): string {
@@ -167,8 +179,8 @@ for (;;) {
       continue;
     }
     const id = Number(m.get("id"));
-    if (has("setsid-grandchild") && id === target) escape("setsid-grandchild");
-    if (has("daemon") && id === target) escape("daemon");
+    if (has("setsid-grandchild") && id === target) await escape("setsid-grandchild");
+    if (has("daemon") && id === target) await escape("daemon");
     if (has("hang-from") && id >= target) forever();
     if (has("slow")) sleep(modes.get("slow")!);
     if (mode === "crash-on" && id === target) Deno.exit(3);

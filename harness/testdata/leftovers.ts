@@ -11,10 +11,13 @@ export async function leftovers(marker: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-/** Waits up to a second for the marker's processes to be gone; returns what is left. */
+/**
+ * Waits for the marker's processes to be gone, polling (a generous bound of
+ * 15 s, so a loaded host is not taken for a leak); returns what is left.
+ */
 export async function settle(marker: string): Promise<string> {
   let left = "";
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 300; i++) {
     left = await leftovers(marker);
     if (!left) return "";
     await new Promise((r) => setTimeout(r, 50));

@@ -34,8 +34,8 @@
 
 #include "shim/shim.h"
 
-#if defined(__x86_64__)
-#define ABI "x86_64"
+#if defined(__x86_64__) || (defined(SEED_C_X86_64_LAYOUT) && defined(__LP64__))
+#define ABI "x86_64" /* the layout's name (see shim/include/linux/kconfig.h) */
 #elif defined(__i386__)
 #define ABI "i386"
 #else

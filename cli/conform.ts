@@ -257,8 +257,12 @@ export async function main(args: string[]): Promise<number> {
   };
   const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
   for (const [s, f] of listeners) Deno.addSignalListener(s, f);
+  // --fail-fast: the first failing run stops the gate (it does not conform).
+  const firstFailure = new AbortController();
   const limits: RunLimits = {
-    signal: interrupt.signal,
+    signal: o.failFast
+      ? AbortSignal.any([interrupt.signal, firstFailure.signal])
+      : interrupt.signal,
     maxTimeouts: o.maxTimeouts,
     budgetMs: o.implBudget * 1000,
     warn: (m) => console.error(`conform: ${m}`),
@@ -279,13 +283,17 @@ export async function main(args: string[]): Promise<number> {
     }
     total += runCount(mine);
     const watched = outputs.observe(e.testee);
+    const onResult = !o.failFast ? watched.onResult : (r: CaseResult) => {
+      watched.onResult?.(r);
+      if (isFailure(r.status) && !expectations.length) firstFailure.abort("--fail-fast");
+    };
     let rep = await runImpl(
       watched.testee,
       mine,
       expectations,
       undefined,
       scope,
-      { ...limits, onResult: watched.onResult, onSending: watched.onSending, releasePassed },
+      { ...limits, onResult, onSending: watched.onSending, releasePassed },
     );
     if (expectations.length && !o.replay.length && !rep.setupError) {
       const names = unknownEntries(rep.name, expectations, ridsOfRuns(mine), universe(own));
@@ -294,6 +302,7 @@ export async function main(args: string[]): Promise<number> {
     }
     outputs.finished(rep);
     reports.push(rep);
+    if (firstFailure.signal.aborted) break;
     if (o.shrink && !rep.setupError && !interrupt.signal.aborted) {
       const spec = specs.get(e.testee.name);
       const lines = await shrinkFirst(rep, () => (spec ? testeeOf(spec, popts) : e.testee));
@@ -336,6 +345,10 @@ export async function main(args: string[]): Promise<number> {
     console.log(`rewrote ${o.expect}`);
   }
   for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
+  if (firstFailure.signal.aborted) {
+    console.log("stopped at the first failing run (--fail-fast): does not conform");
+    return 1;
+  }
   if (interrupt.signal.aborted) {
     console.log(`INTERRUPTED by ${interrupt.signal.reason}: partial results, does not conform`);
     return interrupt.signal.reason === "SIGTERM" ? 143 : 130;

@@ -1,0 +1,35 @@
+// The environment checks of validate.ts at their boundaries: what restart's and checkpoint's
+// environments accept and reject. (The gate only builds valid environments, so no implementation
+// cross-checks these: this is what pins them; see docs/ORACLE.md.)
+import { doesNotThrow, throws } from "node:assert/strict";
+import { defaultCheckpointEnv, defaultRestartEnv } from "./types.ts";
+import { validateCheckpointEnv, validateRestartEnv } from "./validate.ts";
+import { InputError } from "./errors.ts";
+
+const envs = [
+  ["restart", (e: object) => validateRestartEnv({ ...defaultRestartEnv("x86_64"), ...e })],
+  ["checkpoint", (e: object) => validateCheckpointEnv({ ...defaultCheckpointEnv("x86_64"), ...e })],
+] as const;
+
+Deno.test("validate: kernel version parts are integers 0..255", () => {
+  for (const [name, check] of envs) {
+    for (const part of ["major", "minor", "patch"]) {
+      const k = (v: number) => ({ kernel: { major: 2, minor: 6, patch: 25, [part]: v } });
+      for (const v of [0, 255]) doesNotThrow(() => check(k(v)), `${name} ${part} ${v}`);
+      for (const v of [-1, 256, 1.5]) throws(() => check(k(v)), InputError, `${name} ${part} ${v}`);
+    }
+  }
+});
+
+Deno.test("validate: counter 0..0x7ffffffe and flags 0..2^64-1", () => {
+  for (const [name, check] of envs) {
+    for (const counter of [0, 0x7ffffffe]) {
+      doesNotThrow(() => check({ counter }), `${name} ${counter}`);
+    }
+    for (const counter of [-1, 0x7fffffff, 0.5]) {
+      throws(() => check({ counter }), InputError, `${name} counter ${counter}`);
+    }
+    for (const flags of [0n, (1n << 64n) - 1n]) doesNotThrow(() => check({ flags }), `${name}`);
+    for (const flags of [-1n, 1n << 64n]) throws(() => check({ flags }), InputError, `${name}`);
+  }
+});

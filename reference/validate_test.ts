@@ -2,8 +2,8 @@
 // environments accept and reject. (The gate only builds valid environments, so no implementation
 // cross-checks these: this is what pins them; see docs/ORACLE.md.)
 import { doesNotThrow, throws } from "node:assert/strict";
-import { defaultCheckpointEnv, defaultRestartEnv } from "./types.ts";
-import { validateCheckpointEnv, validateRestartEnv } from "./validate.ts";
+import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "./types.ts";
+import { validateCheckpointEnv, validateRestartEnv, validateTaskState } from "./validate.ts";
 import { InputError } from "./errors.ts";
 
 const envs = [
@@ -31,5 +31,22 @@ Deno.test("validate: counter 0..0x7ffffffe and flags 0..2^64-1", () => {
     }
     for (const flags of [0n, (1n << 64n) - 1n]) doesNotThrow(() => check({ flags }), `${name}`);
     for (const flags of [-1n, 1n << 64n]) throws(() => check({ flags }), InputError, `${name}`);
+  }
+});
+
+Deno.test("validate: an environment that is not an object is an InputError", () => {
+  for (const env of [null, undefined, 7, "env"]) {
+    throws(() => validateRestartEnv(env as never), InputError, `restart ${env}`);
+    throws(() => validateCheckpointEnv(env as never), InputError, `checkpoint ${env}`);
+  }
+});
+
+Deno.test("validate: a task state field that is not a bigint is an InputError, even in range", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    doesNotThrow(() => validateTaskState(defaultTaskState(), abi));
+    for (const utime of [5, "5", undefined]) {
+      const state = { ...defaultTaskState(), utime } as never;
+      throws(() => validateTaskState(state, abi), InputError, `${abi} utime ${utime}`);
+    }
   }
 });

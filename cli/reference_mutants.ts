@@ -8,8 +8,9 @@
  * gate does not conform (some independent implementation disagrees with the
  * mutated oracle) or the mutated reference crashes or hangs the gate. Every
  * survivor must be explained in `reference/mutation_triage.json`
- * (equivalent, pinned or definedness), else it is unexplained and the run
- * fails.
+ * (equivalent, pinned, definedness or tested), else it is unexplained and
+ * the run fails. One cohesive thing: the run, its judging against the
+ * triage, and its report (the command line at the end).
  *
  * @module
  */

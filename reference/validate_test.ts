@@ -50,3 +50,15 @@ Deno.test("validate: a task state field that is not a bigint is an InputError, e
     }
   }
 });
+
+Deno.test("validate: checkpoint's pid and restart's crid are int32 when given", () => {
+  const [[, restartEnv], [, checkpointEnv]] = envs;
+  for (const v of [-0x80000000, 0x7fffffff, undefined]) {
+    doesNotThrow(() => checkpointEnv({ pid: v }), `pid ${v}`);
+    doesNotThrow(() => restartEnv({ crid: v }), `crid ${v}`);
+  }
+  for (const v of [-0x80000001, 0x80000000, 1.5]) {
+    throws(() => checkpointEnv({ pid: v }), InputError, `pid ${v}`);
+    throws(() => restartEnv({ crid: v }), InputError, `crid ${v}`);
+  }
+});

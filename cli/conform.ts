@@ -324,6 +324,10 @@ function exitCode(o: Options, run: GateRun, signal: AbortSignal): number {
     console.log(`INTERRUPTED by ${signal.reason}: partial results, does not conform`);
     return signal.reason === "SIGTERM" ? 143 : 130;
   }
+  if (run.stoppedAtFailure) {
+    console.log("stopped at the first failing run (--fail-fast): does not conform");
+    return 1;
+  }
   if (run.reports.some((r) => r.setupError)) return 2;
   if (o.strict && run.unavailable.length) {
     console.log(

@@ -35,6 +35,7 @@ import type { ImplSpec, Options } from "./options.ts";
 import { shrinkFirst } from "./shrink_report.ts";
 import type { Outputs } from "./outputs.ts";
 import type { UnavailableImpl } from "../harness/report/common.ts";
+import type { CaseResult } from "../harness/compare.ts";
 
 /** A new testee for an `--impl` option. */
 export function testeeOf(i: ImplSpec, popts: ProcessOptions): Testee {
@@ -112,6 +113,8 @@ export interface GateRun {
   readonly unavailable: UnavailableImpl[];
   /** Runs sent in all. */
   total: number;
+  /** `--fail-fast` stopped the gate at a failing run. */
+  stoppedAtFailure: boolean;
 }
 
 /** Runs every implementation in turn (each over its own runs when it has them) and shrinks. */
@@ -127,9 +130,14 @@ export async function runEntries(entries: readonly Entry[], c: RunContext): Prom
     unknown: new Set(),
     unavailable: [],
     total: 0,
+    stoppedAtFailure: false,
   };
+  // --fail-fast: the first failing run stops the gate (it does not conform); not with known
+  // failures, whose failing runs are expected.
+  const firstFailure = new AbortController();
+  const failFast = o.failFast && !expectations.length;
   const limits: RunLimits = {
-    signal,
+    signal: failFast ? AbortSignal.any([signal, firstFailure.signal]) : signal,
     maxTimeouts: o.maxTimeouts,
     budgetMs: o.implBudget * 1000,
     warn: (m) => console.error(`conform: ${m}`),
@@ -157,13 +165,17 @@ export async function runEntries(entries: readonly Entry[], c: RunContext): Prom
     if (e.note) out.notes.push(e.note);
     out.total += runCount(mine);
     const watched = outputs.observe(e.testee);
+    const onResult = !failFast ? watched.onResult : (r: CaseResult) => {
+      watched.onResult?.(r);
+      if (isFailure(r.status)) firstFailure.abort("--fail-fast");
+    };
     let rep = await runImpl(
       watched.testee,
       mine,
       expectations,
       undefined,
       scope,
-      { ...limits, onResult: watched.onResult, onSending: watched.onSending, releasePassed },
+      { ...limits, onResult, onSending: watched.onSending, releasePassed },
     );
     if (expectations.length && !o.replay.length && !rep.setupError) {
       const names = unknownEntries(rep.name, expectations, ridsOfRuns(mine), universe(own));
@@ -172,6 +184,10 @@ export async function runEntries(entries: readonly Entry[], c: RunContext): Prom
     }
     outputs.finished(rep);
     out.reports.push(rep);
+    if (firstFailure.signal.aborted) {
+      out.stoppedAtFailure = true;
+      break;
+    }
     if (o.shrink && !rep.setupError && !signal.aborted) {
       const spec = specs.get(e.testee.name);
       const lines = await shrinkFirst(rep, () => (spec ? testeeOf(spec, popts) : e.testee));

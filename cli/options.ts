@@ -64,6 +64,7 @@ Results
   --html FILE            write a self-contained HTML report (a matrix per facet)
   --max-failures N       failures printed in full per implementation (default 10)
   --no-shrink            do not shrink failing generated and fuzzed cases
+  --fail-fast            stop at the first failing run (exit 1, partial reports; not with --expect)
   --list                 print the selected result ids and exit
   --stream               stream the suite: runs are made as they are sent and
                          passes are counted, not kept, so memory stays flat
@@ -155,6 +156,8 @@ export interface Options {
   readonly version: boolean;
   /** `--max-failures`. */
   readonly maxFailures: number;
+  /** `--fail-fast`: stop at the first failing run. */
+  readonly failFast: boolean;
   /** Not `--no-shrink`. */
   readonly shrink: boolean;
   /** `--list`. */
@@ -208,6 +211,7 @@ export function parseOptions(args: string[]): Options {
         version: { type: "boolean" },
         "max-failures": { type: "string" },
         "no-shrink": { type: "boolean" },
+        "fail-fast": { type: "boolean" },
         list: { type: "boolean" },
         stream: { type: "boolean" },
         timeout: { type: "string" },
@@ -314,6 +318,7 @@ export function parseOptions(args: string[]): Options {
     version: values.version ?? false,
     maxFailures: int("max-failures", values["max-failures"], 10, 0, 1_000_000),
     shrink: !values["no-shrink"],
+    failFast: values["fail-fast"] ?? false,
     list: values.list ?? false,
     stream: values.stream ?? false,
     timeout: int("timeout", values.timeout, 5000, 1, 3_600_000),

@@ -43,6 +43,7 @@ Deno.test("layouts: the fields of every record tile it exactly", () => {
 Deno.test("layouts: fieldAt() finds padding and fields; image sizes are 432 and 424", () => {
   strictEqual(fieldAt(layoutOf("x86_64").TASK, 21)?.name, "pad@20");
   strictEqual(fieldAt(layoutOf("i386").TASK, 21)?.name, "utime");
+  strictEqual(fieldAt(layoutOf("i386").TASK, 20)?.name, "utime");
   strictEqual(fieldAt(layoutOf("i386").TASK, 144), undefined);
   deepStrictEqual([imageSize("x86_64"), imageSize("i386")], [432, 424]);
 });

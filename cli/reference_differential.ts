@@ -1,0 +1,360 @@
+/**
+ * The differential between the reference and one of its mutants, in
+ * process: both models run on the same inputs (the default suite's cases
+ * and a large fuzz batch, built once by the unmutated model) and every
+ * result is compared. What it tells a survivor's triage: no observable
+ * difference (equivalent), differences only where the mutant calls more
+ * undefined (definedness, the safe direction), or an observable difference
+ * and the first input that shows it (a case to pin it with).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { iterCases, namedCases } from "../cases/suite.ts";
+import type { Case } from "../cases/types.ts";
+import { PROFILES } from "../reference/types.ts";
+import type { CheckpointResult, KernelVersion, Maybe, RestartOutcome } from "../reference/types.ts";
+import { checkpoint as checkpoint0 } from "../reference/checkpoint.ts";
+import { restart as restart0 } from "../reference/restart.ts";
+import { applyMutant, type Mutant } from "./reference_mutator.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** The differential's verdict on one mutant. */
+export interface Differential {
+  /** Runs compared (restart cases × profiles, checkpoint cases). */
+  readonly runs: number;
+  /** Runs where a value defined in both differs, or the mutant calls defined what was not. */
+  readonly observable: number;
+  /** Runs where the mutant calls undefined a value the reference defines (and nothing else differs). */
+  readonly moreUndefined: number;
+  /** Runs where only the decision or an undefined value's source differs. */
+  readonly metadata: number;
+  /** Runs where the mutant threw. */
+  readonly threw: number;
+  /** The first run with an observable difference (or a throw): its case id and what differs. */
+  readonly first?: string;
+}
+
+/** The inputs: the default suite's cases and `fuzz` fuzzed cases per ABI, seed `seed`. */
+export function inputs(fuzz: number, seed = 1): Case[] {
+  return [...iterCases({ seed, cases: 64, fuzz })];
+}
+
+/** Copies `dirs` of the repository (recursively) into a temp folder with the mutant applied. */
+async function mutatedCopy(m: Mutant, dirs: readonly string[], root: string): Promise<string> {
+  const dst = await Deno.makeTempDir({ prefix: "crconform-refdiff-" });
+  const walk = async (rel: string) => {
+    await Deno.mkdir(join(dst, rel), { recursive: true });
+    for await (const e of Deno.readDir(join(root, rel))) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (e.isFile && !e.name.endsWith("_test.ts")) {
+        let text = await Deno.readTextFile(join(root, p));
+        if (p === m.file) text = applyMutant(text, m);
+        await Deno.writeTextFile(join(dst, p), text);
+      }
+    }
+  };
+  for (const d of dirs) await walk(d);
+  return dst;
+}
+
+/** Loads the mutated model (a copy of `reference/` with the mutant applied) in process. */
+export async function loadMutant(m: Mutant, root = ROOT): Promise<{
+  restart: typeof restart0;
+  checkpoint: typeof checkpoint0;
+}> {
+  const dir = await mutatedCopy(m, ["reference"], root);
+  try {
+    const r = await import(`file://${dir}/reference/restart.ts`);
+    const c = await import(`file://${dir}/reference/checkpoint.ts`);
+    return { restart: r.restart, checkpoint: c.checkpoint };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The reference files the gate reads outside the cases (protocol, harness): a mutant of one is always run through the gate. */
+export const READ_BY_THE_GATE: readonly string[] = [
+  "reference/layout.ts",
+  "reference/validate.ts",
+  "reference/abi.ts",
+  "reference/walk.ts",
+  "reference/bytes.ts",
+  "reference/errors.ts",
+];
+
+/** What the gate sees of a suite: every case's inputs and each run's compared values. */
+type Suite = (kernel: KernelVersion) => Iterable<Case>;
+
+/** Deep equality over the plain data of inputs (bigints, byte arrays, objects, arrays). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** Whether two restart outcomes agree on everything the gate compares (defined values and definedness). */
+function sameCompared(a: RestartOutcome, b: RestartOutcome): boolean {
+  const m = (x: Maybe<number>, y: Maybe<number>) =>
+    x.defined === y.defined && (!x.defined || x.value === (y as { value: number }).value);
+  if (!m(a.ret, b.ret) || !m(a.consumed, b.consumed) || a.counter !== b.counter) return false;
+  for (let i = 0; i < a.comm.length; i++) {
+    if (a.commDefined[i] !== b.commDefined[i]) return false;
+    if (a.commDefined[i] && a.comm[i] !== b.comm[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the mutant leaves the gate's suite exactly as it is: the default
+ * suite (seed 1, 64 generated states, `fuzz` fuzzed cases per ABI) and the
+ * named cases for the golden kernel `kernel`, built by the mutated model,
+ * have the same cases with the same inputs, and every run the same compared
+ * values. When so, the gate cannot kill it (it compares the same answers
+ * with the same expectations) and need not be run. A mutant of a file the
+ * gate reads outside the cases is never judged this way (`undefined`).
+ */
+export async function identicalSuite(
+  m: Mutant,
+  fuzz: number,
+  kernel: KernelVersion,
+  root = ROOT,
+): Promise<{ identical: boolean; runs: number; first?: string } | undefined> {
+  if (READ_BY_THE_GATE.includes(m.file)) return undefined;
+  const dir = await mutatedCopy(m, ["reference", "cases"], root);
+  let mod;
+  try {
+    mod = {
+      suite: await import(`file://${dir}/cases/suite.ts`),
+      restart: (await import(`file://${dir}/reference/restart.ts`)).restart as typeof restart0,
+      checkpoint: (await import(`file://${dir}/reference/checkpoint.ts`))
+        .checkpoint as typeof checkpoint0,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const suites: [Suite, Suite][] = [
+    [
+      () => iterCases({ seed: 1, cases: 64, fuzz }),
+      () => mod.suite.iterCases({ seed: 1, cases: 64, fuzz }),
+    ],
+    ...(["x86_64", "i386"] as const).map((abi): [Suite, Suite] => [
+      (k) => namedCases(abi, { version: k }).map(seedOnly),
+      (k) => (mod.suite.namedCases(abi, { version: k }) as Case[]).map(seedOnly),
+    ]),
+  ];
+  let runs = 0;
+  for (const [mine, theirs] of suites) {
+    const it = theirs(kernel)[Symbol.iterator]();
+    for (const c of mine(kernel)) {
+      const n = it.next();
+      const d = n.done ? undefined : n.value as Case;
+      if (!d || d.id !== c.id || d.op !== c.op) {
+        return {
+          identical: false,
+          runs,
+          first: `${c.id}: the case list differs (${d?.id ?? "end"})`,
+        };
+      }
+      try {
+        if (c.op === "checkpoint" && d.op === "checkpoint") {
+          runs++;
+          if (!same(c.state, d.state) || !same(c.env, d.env)) {
+            return { identical: false, runs, first: `${c.id}: inputs differ` };
+          }
+          const x = checkpoint0(c.state, c.env), y = mod.checkpoint(d.state, d.env);
+          if (x.ret !== y.ret || x.counter !== y.counter || !same(x.image, y.image)) {
+            return { identical: false, runs, first: `${c.id}: result differs` };
+          }
+        } else if (c.op === "restart" && d.op === "restart") {
+          if (!same(c.image, d.image) || !same(c.env, d.env) || !same(c.profiles, d.profiles)) {
+            return { identical: false, runs, first: `${c.id}: inputs differ` };
+          }
+          for (const p of c.profiles ?? PROFILES) {
+            runs++;
+            if (!sameCompared(restart0(c.image, c.env, p), mod.restart(d.image, d.env, p))) {
+              return { identical: false, runs, first: `${c.id}@${p}: outcome differs` };
+            }
+          }
+        }
+      } catch (e) {
+        return {
+          identical: false,
+          runs,
+          first: `${c.id}: the mutant threw ${(e as Error).message}`,
+        };
+      }
+    }
+    if (!it.next().done) {
+      return { identical: false, runs, first: "the mutant's suite has more cases" };
+    }
+  }
+  return { identical: true, runs };
+}
+
+const seedOnly = (c: Case): Case => (c.op === "restart" ? { ...c, profiles: ["seed"] } : c);
+
+type Cmp = "same" | "metadata" | "more-undefined" | "observable";
+
+const worst = (a: Cmp, b: Cmp): Cmp => {
+  const order: Cmp[] = ["same", "metadata", "more-undefined", "observable"];
+  return order.indexOf(a) >= order.indexOf(b) ? a : b;
+};
+
+function cmpMaybe<T>(a: Maybe<T>, b: Maybe<T>): Cmp {
+  if (a.defined && b.defined) return a.value === b.value ? "same" : "observable";
+  if (a.defined) return "more-undefined";
+  if (b.defined) return "observable";
+  return a.source === b.source ? "same" : "metadata";
+}
+
+function cmpRestart(a: RestartOutcome, b: RestartOutcome): [Cmp, string] {
+  let c = worst(cmpMaybe(a.ret, b.ret), cmpMaybe(a.consumed, b.consumed));
+  const what: string[] = [];
+  if (c !== "same") {
+    what.push(
+      `ret/consumed ${show(a.ret)},${show(a.consumed)} → ${show(b.ret)},${show(b.consumed)}`,
+    );
+  }
+  if (a.counter !== b.counter) {
+    c = "observable";
+    what.push(`counter ${a.counter} → ${b.counter}`);
+  }
+  for (let i = 0; i < a.comm.length; i++) {
+    const da = a.commDefined[i], db = b.commDefined[i];
+    let d: Cmp = "same";
+    if (da && db) d = a.comm[i] === b.comm[i] ? "same" : "observable";
+    else if (da) d = "more-undefined";
+    else if (db) d = "observable";
+    else if (a.commSource[i] !== b.commSource[i]) d = "metadata";
+    if (d !== "same") what.push(`comm[${i}] ${d}`);
+    c = worst(c, d);
+  }
+  if (c === "same" && JSON.stringify(dec(a.decision)) !== JSON.stringify(dec(b.decision))) {
+    c = "metadata";
+  }
+  return [c, what.join("; ")];
+}
+
+const show = (m: Maybe<number>) => (m.defined ? String(m.value) : `undef(${m.source})`);
+const dec = (d: RestartOutcome["decision"]) => ({ ...d, field: d.field?.name });
+
+function cmpCheckpoint(a: CheckpointResult, b: CheckpointResult): [Cmp, string] {
+  if (a.ret !== b.ret || a.counter !== b.counter) {
+    return ["observable", `ret ${a.ret} → ${b.ret}, counter ${a.counter} → ${b.counter}`];
+  }
+  if (a.image.length !== b.image.length) {
+    return ["observable", `image ${a.image.length} → ${b.image.length} bytes`];
+  }
+  for (let i = 0; i < a.image.length; i++) {
+    if (a.image[i] !== b.image[i]) return ["observable", `image byte 0x${i.toString(16)}`];
+  }
+  return [
+    JSON.stringify(dec(a.decision)) === JSON.stringify(dec(b.decision)) ? "same" : "metadata",
+    "",
+  ];
+}
+
+/** Runs the reference and the mutant on every input and counts the differences. */
+export async function differential(m: Mutant, cases: readonly Case[]): Promise<Differential> {
+  const mut = await loadMutant(m);
+  let runs = 0, observable = 0, moreUndefined = 0, metadata = 0, threw = 0;
+  let first: string | undefined;
+  for (const c of cases) {
+    const jobs: [string, () => [Cmp, string]][] = [];
+    if (c.op === "checkpoint") {
+      jobs.push([
+        c.id,
+        () => cmpCheckpoint(checkpoint0(c.state, c.env), mut.checkpoint(c.state, c.env)),
+      ]);
+    } else {
+      for (const p of c.profiles ?? PROFILES) {
+        jobs.push([
+          `${c.id}@${p}`,
+          () => cmpRestart(restart0(c.image, c.env, p), mut.restart(c.image, c.env, p)),
+        ]);
+      }
+    }
+    for (const [id, job] of jobs) {
+      runs++;
+      let r: [Cmp, string];
+      try {
+        r = job();
+      } catch (e) {
+        threw++;
+        first ??= `${id}: the mutant threw ${(e as Error).message}`;
+        continue;
+      }
+      if (r[0] === "observable") {
+        observable++;
+        first ??= `${id}: ${r[1]}`;
+      } else if (r[0] === "more-undefined") moreUndefined++;
+      else if (r[0] === "metadata") metadata++;
+    }
+  }
+  return { runs, observable, moreUndefined, metadata, threw, first };
+}
+
+/** A worker's request: judge one mutant with {@link identicalSuite}. */
+export interface PrefilterRequest {
+  /** The mutant. */
+  readonly mutant: Mutant;
+  /** Fuzzed cases per ABI of the gate's suite. */
+  readonly fuzz: number;
+  /** The golden kernel's version. */
+  readonly kernel: KernelVersion;
+  /** The repository. */
+  readonly root: string;
+}
+
+/**
+ * {@link identicalSuite} in a worker, so the mutated module graph is let go
+ * when it is done (a process judging hundreds of mutants would keep them all).
+ */
+export function identicalSuiteInWorker(
+  req: PrefilterRequest,
+): Promise<Awaited<ReturnType<typeof identicalSuite>>> {
+  const w = new Worker(new URL("./reference_differential.ts", import.meta.url), {
+    type: "module",
+  });
+  return new Promise((resolve, reject) => {
+    w.onmessage = (e) => {
+      w.terminate();
+      if (e.data.error) reject(new Error(e.data.error));
+      else resolve(e.data.result);
+    };
+    w.onerror = (e) => {
+      w.terminate();
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    w.postMessage(req);
+  });
+}
+
+// In a worker: answer one request.
+// deno-lint-ignore no-explicit-any
+const self_ = globalThis as any;
+if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.WorkerGlobalScope) {
+  self_.onmessage = async (e: MessageEvent<PrefilterRequest>) => {
+    try {
+      const { mutant, fuzz, kernel, root } = e.data;
+      self_.postMessage({ result: await identicalSuite(mutant, fuzz, kernel, root) });
+    } catch (err) {
+      self_.postMessage({ error: (err as Error).message });
+    }
+  };
+}

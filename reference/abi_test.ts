@@ -1,0 +1,53 @@
+// The ABI registry's own checks, at their boundaries: what registerAbi accepts and rejects, and
+// what getAbi and isAbiName say of names. (No case of the gate registers an ABI: this is what pins
+// these checks; see docs/ORACLE.md.)
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { type Abi, abiNames, getAbi, isAbiName, registerAbi } from "./abi.ts";
+import { InputError } from "./errors.ts";
+import { layoutOf } from "./layout.ts";
+
+const base: Abi = {
+  name: "test-abi",
+  endian: "little",
+  u64Align: 8,
+  longBytes: 8,
+  pageSize: 4096,
+  machine: "test",
+};
+
+Deno.test("registerAbi: pageSize 16 and 2^31-1 are accepted, 15, 2^31 and 4096.5 rejected", () => {
+  for (const pageSize of [16, 0x7fff_ffff]) {
+    using _ = registerAbi({ ...base, pageSize });
+    strictEqual(getAbi("test-abi").pageSize, pageSize);
+    strictEqual(layoutOf("test-abi").abi.pageSize, pageSize);
+  }
+  for (const pageSize of [15, 0x8000_0000, 4096.5]) {
+    throws(() => registerAbi({ ...base, pageSize }), InputError, `pageSize ${pageSize}`);
+  }
+  strictEqual(isAbiName("test-abi"), false);
+});
+
+Deno.test("registerAbi: u64Align 1, 2, 4, 8 only; a name once; gone when disposed", () => {
+  for (const u64Align of [1, 2, 4, 8] as const) {
+    using _ = registerAbi({ ...base, u64Align });
+    strictEqual(getAbi("test-abi").u64Align, u64Align);
+  }
+  throws(() => registerAbi({ ...base, u64Align: 3 as 4 }), InputError);
+  throws(() => registerAbi({ ...base, name: "x86_64" }), InputError);
+  {
+    using _ = registerAbi(base);
+    throws(() => registerAbi(base), InputError);
+    deepStrictEqual(abiNames(), ["x86_64", "i386", "test-abi"]);
+    strictEqual(isAbiName("test-abi"), true);
+  }
+  deepStrictEqual(abiNames(), ["x86_64", "i386"]);
+  throws(() => getAbi("test-abi"), InputError);
+});
+
+Deno.test("isAbiName: registered strings only", () => {
+  strictEqual(isAbiName("x86_64"), true);
+  strictEqual(isAbiName("i386"), true);
+  strictEqual(isAbiName("arm"), false);
+  strictEqual(isAbiName(7), false);
+  strictEqual(isAbiName(undefined), false);
+});

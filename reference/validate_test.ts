@@ -1,0 +1,64 @@
+// The environment checks of validate.ts at their boundaries: what restart's and checkpoint's
+// environments accept and reject. (The gate only builds valid environments, so no implementation
+// cross-checks these: this is what pins them; see docs/ORACLE.md.)
+import { doesNotThrow, throws } from "node:assert/strict";
+import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "./types.ts";
+import { validateCheckpointEnv, validateRestartEnv, validateTaskState } from "./validate.ts";
+import { InputError } from "./errors.ts";
+
+const envs = [
+  ["restart", (e: object) => validateRestartEnv({ ...defaultRestartEnv("x86_64"), ...e })],
+  ["checkpoint", (e: object) => validateCheckpointEnv({ ...defaultCheckpointEnv("x86_64"), ...e })],
+] as const;
+
+Deno.test("validate: kernel version parts are integers 0..255", () => {
+  for (const [name, check] of envs) {
+    for (const part of ["major", "minor", "patch"]) {
+      const k = (v: number) => ({ kernel: { major: 2, minor: 6, patch: 25, [part]: v } });
+      for (const v of [0, 255]) doesNotThrow(() => check(k(v)), `${name} ${part} ${v}`);
+      for (const v of [-1, 256, 1.5]) throws(() => check(k(v)), InputError, `${name} ${part} ${v}`);
+    }
+  }
+});
+
+Deno.test("validate: counter 0..0x7ffffffe and flags 0..2^64-1", () => {
+  for (const [name, check] of envs) {
+    for (const counter of [0, 0x7ffffffe]) {
+      doesNotThrow(() => check({ counter }), `${name} ${counter}`);
+    }
+    for (const counter of [-1, 0x7fffffff, 0.5]) {
+      throws(() => check({ counter }), InputError, `${name} counter ${counter}`);
+    }
+    for (const flags of [0n, (1n << 64n) - 1n]) doesNotThrow(() => check({ flags }), `${name}`);
+    for (const flags of [-1n, 1n << 64n]) throws(() => check({ flags }), InputError, `${name}`);
+  }
+});
+
+Deno.test("validate: an environment that is not an object is an InputError", () => {
+  for (const env of [null, undefined, 7, "env"]) {
+    throws(() => validateRestartEnv(env as never), InputError, `restart ${env}`);
+    throws(() => validateCheckpointEnv(env as never), InputError, `checkpoint ${env}`);
+  }
+});
+
+Deno.test("validate: a task state field that is not a bigint is an InputError, even in range", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    doesNotThrow(() => validateTaskState(defaultTaskState(), abi));
+    for (const utime of [5, "5", undefined]) {
+      const state = { ...defaultTaskState(), utime } as never;
+      throws(() => validateTaskState(state, abi), InputError, `${abi} utime ${utime}`);
+    }
+  }
+});
+
+Deno.test("validate: checkpoint's pid and restart's crid are int32 when given", () => {
+  const [[, restartEnv], [, checkpointEnv]] = envs;
+  for (const v of [-0x80000000, 0x7fffffff, undefined]) {
+    doesNotThrow(() => checkpointEnv({ pid: v }), `pid ${v}`);
+    doesNotThrow(() => restartEnv({ crid: v }), `crid ${v}`);
+  }
+  for (const v of [-0x80000001, 0x80000000, 1.5]) {
+    throws(() => checkpointEnv({ pid: v }), InputError, `pid ${v}`);
+    throws(() => restartEnv({ crid: v }), InputError, `crid ${v}`);
+  }
+});

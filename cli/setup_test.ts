@@ -30,7 +30,7 @@ Deno.test("setup: the plan lists each package once with the tools that need it; 
   const qemu = lines.find((l) => l.pkg === "qemu-user")!;
   deepStrictEqual(qemu.tools.map((t) => t.name), [
     "qemu-user (qemu-i386)",
-    "aarch64-linux-gnu-gcc",
+    "aarch64 cross toolchain",
   ]);
   ok(qemu.wanted);
   ok(!lines.find((l) => l.pkg === "linux-source-6.1")!.wanted, "a kernel package is not gate's");

@@ -401,12 +401,23 @@ export const HOST_TOOLS: readonly HostTool[] = [
     probe: () => tool("xmllint", ["--version"]),
   },
   {
-    name: "aarch64-linux-gnu-gcc",
+    name: "aarch64 cross toolchain",
     group: "arm64",
     feature: "the arm64 cross check (impls/c and seed-c built for arm64, run under " +
       "qemu-aarch64); skipped without it",
-    packages: ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "qemu-user"],
-    probe: () => tool("aarch64-linux-gnu-gcc"),
+    // clang's aarch64 target, not Debian 12's gcc-aarch64-linux-gnu, which conflicts with
+    // gcc-multilib (seed-c-i386's -m32): installing one removes the other.
+    packages: [
+      "clang",
+      "binutils-aarch64-linux-gnu",
+      "libc6-dev-arm64-cross",
+      "libgcc-12-dev-arm64-cross",
+      "qemu-user",
+    ],
+    probe: async () => {
+      const gcc = await tool("aarch64-linux-gnu-gcc");
+      return gcc.ok ? gcc : tool("aarch64-linux-gnu-ld");
+    },
   },
 ];
 

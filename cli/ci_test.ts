@@ -22,6 +22,10 @@ const SMALL = [
   "--no-shrink",
 ];
 const KNOWN = "checkpoint/x86_64/task-dead";
+// The groups where m11 (a dead task checkpointed) fails only KNOWN: the dict and group families
+// put TASK_DEAD into the state words too, and would fail it more than once.
+const FILTERS = ["plain", "syscall/*", "task-dead", "comm/*", "args/*", "value/*"]
+  .flatMap((g) => ["--filter", `checkpoint/x86_64/${g}`]);
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -56,6 +60,7 @@ const recipe = (testee: string, expect: string, junit: string, shard: string, ..
     "--shard",
     shard,
     ...SMALL,
+    ...FILTERS,
     ...more,
   ]);
 
@@ -115,7 +120,7 @@ Deno.test("tools/action.sh (the GitHub Action's step) runs the gate with the act
       INPUT_NAME: "mine",
       INPUT_EXPECT: "known.txt",
       INPUT_SHARD: shard,
-      INPUT_OPTIONS: `${SMALL.join(" ")} --filter 'checkpoint/*'`,
+      INPUT_OPTIONS: [...SMALL, ...FILTERS].map((a) => `'${a}'`).join(" "),
       INPUT_REPORT_DIR: "reports",
       GITHUB_OUTPUT: `${dir}/output-${shard[0]}`,
       GITHUB_STEP_SUMMARY: `${dir}/summary-${shard[0]}`,
@@ -137,7 +142,7 @@ Deno.test("tools/action.sh (the GitHub Action's step) runs the gate with the act
     }
     const json = JSON.parse(await Deno.readTextFile(`${dir}/${outputs.json}`));
     deepStrictEqual(json.suite.shard, { k: Number(shard[0]), n: 2 });
-    deepStrictEqual(json.suite.filters, ["checkpoint/*"]);
+    deepStrictEqual(json.suite.filters, FILTERS.filter((_, i) => i % 2 === 1));
     results.push(json.implementations[0].counts.xfail);
     match(
       await Deno.readTextFile(env.GITHUB_STEP_SUMMARY),

@@ -83,6 +83,8 @@ export interface MechanicalOptions {
   readonly sample?: number;
   /** Sample seed. @default 1 */
   readonly seed?: number;
+  /** Only these mutant ids (before sampling). */
+  readonly ids?: readonly string[];
   /** Fuzzed runs per survivor (0: none). @default 100000 */
   readonly fuzzRuns?: number;
   /** Fuzz seed (not the default gate's fuzz seed 1, whose batch the gate already ran). @default 2 */
@@ -193,7 +195,8 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
     if (!t) throw new Error(`no target ${name} (${Object.keys(TARGETS).join(", ")})`);
     return targetMutants(t).map((x) => ({ ...x, target: t }));
   });
-  const chosen = o.sample !== undefined ? sampleOf(all, o.sample, o.seed ?? 1) : all;
+  const wanted = o.ids ? all.filter((x) => o.ids!.includes(x.mutant.id)) : all;
+  const chosen = o.sample !== undefined ? sampleOf(wanted, o.sample, o.seed ?? 1) : wanted;
   const verdicts = new Map<string, MutantVerdict>();
   const set = (v: MutantVerdict) => verdicts.set(v.mutant.id, v);
   const triage = o.triage ?? {};

@@ -532,11 +532,11 @@ export function restartConcrete(
   try {
     return run.run();
   } catch (e) {
-    if (e === GIVE_UP) return undefined;
     if (e === IO_FAILED) {
       const errno = env.io!.errorAfter!.errno;
       return run.outcome(-errno, ioDecision("read", run.pos, errno));
     }
-    throw e;
+    if (e !== GIVE_UP) throw e;
+    return undefined;
   }
 }

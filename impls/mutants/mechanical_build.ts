@@ -99,10 +99,11 @@ async function run(cmd: readonly string[], env: Record<string, string> = {}): Pr
 
 /** Runs the target's build script once with a recording compiler (cached by content). */
 export async function recordBuild(target: MutationTarget): Promise<RecordedBuild> {
+  // The recorded commands name this checkout's files by absolute path: the checkout is an input.
   const key = await buildKey({
     name: target.name,
     inputs: target.inputs(),
-    command: [...target.command, WRAPPER],
+    command: [...target.command, WRAPPER, ROOT],
     output: target.output,
   });
   const dir = `${cacheRoot()}/mechanical/${target.name}-${key}`;

@@ -24,7 +24,7 @@ function findChromium(): string | undefined {
 const CHROMIUM = findChromium();
 if (!CHROMIUM) {
   console.warn(
-    "html_browser_test: SKIPPED, no chromium on PATH (install it: apt-get install -y chromium; .ci/run does)",
+    "html_browser_test: SKIPPED, no chromium on PATH (install it: tools/deno/deno task setup; .ci/run does)",
   );
 }
 

@@ -234,8 +234,8 @@ async function earlierObjectCount(cache: string, abi: KernelAbi): Promise<number
  * Makes sure a capture kernel for `abi` (and `variant`) is built and returns
  * its paths.
  *
- * Runs `golden/recipe/setup.sh` (installs missing Debian packages, unpacks
- * linux-source-6.1 once into `<cache>/src-<version>/pristine`), then, when
+ * Runs `golden/recipe/setup.sh` (checks for the Debian packages that
+ * `deno task setup gate kernel` installs, and unpacks linux-source-6.1 once into `<cache>/src-<version>/pristine`), then, when
  * `<cache>/build-<abi>-<kernel key>/DONE` is missing, `golden/recipe/build.sh`
  * (copy of the pristine tree, port applied, tinyconfig + fragment, bzImage)
  * into a temporary folder renamed into place, then `build-init.sh` when

@@ -1,6 +1,8 @@
 #!/bin/sh
-# setup.sh — install the build/boot prerequisites and unpack linux-source-6.1
-# into the kernel cache (pristine copy, never modified).
+# setup.sh — check the build/boot prerequisites and unpack linux-source-6.1
+# into the kernel cache (pristine copy, never modified). It installs nothing:
+# a missing package is an error naming the one command that installs them,
+# `tools/deno/deno task setup gate kernel`.
 #
 # Usage: golden/recipe/setup.sh CACHE_DIR   (golden/kernel_build.ts passes
 # ${cacheRoot()}/kernel: $CRCONFORM_CACHE/kernel, else ~/.cache/crconform/kernel)
@@ -17,11 +19,9 @@ for p in $PKGS; do
   case "$st" in *"install ok installed"*) ;; *) MISSING="$MISSING $p" ;; esac
 done
 if [ -n "$MISSING" ]; then
-  echo "setup: installing:$MISSING (apt-get update, then install)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >&2
-  # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $MISSING >&2
+  echo "setup: missing Debian packages:$MISSING" >&2
+  echo "setup: install them with: tools/deno/deno task setup gate kernel" >&2
+  exit 1
 fi
 
 VER=$(dpkg-query -W -f='${Version}' linux-source-6.1)

@@ -125,6 +125,15 @@ async function apt(args: string[]): Promise<boolean> {
   return r.success;
 }
 
+/** The user id, or undefined where it cannot be read (no `--allow-sys`, Windows). */
+function uid(): number | null {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
+
 /** Runs `deno task setup` with `args`; returns the exit code. */
 export async function setup(args: readonly string[]): Promise<number> {
   if (args.includes("-h") || args.includes("--help")) {
@@ -163,7 +172,7 @@ export async function setup(args: readonly string[]): Promise<number> {
     console.error(`setup: no apt-get on this host (not Debian or Ubuntu): ${byHand}`);
     return 1;
   }
-  if (Deno.uid() !== 0) {
+  if (uid() !== 0) {
     console.error(
       `setup: apt-get needs root: run it as root (sudo tools/deno/deno task setup ${named}), ` +
         `or ${byHand}`,

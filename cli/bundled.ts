@@ -34,7 +34,6 @@ import {
   ccTarget,
   fixFor,
   i386Runner,
-  setsid,
   type Unavailability,
 } from "../harness/host.ts";
 
@@ -143,19 +142,6 @@ function firstLine(text: string): string {
   return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(": ");
 }
 
-/**
- * Why this host cannot start the bundled process testees, if it cannot:
- * they start through setsid(1) (util-linux, Linux only).
- */
-async function cannotSpawn(): Promise<Unavailability | undefined> {
-  const s = await setsid();
-  if (s.ok) return undefined;
-  return {
-    reason: `no setsid(1) here to start testee processes (${s.detail})`,
-    fix: Deno.build.os === "linux" ? fixFor("setsid") : NOT_HERE,
-  };
-}
-
 /** Why seed-c cannot be built here, if it cannot: its shim lays out x86 (x86_64, i386) only. */
 async function seedCTarget(): Promise<Unavailability | undefined> {
   const t = await ccTarget();
@@ -168,8 +154,7 @@ async function seedCTarget(): Promise<Unavailability | undefined> {
 
 /**
  * The bundled implementations. One this host cannot build or run (no C
- * compiler, no `-m32` link, no way to execute i386 programs, no setsid(1),
- * a compiler for another architecture than seed-c's shim knows, a build
+ * compiler, no `-m32` link, no way to execute i386 programs, a compiler for another architecture than seed-c's shim knows, a build
  * failure off Linux: see `harness/host.ts`) is an entry marked {@link Entry.unavailable}, with the
  * reason and the fix. Throws a SetupError when one cannot be built with
  * every tool present (that is our fault); a stale golden capture makes the
@@ -184,9 +169,8 @@ export async function bundledTestees(
   include: { kernel?: boolean; suite?: LiveSuite; replay?: boolean } = {},
 ): Promise<Entry[]> {
   const out: Entry[] = [{ testee: new ReferenceTestee() }];
-  const noSpawn = await cannotSpawn();
   if (haveCSources()) {
-    const bin = noSpawn ?? await builtOr(() => buildC());
+    const bin = await builtOr(() => buildC());
     out.push(
       typeof bin === "string"
         ? { testee: new ProcessTestee("c", bin, opts) }
@@ -197,7 +181,7 @@ export async function bundledTestees(
     for (const abi of SEED_C_ABIS) {
       const name = `seed-c-${abi}`;
       const declares = [`checkpoint/${abi}`, `restart/${abi}/seed`];
-      const runner = noSpawn ?? await seedCTarget() ??
+      const runner = await seedCTarget() ??
         (abi === "i386" ? await i386Runner() : { prefix: [] });
       if (!("prefix" in runner)) {
         out.push(unavailable(name, runner, declares));

@@ -19,7 +19,7 @@ import { PROTOCOL_VERSION } from "../protocol/codec.ts";
 import type { CaseResult } from "../harness/compare.ts";
 import { type Expectation, parseExpectations } from "../harness/expect.ts";
 import { killAllChildren } from "../harness/child.ts";
-import { fixFor, hostLine, setsid } from "../harness/host.ts";
+import { hostLine } from "../harness/host.ts";
 import type { ProcessOptions } from "../harness/process_options.ts";
 import { consoleReport } from "../harness/report/console.ts";
 import type { GateInfo, Rerun } from "../harness/report/common.ts";
@@ -209,15 +209,6 @@ async function implementations(
   const taken = entries.find((e) => specs.has(e.testee.name));
   if (taken) {
     throw new Exit(2, `--impl: ${taken.testee.name} is the name of a bundled implementation`);
-  }
-  const spawn = o.impls.length ? await setsid() : undefined;
-  if (spawn && !spawn.ok) {
-    // (harness/child.ts starts every testee through setsid(1); without it a start never ends)
-    throw new Exit(
-      2,
-      `--impl: cannot start testee processes on this host: no setsid(1) (${spawn.detail}); ` +
-        `Linux: ${fixFor("setsid")}; elsewhere see docs/PORTABILITY.md`,
-    );
   }
   entries.push(...o.impls.map((i) => ({ testee: testeeOf(i, popts) })));
   if (o.only.length) {

@@ -366,26 +366,3 @@ Deno.test("conform: a bundled implementation the host cannot run is reported una
   );
   await Deno.remove(dir, { recursive: true });
 });
-
-Deno.test("conform: without setsid(1) an --impl is a clear setup error (exit 2), not a hang", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      CLI,
-      "--no-bundled",
-      "--impl",
-      "x=/bin/true",
-      "--cases",
-      "2",
-      "--fuzz",
-      "0",
-    ],
-    env: { PATH: "/nonexistent" },
-  }).output();
-  strictEqual(out.code, 2);
-  match(
-    new TextDecoder().decode(out.stderr),
-    /^--impl: cannot start testee processes on this host: no setsid\(1\) \(setsid: not found\); Linux: tools\/deno\/deno task setup \(Debian: apt-get install util-linux\); elsewhere see docs\/PORTABILITY\.md\n$/,
-  );
-});

@@ -1,20 +1,26 @@
 /**
  * A supervised child process, contained so that nothing it starts outlives
- * it: in a new PID namespace where the machine allows it (through
+ * it: always in its own process group (through setsid(1), else a detached
+ * spawn), and in a new PID namespace where the machine allows it (through
  * `unshare --pid --fork --kill-child`, with a user namespace when not
- * root), else in its own process group (with a one-line warning that a
- * descendant calling setsid() can escape). Either way it is tied to the
- * gate's life where setpriv(1) can set a parent-death signal: a gate killed
- * with SIGKILL takes its testees with it. Its stdout is read through a
- * bounded frame reader, waits can be aborted, timeouts never leave a timer
- * behind, and every live child can be killed at once on the way out.
+ * root; without one, a one-line warning says that a descendant calling
+ * setsid() can escape). Either way it is tied to the gate's life where
+ * setpriv(1) can set a parent-death signal: a gate killed with SIGKILL
+ * takes its testees with it. Its stdout is read through a bounded frame
+ * reader, waits can be aborted, timeouts never leave a timer behind, and
+ * every live child can be killed at once on the way out.
  *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { concat } from "../reference/bytes.ts";
 import { FrameReader, MAX_FRAME } from "../protocol/codec.ts";
-import { type Containment, containmentFor, type ContainmentKind } from "./containment.ts";
+import {
+  type Containment,
+  containmentFor,
+  type ContainmentKind,
+  spawnsThroughSetsid,
+} from "./containment.ts";
 
 /** `p`, or "timeout" after `ms`; the timer is cleared either way (no timer piles up per case). */
 export function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
@@ -65,7 +71,8 @@ async function nsInit(pid: number): Promise<{ pid: number; catchesTerm: boolean 
 }
 
 /**
- * A spawned child in its own process group (started through setsid(1)) and,
+ * A spawned child in its own process group (started through setsid(1), or
+ * detached where setsid(1) is missing) and,
  * where possible, its own PID namespace, so the whole of it, descendants
  * included, can be killed at once; with a frame reader over its stdout.
  * Pipes go through `node:child_process` (why, with measurements:
@@ -106,13 +113,15 @@ export class Child {
       : ["sh", ["-c", `${cmd} "$@"`, "sh", ...args]];
     this.containment = containmentFor(contain);
     // setsid(1) makes it a process group leader (see docs/PERFORMANCE.md for
-    // why not Node's `detached`); setpriv(1) ties it to this process's life;
-    // unshare(1) then forks the testee as the init of a new PID namespace,
-    // which takes every descendant with it.
-    this.proc = spawn("setsid", [...this.containment.prefix, file, ...argv], {
-      stdio: ["pipe", "pipe", "ignore"],
-      cwd,
-    });
+    // why not Node's `detached`, the fallback where setsid(1) is missing);
+    // setpriv(1) ties it to this process's life; unshare(1) then forks the
+    // testee as the init of a new PID namespace, which takes every
+    // descendant with it.
+    const line = [...this.containment.prefix, file, ...argv];
+    const stdio: ["pipe", "pipe", "ignore"] = ["pipe", "pipe", "ignore"];
+    this.proc = spawnsThroughSetsid().ok
+      ? spawn("setsid", line, { stdio, cwd })
+      : spawn(line[0]!, line.slice(1), { stdio, cwd, detached: true });
     live.add(this);
     if (collect) this.chunks = [];
     const poke = () => {

@@ -4,7 +4,9 @@
  * --kill-child`, with a user namespace when not root), else in their own
  * process group; and tied to the gate's life through a parent-death signal
  * where setpriv(1) can set one. Where a fallback is taken, one warning says
- * what can then outlive a run.
+ * what can then outlive a run. And how a testee is made the leader of its
+ * own process group: through setsid(1) where it runs, else by a detached
+ * spawn (macOS, minimal containers; {@link spawnsThroughSetsid}).
  *
  * @module
  */
@@ -20,7 +22,7 @@ export type ContainmentKind = "namespace" | "group";
 export interface Containment {
   /** Kind. */
   readonly kind: ContainmentKind;
-  /** Words run before the testee's command (after `setsid`). */
+  /** Words run before the testee's command (after `setsid`, where it is used). */
   readonly prefix: readonly string[];
   /** Why a PID namespace could not be used (group only). */
   readonly why?: string;
@@ -55,6 +57,21 @@ const UNSHARE_USER_PID = ["--map-current-user", "--map-root-user"].map((map) => 
 ]);
 let probed: Containment | undefined;
 let warned = false;
+let setsidProbed: { ok: boolean; detail: string } | undefined;
+
+/**
+ * The switch that makes the setsid(1) probe say it is absent, so that tests
+ * run the detached-spawn fallback on a host that has it.
+ */
+export const NO_SETSID_SWITCH = "CRCONFORM_PROBE_NO_SETSID";
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no env permission: probe
+  }
+}
 
 /** Runs `words` with `true` appended; the first line of its error when it fails. */
 function tryRun(words: readonly string[]): string | undefined {
@@ -68,7 +85,7 @@ function tryRun(words: readonly string[]): string | undefined {
     if (r.success) return undefined;
     return new TextDecoder().decode(r.stderr).trim().split("\n")[0] || `exit ${r.code}`;
   } catch (e) {
-    return (e as Error).message;
+    return e instanceof Deno.errors.NotFound ? `${words[0]}: not found` : (e as Error).message;
   }
 }
 
@@ -79,10 +96,7 @@ function tryRun(words: readonly string[]): string | undefined {
  */
 export function containment(): Containment {
   if (probed) return probed;
-  let forced: string | undefined;
-  try {
-    forced = Deno.env.get("CRCONFORM_CONTAIN");
-  } catch { /* no env permission: probe */ }
+  const forced = env("CRCONFORM_CONTAIN");
   const pdWhy = tryRun(PDEATHSIG);
   const pd = pdWhy === undefined
     ? { pdeathsig: true, pd: PDEATHSIG }
@@ -99,6 +113,26 @@ export function containment(): Containment {
     why ||= failed;
   }
   return made("group", [], why || "unshare failed");
+}
+
+/**
+ * Whether testees start through setsid(1) (util-linux), probed once by
+ * running `setsid true`; else why not. Without it (macOS, a minimal
+ * container) `harness/child.ts` spawns them detached instead: the runtime
+ * calls setsid() in the child, the same process group at the cost of a
+ * fork of the gate per spawn (docs/PERFORMANCE.md). {@link NO_SETSID_SWITCH}
+ * forces the fallback.
+ */
+export function spawnsThroughSetsid(): { readonly ok: boolean; readonly detail: string } {
+  if (setsidProbed) return setsidProbed;
+  const v = env(NO_SETSID_SWITCH);
+  if (v !== undefined && v !== "" && v !== "0") {
+    return setsidProbed = { ok: false, detail: `forced off by ${NO_SETSID_SWITCH}` };
+  }
+  const why = tryRun(["setsid"]);
+  return setsidProbed = why === undefined
+    ? { ok: true, detail: "setsid true ran" }
+    : { ok: false, detail: why };
 }
 
 /**

@@ -11,13 +11,18 @@
  * (each probe is a few lines; splitting them would split the table).
  *
  * Switches read by the probes alone, for tests: `CRCONFORM_PROBE_NO_I386=1`
- * (this host "cannot execute" i386 programs) and
- * `CRCONFORM_PROBE_NO_QEMU_USER=1` (qemu-user is "absent").
+ * (this host "cannot execute" i386 programs),
+ * `CRCONFORM_PROBE_NO_QEMU_USER=1` (qemu-user is "absent") and
+ * `CRCONFORM_PROBE_NO_SETSID=1` (setsid(1) is "absent": testees are spawned
+ * detached; read by `harness/containment.ts`).
  *
  * @module
  */
 import { cacheRoot } from "./build.ts";
 import { containment } from "./child.ts";
+import { spawnsThroughSetsid } from "./containment.ts";
+
+export { NO_SETSID_SWITCH } from "./containment.ts";
 
 /** What a probe found: whether the thing works here and what was seen (a version), or why not. */
 export interface Capability {
@@ -227,13 +232,15 @@ export function ccM32(): Promise<Capability> {
   });
 }
 
-/** setsid(1), through which every process testee starts (util-linux: Linux only). */
+/**
+ * setsid(1) (util-linux: Linux only), through which process testees start
+ * where it runs; without it they are spawned detached, slower per spawn
+ * (`harness/containment.ts` probes it; its detail here is its path).
+ */
 export function setsid(): Promise<Capability> {
   return once("setsid", () => {
-    const p = which("setsid");
-    return Promise.resolve(
-      p ? { ok: true, detail: p } : { ok: false, detail: "setsid: not found" },
-    );
+    const s = spawnsThroughSetsid();
+    return Promise.resolve(s.ok ? { ok: true, detail: which("setsid") ?? s.detail } : s);
   });
 }
 
@@ -344,8 +351,9 @@ export const HOST_TOOLS: readonly HostTool[] = [
   {
     name: "setsid",
     group: "gate",
-    feature: "every process testee (the bundled C ones, seed-c, an --impl) starts in its own " +
-      "process group through it; without it they cannot start (docs/PORTABILITY.md)",
+    feature: "faster spawns: process testees (the bundled C ones, seed-c, an --impl) start in " +
+      "their own process group through it; without it they are spawned detached, a fork of " +
+      "the gate per spawn (slower in per-case mode, same verdict)",
     packages: ["util-linux"],
     probe: setsid,
   },

@@ -26,7 +26,13 @@ import {
   type Testee,
 } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import { Activity, cores, type ProcessOptions, withDefaults } from "./process_options.ts";
+import {
+  Activity,
+  cores,
+  HELLO_MIN_MS,
+  type ProcessOptions,
+  withDefaults,
+} from "./process_options.ts";
 
 /** An external implementation in per-case mode: one process per request (`CMD OP`). */
 export class PerCaseTestee implements Testee {
@@ -56,6 +62,7 @@ export class PerCaseTestee implements Testee {
     op: string,
     payload: Uint8Array,
     signal?: AbortSignal,
+    timeoutMs = this.opts.timeoutMs,
   ): Promise<Uint8Array | Failure | "aborted"> {
     if (signal?.aborted) return "aborted";
     const child = new Child(this.cmd, [op], this.opts.cwd, true, this.opts.contain);
@@ -64,18 +71,18 @@ export class PerCaseTestee implements Testee {
       child.abortOn(signal);
       child.write(payload);
       child.endInput();
-      const out = await child.readAll(this.opts.timeoutMs, MAX_FRAME);
+      const out = await child.readAll(timeoutMs, MAX_FRAME);
       if (out === "aborted" || out === "timeout" || out === "oversize") {
         await child.kill(this.opts.graceMs);
         if (out === "aborted") return out;
         return out === "timeout"
           ? {
             status: "timeout",
-            detail: `no answer within ${this.opts.timeoutMs} ms; process group killed`,
+            detail: `no answer within ${timeoutMs} ms; process group killed`,
           }
           : { status: "protocol", detail: `answer exceeds ${MAX_FRAME} bytes` };
       }
-      const st = await raceTimeout(child.status, this.opts.timeoutMs);
+      const st = await raceTimeout(child.status, timeoutMs);
       if (st === "timeout") {
         await child.kill(this.opts.graceMs);
         return signal?.aborted
@@ -95,11 +102,15 @@ export class PerCaseTestee implements Testee {
     }
   }
 
-  /** Runs `CMD hello`. */
+  /**
+   * Runs `CMD hello`. Starting up may be slow (a JIT, a VM, a loaded host):
+   * hello gets at least {@link HELLO_MIN_MS}, as in persistent mode.
+   */
   async start(): Promise<Hello> {
     this.activity.renew();
+    const helloMs = Math.max(this.opts.timeoutMs, HELLO_MIN_MS);
     const out = await this.activity.track(
-      this.once("hello", helloPayload(), this.activity.signal),
+      this.once("hello", helloPayload(), this.activity.signal, helloMs),
     );
     if (out === "aborted") throw new Error(`${this.name}: stopped before its hello`);
     if (!(out instanceof Uint8Array)) {

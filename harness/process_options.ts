@@ -37,6 +37,12 @@ export function withDefaults(
   };
 }
 
+/**
+ * The least time a testee's hello gets, whatever the per-case timeout:
+ * starting up may be slow (a JIT, a VM, a loaded host). PROTOCOL.md says 30 s.
+ */
+export const HELLO_MIN_MS = 30_000;
+
 /** The number of cores (the default number of per-case processes at once). */
 export function cores(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);

@@ -20,7 +20,7 @@ import {
 import { encodeFrames } from "../protocol/encode.ts";
 import { answerOutcome, type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import { Activity, type ProcessOptions, withDefaults } from "./process_options.ts";
+import { Activity, HELLO_MIN_MS, type ProcessOptions, withDefaults } from "./process_options.ts";
 
 /** An external implementation in persistent mode (see PROTOCOL.md). */
 export class ProcessTestee implements Testee {
@@ -49,8 +49,8 @@ export class ProcessTestee implements Testee {
     child.abortOn(this.activity.signal);
     this.spawns++;
     child.write(frame(helloPayload()));
-    // Starting up may be slow (a JIT, a VM): hello gets at least 30 s.
-    const helloMs = Math.max(this.opts.timeoutMs, 30_000);
+    // Starting up may be slow (a JIT, a VM): hello gets at least HELLO_MIN_MS.
+    const helloMs = Math.max(this.opts.timeoutMs, HELLO_MIN_MS);
     const f = await child.nextFrame(helloMs).catch((e) => e as Error);
     const fail = async (why: string) => {
       await child.kill(this.opts.graceMs);

@@ -105,15 +105,17 @@ Deno.test("per-case mode: the C testee passes; exit status, hang and flood are C
   // A program that answers hello but fails every case in a different way.
   const script = (body: string) =>
     `f() { if [ "$1" = hello ]; then printf 'protocol 1\\nname sh\\nabis x86_64\\nprofiles seed\\n'; else ${body}; fi; }; f`;
-  const statusOf = async (body: string) => {
+  // The timeout is what ends only the case that never answers; the others end on their own,
+  // however slowly a loaded host runs them.
+  const statusOf = async (body: string, timeoutMs = 600_000) => {
     const rep = await runImpl(
-      new PerCaseTestee("sh", script(body), { timeoutMs: 2000, graceMs: 50 }),
+      new PerCaseTestee("sh", script(body), { timeoutMs, graceMs: 50 }),
       few.slice(0, 1),
     );
     return [rep.results[0]!.status, rep.results[0]!.detail];
   };
   deepStrictEqual(await statusOf("cat >/dev/null; exit 3"), ["crash", "exited with 3"]);
-  deepStrictEqual(await statusOf("sleep 20"), [
+  deepStrictEqual(await statusOf("sleep 20", 2000), [
     "timeout",
     "no answer within 2000 ms; process group killed",
   ]);
@@ -121,4 +123,18 @@ Deno.test("per-case mode: the C testee passes; exit status, hang and flood are C
     "protocol",
     "answer exceeds 1048576 bytes",
   ]);
+});
+
+Deno.test("per-case mode: a hello slower than the per-case timeout still starts it (hello gets HELLO_MIN_MS)", async () => {
+  const { PerCaseTestee } = await import("./percase_testee.ts");
+  // Its hello takes at least 1 s, ten times the per-case timeout; its cases answer nothing.
+  const slowHello =
+    `f() { if [ "$1" = hello ]; then sleep 1; printf 'protocol 1\\nname slow\\nabis x86_64\\nprofiles seed\\n'; else sleep 20; fi; }; f`;
+  const t = new PerCaseTestee("slow", slowHello, { timeoutMs: 100, graceMs: 50 });
+  const rep = await runImpl(t, RUNS.slice(0, 1));
+  strictEqual(rep.hello?.name, "slow");
+  deepStrictEqual(
+    rep.results.map((r) => [r.status, r.detail]),
+    [["timeout", "no answer within 100 ms; process group killed"]],
+  );
 });

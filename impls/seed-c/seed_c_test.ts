@@ -3,8 +3,8 @@
  * the file-behaviour cases (protocol feature `io`): the shim's file moves at
  * most `io_chunk` bytes per transfer, returns `io_eagain` -EAGAINs before each
  * real one and fails at `io_error_at`. Per ABI, when this host can build and
- * run that ABI's binary (an i386 binary needs gcc-multilib and a kernel with
- * IA32 emulation).
+ * run that ABI's binary (an i386 binary needs gcc-multilib, and runs
+ * natively or under qemu-i386 as the gate runs it: `i386Runner`).
  *
  * @module
  */
@@ -12,22 +12,33 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { fileBehaviourCases } from "../../cases/file_behaviours.ts";
 import { catalogBase, namedCases } from "../../cases/suite.ts";
 import { buildSeedC } from "../../harness/build.ts";
+import { i386Runner } from "../../harness/host.ts";
 import { ProcessTestee } from "../../harness/process_testee.ts";
 import { conforms, type ImplReport, runImpl, selectRuns } from "../../harness/runner.ts";
 
-/** The binary for an ABI, or why this host cannot run it. */
+/**
+ * The command that runs an ABI's binary here (under qemu-i386 where this
+ * host cannot execute i386 programs, as the gate runs it), or why it
+ * cannot.
+ */
 async function probe(abi: string): Promise<{ bin?: string; why?: string }> {
+  const runner = abi === "i386" ? await i386Runner() : { prefix: [] };
+  if (!("prefix" in runner)) return { why: `seed-c-${abi} cannot run here: ${runner.reason}` };
   let bin: string;
   try {
     bin = await buildSeedC(abi);
   } catch (e) {
     return { why: `seed-c-${abi} does not build here: ${(e as Error).message.split("\n")[0]}` };
   }
+  const [cmd, ...args] = [...runner.prefix, bin];
   try {
-    const p = new Deno.Command(bin, { args: ["hello"], stdin: "null", stdout: "piped" })
+    const p = new Deno.Command(cmd!, { args: [...args, "hello"], stdin: "null", stdout: "piped" })
       .outputSync();
-    if (p.success && new TextDecoder().decode(p.stdout).includes("features io")) return { bin };
-    return { why: `seed-c-${abi} does not answer hello here` };
+    const cmdline = [cmd, ...args].join(" ");
+    if (p.success && new TextDecoder().decode(p.stdout).includes("features io")) {
+      return { bin: cmdline };
+    }
+    return { why: `seed-c-${abi} does not answer hello here (${cmdline})` };
   } catch (e) {
     return { why: `seed-c-${abi} cannot run here: ${(e as Error).message}` };
   }

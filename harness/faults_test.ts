@@ -151,17 +151,17 @@ Deno.test("per-case mode: a testee that never answers is given up on too", async
 Deno.test("a slow but correct testee over its budget: stopped when the budget is spent, the rest not-run", async () => {
   const runs = RUNS;
   const warnings: string[] = [];
-  // 24 runs of 1 s each take 24 s, over a 10 s budget whatever the CPU (a loaded host only
-  // makes it slower); the budget leaves a cold start 8 s for the first two answers.
-  const { rep } = await runHostile(persistent(), "slow=1000", "-1", runs, {
-    budgetMs: 10_000,
+  // 24 runs of 2 s each take 48 s, over a 20 s budget whatever the CPU (a loaded host only
+  // makes it slower); the budget leaves a cold start 16 s for the first two answers.
+  const { rep } = await runHostile(persistent(), "slow=2000", "-1", runs, {
+    budgetMs: 20_000,
     slowMs: 400,
     warn: (m) => warnings.push(m),
   });
   const st = statuses(rep);
   ok(st.includes("pass") && st.includes("not-run"), st.join(" "));
   ok(st.every((s) => s === "pass" || s === "not-run"), st.join(" "));
-  match(rep.stopped!, /its wall budget of 10\.0 s was spent/);
+  match(rep.stopped!, /its wall budget of 20\.0 s was spent/);
   ok(!conforms(rep));
   match(
     warnings[0] ?? "",

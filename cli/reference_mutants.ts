@@ -159,8 +159,13 @@ async function copyRepo(root: string): Promise<string> {
   return dst;
 }
 
-/** The gate command in `dir` against `impls`. */
-function gate(dir: string, impls: readonly string[], extra: readonly string[] = []) {
+/** The gate command in `dir` against `impls` (`env`: more environment variables). */
+function gate(
+  dir: string,
+  impls: readonly string[],
+  extra: readonly string[] = [],
+  env: Record<string, string> = {},
+) {
   const deno = join(dir, "tools/deno/node_modules/.bin/deno");
   const only = impls.flatMap((i) => ["--only", i]);
   return new Deno.Command(Deno.execPath() || deno, {
@@ -182,7 +187,7 @@ function gate(dir: string, impls: readonly string[], extra: readonly string[] = 
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   });
 }
 
@@ -219,6 +224,86 @@ async function baseline(dir: string, timeoutMs: number) {
   });
   if (!impls.length) throw new Error(`no bundled implementation conforms here:\n${r.stdout}`);
   return { impls, dropped };
+}
+
+/** Calls of each named function of each reference file: `file` → `line:name` → calls. */
+export type FunctionCalls = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+/**
+ * The function records of an LCOV report (`FN:line,name`, then
+ * `FNDA:calls,name` in the same order), per file relative to `root`. A name
+ * met twice at one line sums its calls.
+ */
+export function parseLcovFunctions(lcov: string, root: string): FunctionCalls {
+  const out = new Map<string, Map<string, number>>();
+  let file = "", fns: { line: number; name: string }[] = [], i = 0;
+  for (const line of lcov.split("\n")) {
+    if (line.startsWith("SF:")) {
+      file = line.slice(3).replace(/^file:\/\//, "").replace(
+        root.endsWith("/") ? root : `${root}/`,
+        "",
+      );
+      fns = [];
+      i = 0;
+      out.set(file, new Map());
+    } else if (line.startsWith("FN:")) {
+      const comma = line.indexOf(",");
+      fns.push({ line: Number(line.slice(3, comma)), name: line.slice(comma + 1) });
+    } else if (line.startsWith("FNDA:")) {
+      const comma = line.indexOf(",");
+      const calls = Number(line.slice(5, comma)), name = line.slice(comma + 1);
+      const fn = fns[i++];
+      if (!fn || fn.name !== name) {
+        throw new Error(`${file}: FNDA record ${i} names ${name}, expected ${fn?.name ?? "none"}`);
+      }
+      const key = `${fn.line}:${fn.name}`, calls0 = out.get(file)!.get(key) ?? 0;
+      out.get(file)!.set(key, calls0 + calls);
+    }
+  }
+  return out;
+}
+
+/**
+ * The first named function around `m` that the gate never calls
+ * (`name@line`), or `undefined`: the mutant is then possibly executed. Only a
+ * function with a record in the report counts (an unnamed one has none).
+ */
+export function notExecuted(m: Mutant, calls: FunctionCalls): string | undefined {
+  const fns = calls.get(m.file);
+  if (!fns) return undefined;
+  for (const f of m.fns ?? []) {
+    if (fns.get(`${f.line}:${f.name}`) === 0) return `${f.name}@${f.line}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the unmutated gate in `dir` once under V8 coverage (every Deno
+ * process it starts too, through `DENO_COVERAGE_DIR`) and returns the calls
+ * of each named function of the reference. The gate must conform.
+ */
+async function gateCoverage(
+  dir: string,
+  impls: readonly string[],
+  timeoutMs: number,
+): Promise<FunctionCalls> {
+  const cov = await Deno.makeTempDir({ prefix: "crconform-refcov-" });
+  try {
+    const r = await runGate(gate(dir, impls, [], { DENO_COVERAGE_DIR: cov }), timeoutMs);
+    if (r.code !== 0 || r.hung) {
+      throw new Error(`the coverage pass: the unmutated gate did not conform (exit ${r.code})`);
+    }
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["coverage", cov, "--lcov", `--include=^file://${dir}/reference/`],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`deno coverage: ${new TextDecoder().decode(out.stderr)}`);
+    return parseLcovFunctions(new TextDecoder().decode(out.stdout), dir);
+  } finally {
+    await Deno.remove(cov, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Whether `deno test` of `file` in `dir` fails (as it must under the mutant it names). */
@@ -258,6 +343,8 @@ export interface RunOptions {
   readonly jobs?: number;
   /** A mutant's gate is killed (verdict hung) after this long. @default 10 × the unmutated gate, at least a minute */
   readonly timeoutMs?: number;
+  /** A line about the run's progress (the coverage pass's count). */
+  readonly note?: (line: string) => void;
   /** Each finished mutant, as it finishes. */
   readonly progress?: (r: MutantRun, done: number, total: number) => void;
   /** The repository to mutate. @default this one */
@@ -269,6 +356,12 @@ export interface RunOptions {
    * does). @default false
    */
   readonly prefilter?: boolean;
+  /**
+   * Run the unmutated gate once under coverage first: a mutant inside a
+   * function the gate never calls survives without a gate run (its triage
+   * entry must still explain it). @default false
+   */
+  readonly coverage?: boolean;
   /** Run the test a `definedness` or `tested` entry names under its mutant: it must fail. */
   readonly verifyTests?: boolean;
   /** Runs already made (a previous run's `--jsonl`): their mutants are not run again. */
@@ -312,41 +405,65 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
     const timeoutMs = opts.timeoutMs ?? Math.max(60_000, 10 * (performance.now() - b0));
     const manifest = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json")));
     const kernel = manifest.kernel;
+    // Functions the unmutated gate never calls: a mutant inside one is never executed by it.
+    const never = opts.coverage ? await gateCoverage(dirs[0]!, impls, timeoutMs) : undefined;
+    if (never) {
+      // A check of the pass on the runs already made: no mutant a gate killed is inside a
+      // function the gate never calls.
+      const dead = (r: MutantRun) => ["killed", "crashed", "hung"].includes(r.verdict);
+      const bad = done.find((r) => dead(r) && notExecuted(r.mutant, never));
+      if (bad) {
+        throw new Error(
+          `the coverage pass calls ${bad.mutant.id} never executed, but a gate run ${bad.verdict} it`,
+        );
+      }
+      const n = chosen.filter((m) => notExecuted(m, never)).length;
+      opts.note?.(
+        `coverage pass: ${n} of the ${chosen.length} mutants to run are inside functions the gate never calls`,
+      );
+    }
     const runs: MutantRun[] = [...done];
     let next = 0;
     const worker = async (dir: string) => {
       while (next < chosen.length) {
         const m = chosen[next++]!;
-        if (opts.prefilter) {
-          const s = performance.now();
+        const s = performance.now();
+        let run: MutantRun | undefined;
+        const uncalled = never && notExecuted(m, never);
+        if (uncalled) {
+          run = {
+            mutant: m,
+            verdict: "survived",
+            detail: `never executed by the gate (${uncalled} is never called): not run`,
+            ms: performance.now() - s,
+          };
+        }
+        if (!run && opts.prefilter) {
           const same = await identicalSuiteInWorker({ mutant: m, fuzz: DEFAULT_FUZZ, kernel, root })
             .catch((e) => ({ identical: false, runs: 0, first: (e as Error).message }));
           if (same?.identical) {
-            const run: MutantRun = {
+            run = {
               mutant: m,
               verdict: "survived",
               detail: `the gate's suite is unchanged (${same.runs} runs): not run`,
               ms: performance.now() - s,
             };
-            runs.push(run);
-            opts.progress?.(run, runs.length, chosen.length + done.length);
-            continue;
           }
         }
         const file = join(dir, m.file);
         const original = await Deno.readTextFile(file);
         await Deno.writeTextFile(file, applyMutant(original, m));
-        const s = performance.now();
         try {
-          const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
-          let run: MutantRun = { mutant: m, ...verdictOf(r), ms: performance.now() - s };
+          if (!run) {
+            const g0 = performance.now();
+            const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
+            run = { mutant: m, ...verdictOf(r), ms: performance.now() - g0 };
+          }
           const test = triage[m.id]?.test;
           if (opts.verifyTests && run.verdict === "survived" && test) {
             const t = await runTest(dir, test, timeoutMs);
-            run = {
-              ...run,
-              detail: t ? `named test fails: ${test}` : `named test passes: ${test}`,
-            };
+            const said = t ? `named test fails: ${test}` : `named test passes: ${test}`;
+            run = { ...run, detail: run.detail ? `${said}; ${run.detail}` : said };
           }
           runs.push(run);
           opts.progress?.(run, runs.length, chosen.length + done.length);
@@ -477,6 +594,7 @@ if (import.meta.main) {
       id: { type: "string", multiple: true },
       jsonl: { type: "string" },
       prefilter: { type: "boolean" },
+      coverage: { type: "boolean" },
       differential: { type: "string" },
       "verify-tests": { type: "boolean" },
       resume: { type: "string" },
@@ -487,7 +605,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--differential N] [--verify-tests] [--list]",
     );
     Deno.exit(0);
   }
@@ -525,8 +643,10 @@ if (import.meta.main) {
     jobs: num("jobs", values.jobs),
     ids: values.id,
     prefilter: values.prefilter ?? false,
+    coverage: values.coverage ?? false,
     verifyTests: values["verify-tests"] ?? false,
     done: values.resume ? await readRuns(values.resume) : undefined,
+    note: (line) => console.error(line),
     progress: (r, done, total) => {
       log?.writeSync(enc.encode(JSON.stringify(r) + "\n"));
       console.error(`[${done}/${total}] ${r.verdict.padEnd(8)} ${r.mutant.id} ${r.detail}`);

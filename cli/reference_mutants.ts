@@ -18,7 +18,12 @@ import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { applyMutant, type Mutant, mutantsOf } from "./reference_mutator.ts";
-import { differential, identicalSuiteInWorker, inputs } from "./reference_differential.ts";
+import {
+  differential,
+  differentialInWorker,
+  identicalSuiteInWorker,
+  inputs,
+} from "./reference_differential.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -362,6 +367,14 @@ export interface RunOptions {
    * entry must still explain it). @default false
    */
   readonly coverage?: boolean;
+  /**
+   * Check every surviving `equivalent` and `definedness` entry with the
+   * in-process differential on the default suite and this many fuzzed cases
+   * per ABI (seed 2: other inputs than the gate's): an `equivalent` one must
+   * change no compared value and call nothing more undefined, a `definedness`
+   * one must change no defined value; else the entry is contradicted.
+   */
+  readonly verifyDifferential?: number;
   /** Run the test a `definedness` or `tested` entry names under its mutant: it must fail. */
   readonly verifyTests?: boolean;
   /** Runs already made (a previous run's `--jsonl`): their mutants are not run again. */
@@ -381,8 +394,20 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   const picked = new Set(chosen.map((m) => m.id));
   // The last run of each mutant of this selection (ids are stable, so a log outlives edits).
   const last = new Map((opts.done ?? []).map((r) => [r.mutant.id, r]));
-  const done = [...last.values()].filter((r) => picked.has(r.mutant.id))
+  let done = [...last.values()].filter((r) => picked.has(r.mutant.id))
     .map((r) => ({ ...r, mutant: byId.get(r.mutant.id)! }));
+  // A survivor of an earlier run whose entry asks for a check not made yet is checked now
+  // (its gate is not run again).
+  const unchecked = (r: MutantRun) => {
+    const t = triage[r.mutant.id];
+    if (r.verdict !== "survived" || !t) return false;
+    return (!!opts.verifyTests && !!t.test && !/named test (fails|passes)/.test(r.detail)) ||
+      (opts.verifyDifferential !== undefined &&
+        (t.class === "equivalent" || t.class === "definedness") &&
+        !/differential (agrees|contradicts)/.test(r.detail));
+  };
+  const recheck = new Map(done.filter(unchecked).map((r) => [r.mutant.id, r]));
+  done = done.filter((r) => !recheck.has(r.mutant.id));
   const doneIds = new Set(done.map((r) => r.mutant.id));
   chosen = chosen.filter((m) => !doneIds.has(m.id));
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -428,8 +453,8 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
       while (next < chosen.length) {
         const m = chosen[next++]!;
         const s = performance.now();
-        let run: MutantRun | undefined;
-        const uncalled = never && notExecuted(m, never);
+        let run: MutantRun | undefined = recheck.get(m.id);
+        const uncalled = !run && never && notExecuted(m, never);
         if (uncalled) {
           run = {
             mutant: m,
@@ -463,6 +488,27 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
           if (opts.verifyTests && run.verdict === "survived" && test) {
             const t = await runTest(dir, test, timeoutMs);
             const said = t ? `named test fails: ${test}` : `named test passes: ${test}`;
+            run = { ...run, detail: run.detail ? `${said}; ${run.detail}` : said };
+          }
+          const cls = triage[m.id]?.class;
+          const fuzz = opts.verifyDifferential;
+          if (
+            fuzz !== undefined && run.verdict === "survived" &&
+            (cls === "equivalent" || cls === "definedness")
+          ) {
+            const d = await differentialInWorker({ mutant: m, fuzz, seed: 2, root })
+              .catch((e) => ({
+                runs: 0,
+                observable: 0,
+                moreUndefined: 0,
+                threw: 1,
+                first: `${e}`,
+              }));
+            const bad = d.observable > 0 || d.threw > 0 ||
+              (cls === "equivalent" && d.moreUndefined > 0);
+            const said = `differential ${bad ? "contradicts" : "agrees"}: ${d.runs} runs, ` +
+              `${d.observable} observable, ${d.moreUndefined} more undefined, ${d.threw} threw` +
+              (bad && d.first ? ` (${d.first.slice(0, 200)})` : "");
             run = { ...run, detail: run.detail ? `${said}; ${run.detail}` : said };
           }
           runs.push(run);
@@ -504,7 +550,7 @@ export function judge(
       else if (t.class === "definedness") definedness++;
       else if (t.class === "tested") tested++;
       else contradicted.push(`${r.mutant.id}: triaged pinned but survived`);
-      if (r.detail.startsWith("named test passes")) {
+      if (/named test passes|differential contradicts/.test(r.detail)) {
         contradicted.push(`${r.mutant.id}: ${r.detail}`);
       }
     }
@@ -597,6 +643,7 @@ if (import.meta.main) {
       coverage: { type: "boolean" },
       differential: { type: "string" },
       "verify-tests": { type: "boolean" },
+      "verify-differential": { type: "string" },
       resume: { type: "string" },
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -605,7 +652,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--differential N] [--verify-tests] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -645,6 +692,7 @@ if (import.meta.main) {
     prefilter: values.prefilter ?? false,
     coverage: values.coverage ?? false,
     verifyTests: values["verify-tests"] ?? false,
+    verifyDifferential: num("verify-differential", values["verify-differential"]),
     done: values.resume ? await readRuns(values.resume) : undefined,
     note: (line) => console.error(line),
     progress: (r, done, total) => {

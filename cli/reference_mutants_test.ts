@@ -37,13 +37,14 @@ const run = (id: string, verdict: MutantRun["verdict"], detail = ""): MutantRun 
 });
 
 Deno.test("judge: killed, explained, unexplained, contradicted and stale, counted apart", () => {
-  const all = ["a", "b", "c", "d", "e", "f", "g"].map(mutant);
+  const all = ["a", "b", "c", "d", "e", "f", "g", "h"].map(mutant);
   const triage: Record<string, TriageEntry> = {
     b: { class: "equivalent", reason: "r" },
     c: { class: "pinned", reason: "r" },
     d: { class: "pinned", reason: "r" },
     e: { class: "definedness", reason: "r", test: "t_test.ts" },
     f: { class: "tested", reason: "r", test: "t_test.ts" },
+    h: { class: "equivalent", reason: "r" },
     gone: { class: "equivalent", reason: "r" },
   };
   const runs = [
@@ -54,16 +55,22 @@ Deno.test("judge: killed, explained, unexplained, contradicted and stale, counte
     run("e", "survived"),
     run("f", "survived", "named test passes: t_test.ts"),
     run("g", "survived"),
+    run(
+      "h",
+      "survived",
+      "differential contradicts: 9 runs, 1 observable, 0 more undefined, 0 threw",
+    ),
   ];
   const s = judge(all, runs, triage, { impls: ["c"], dropped: [], seconds: 1 });
   deepStrictEqual(
     [s.generated, s.killed, s.equivalent, s.pinned, s.definedness, s.tested],
-    [7, 2, 1, 1, 1, 1],
+    [8, 2, 2, 1, 1, 1],
   );
   deepStrictEqual(s.unexplained.map((r) => r.mutant.id), ["g"]);
   deepStrictEqual(s.contradicted, [
     "d: triaged pinned but survived",
     "f: named test passes: t_test.ts",
+    "h: differential contradicts: 9 runs, 1 observable, 0 more undefined, 0 threw",
   ]);
   deepStrictEqual(s.stale, ["gone"]);
   strictEqual(passes(s), false);

@@ -362,6 +362,13 @@ export interface RunOptions {
    */
   readonly prefilter?: boolean;
   /**
+   * seed-c's never-written memory fills (`SEED_C_FILL`: `pattern`, `random`)
+   * tried on each survivor of a gate: seed-c is run again with each, and a
+   * disagreement kills the mutant (a value the mutant calls defined depends on
+   * never-written memory). The unmutated gate must conform with each.
+   */
+  readonly fills?: readonly string[];
+  /**
    * Run the unmutated gate once under coverage first: a mutant inside a
    * function the gate never calls survives without a gate run (its triage
    * entry must still explain it). @default false
@@ -426,6 +433,16 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   try {
     const b0 = performance.now();
     const { impls, dropped } = await baseline(dirs[0]!, opts.timeoutMs ?? 600_000);
+    const seedC = impls.filter((i) => i.startsWith("seed-c-"));
+    for (const fill of opts.fills ?? []) {
+      const r = await runGate(
+        gate(dirs[0]!, seedC, [], { SEED_C_FILL: fill }),
+        opts.timeoutMs ?? 600_000,
+      );
+      if (r.code !== 0) {
+        throw new Error(`seed-c with SEED_C_FILL=${fill} does not conform unmutated`);
+      }
+    }
     // A mutant's gate is hung when it takes ten times the unmutated gate (at least a minute).
     const timeoutMs = opts.timeoutMs ?? Math.max(60_000, 10 * (performance.now() - b0));
     const manifest = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json")));
@@ -483,6 +500,21 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
             const g0 = performance.now();
             const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
             run = { mutant: m, ...verdictOf(r), ms: performance.now() - g0 };
+            for (const fill of run.verdict === "survived" ? opts.fills ?? [] : []) {
+              const f = await runGate(
+                gate(dir, seedC, ["--fail-fast"], { SEED_C_FILL: fill }),
+                timeoutMs,
+              );
+              const v = verdictOf(f);
+              if (v.verdict === "survived") continue;
+              run = {
+                mutant: m,
+                ...v,
+                detail: `${v.detail} (SEED_C_FILL=${fill})`,
+                ms: performance.now() - g0,
+              };
+              break;
+            }
           }
           const test = triage[m.id]?.test;
           if (opts.verifyTests && run.verdict === "survived" && test) {
@@ -641,6 +673,7 @@ if (import.meta.main) {
       jsonl: { type: "string" },
       prefilter: { type: "boolean" },
       coverage: { type: "boolean" },
+      fill: { type: "string", multiple: true },
       differential: { type: "string" },
       "verify-tests": { type: "boolean" },
       "verify-differential": { type: "string" },
@@ -652,7 +685,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--fill pattern] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -691,6 +724,7 @@ if (import.meta.main) {
     ids: values.id,
     prefilter: values.prefilter ?? false,
     coverage: values.coverage ?? false,
+    fills: values.fill ?? [],
     verifyTests: values["verify-tests"] ?? false,
     verifyDifferential: num("verify-differential", values["verify-differential"]),
     done: values.resume ? await readRuns(values.resume) : undefined,

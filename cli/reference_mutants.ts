@@ -196,9 +196,13 @@ function gate(
   });
 }
 
+/** The gates and tests running now: an interrupted run kills them too. */
+const running = new Set<Deno.ChildProcess>();
+
 /** Runs a gate command, killed after `timeoutMs`. */
 async function runGate(cmd: Deno.Command, timeoutMs: number) {
   const child = cmd.spawn();
+  running.add(child);
   let hung = false;
   const timer = setTimeout(() => {
     hung = true;
@@ -207,6 +211,7 @@ async function runGate(cmd: Deno.Command, timeoutMs: number) {
     } catch { /* already gone */ }
   }, timeoutMs);
   const out = await child.output();
+  running.delete(child);
   clearTimeout(timer);
   const dec = new TextDecoder();
   return { code: out.code, hung, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
@@ -421,6 +426,11 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   const dirs = await Promise.all(Array.from({ length: jobs }, () => copyRepo(root)));
   // An interrupted run removes its copies too.
   const stop = () => {
+    for (const c of running) {
+      try {
+        c.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
     for (const d of dirs) {
       try {
         Deno.removeSync(d, { recursive: true });

@@ -695,7 +695,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--fill pattern] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--fill pattern|random|none] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -734,7 +734,8 @@ if (import.meta.main) {
     ids: values.id,
     prefilter: values.prefilter ?? false,
     coverage: values.coverage ?? false,
-    fills: values.fill ?? [],
+    // seed-c's pattern fill by default (`--fill none`: no fill).
+    fills: (values.fill ?? ["pattern"]).filter((f) => f !== "none"),
     verifyTests: values["verify-tests"] ?? false,
     verifyDifferential: num("verify-differential", values["verify-differential"]),
     done: values.resume ? await readRuns(values.resume) : undefined,

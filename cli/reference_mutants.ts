@@ -333,7 +333,9 @@ async function runTest(dir: string, file: string, timeoutMs: number): Promise<bo
 function verdictOf(r: Awaited<ReturnType<typeof runGate>>): { verdict: Verdict; detail: string } {
   if (r.hung) return { verdict: "hung", detail: "the gate did not finish in time" };
   if (r.code === 0) return { verdict: "survived", detail: "" };
-  const lines = [...r.stderr.split("\n"), ...r.stdout.split("\n")].map((l) => l.trim());
+  // A slow testee's warning is not why the gate failed: the detail is the first other line.
+  const lines = [...r.stderr.split("\n"), ...r.stdout.split("\n")].map((l) => l.trim())
+    .filter((l) => !/: slow: /.test(l));
   const err = lines.find((l) => /error|Error|setup:/.test(l)) ?? lines.find((l) => l) ?? "";
   if (/could not be parsed|SyntaxError/.test(r.stderr)) return { verdict: "invalid", detail: err };
   const bad = failingImpls(r.stdout).filter((b) => b !== "reference");

@@ -14,7 +14,10 @@
  *   reallocates the buffer answers differently);
  * - `value`: every task field at its width's boundaries and sign edges, the
  *   state word around `TASK_DEAD` in every width, and `bits`: every bit of
- *   every header field and every checked payload field flipped.
+ *   every header field and every checked payload field flipped;
+ * - `short-string`: the header sweep of every record after STRING on an
+ *   image whose comm takes a never-written byte (`shape.ts`), so the shadow
+ *   path decides those checks with comm partly undefined.
  *
  * @module
  */
@@ -31,6 +34,7 @@ import { withBytes } from "./image.ts";
 import { groupCheckpointCases, groupRestartCases } from "./groups.ts";
 import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases } from "./meaning.ts";
 import { orderCases } from "./violations.ts";
+import { sweepsAfterShortString } from "./shape.ts";
 import type { Case, CheckpointCase, RestartCase } from "./types.ts";
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -325,6 +329,7 @@ export function familyCases(b: CatalogBase): Case[] {
     ...staleCases(b),
     ...valueCases(b),
     ...bitCases(b),
+    ...sweepsAfterShortString(b.abi, image, b.rstEnv),
     ...unique([
       ...dictRestartCases(b),
       ...dictRestartEnvCases(b),

@@ -8,10 +8,10 @@
  */
 import { copyBytes } from "../reference/bytes.ts";
 import { abiNames } from "../reference/abi.ts";
-import { type AbiName, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
+import { type AbiName, field, layoutOf, RECORD_TYPES } from "../reference/layout.ts";
 import type { RestartEnv } from "../reference/types.ts";
 import { imagePlan } from "../reference/walk.ts";
-import { IMAGE_RECORDS, payloadSize, resize, withHeader } from "./image.ts";
+import { IMAGE_RECORDS, payloadSize, resize, withBytes, withHeader } from "./image.ts";
 import type { RestartCase } from "./types.ts";
 
 /** Every prefix 0..N-1 of `image`, as `restart/<abi>/truncate/<tag>at-NNNN`. */
@@ -101,6 +101,51 @@ export function sweeps(abi: AbiName, image: Uint8Array, env: RestartEnv): Restar
     for (const v of SWEEP.type) {
       add(`${r}-type-${v}`, `${rec} type ${v}`, withHeader(image, abi, rec, "type", BigInt(v)));
     }
+  }
+  return out;
+}
+
+/**
+ * The header sweep ({@link sweepValues}) of every record after STRING, on an
+ * image whose comm takes a never-written `kmalloc` byte (STRING one byte
+ * short: `len` one less, its last byte removed). The fast path gives such a
+ * run up, so the shadow path decides each of these records' checks with comm
+ * partly undefined: a parent returned as the syscall's value, a bad `len` or
+ * `type`, all defined. (In {@link sweeps} the image is whole and the fast path
+ * answers them.)
+ */
+export function sweepsAfterShortString(
+  abi: AbiName,
+  image: Uint8Array,
+  env: RestartEnv,
+): RestartCase[] {
+  const out: RestartCase[] = [];
+  const records = imagePlan(abi).records;
+  const s = records.find((r) => r.record === "STRING")!;
+  const cut = s.payloadOffset + s.layout.size - 1;
+  const short = withHeader(resize(image, cut, -1), abi, "STRING", "len", BigInt(s.layout.size - 1));
+  const l = layoutOf(abi);
+  const SWEEP = sweepValues();
+  for (const { record: rec, offset } of records.filter((r) => r.offset > s.offset)) {
+    const r = rec.toLowerCase();
+    const set = (name: "type" | "len" | "parent", v: bigint) => {
+      const f = field(l.HDR, name);
+      return withBytes(short, abi, offset - 1 + f.offset, f, v);
+    };
+    const add = (id: string, reason: string, img: Uint8Array) =>
+      out.push({
+        id: `restart/${abi}/short-string/${id}`,
+        op: "restart",
+        abi,
+        reason: `STRING one byte short (comm byte ${s.layout.size - 1} never written), ${reason}`,
+        image: img,
+        env,
+      });
+    for (const v of SWEEP.len) add(`${r}-len-${v}`, `${rec} len ${v}`, set("len", BigInt(v)));
+    for (const v of SWEEP.parent) {
+      add(`${r}-parent-${v.toString(16)}`, `${rec} parent 0x${v.toString(16)}`, set("parent", v));
+    }
+    for (const v of SWEEP.type) add(`${r}-type-${v}`, `${rec} type ${v}`, set("type", BigInt(v)));
   }
   return out;
 }

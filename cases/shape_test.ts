@@ -2,7 +2,9 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { h, KNOWN_I386, KNOWN_X86_64 } from "../reference/testdata_test_helpers.ts";
 import { defaultRestartEnv } from "../reference/types.ts";
 import { recordOffsets, withHeader } from "./image.ts";
-import { reshaped, truncations } from "./shape.ts";
+import { restart } from "../reference/restart.ts";
+import { restartConcrete } from "../reference/restart_concrete.ts";
+import { reshaped, sweepsAfterShortString, truncations } from "./shape.ts";
 
 Deno.test("recordOffsets() matches the hand-computed record positions", () => {
   deepStrictEqual(recordOffsets("x86_64"), {
@@ -42,4 +44,23 @@ Deno.test("reshaped() shortens and lengthens each record by one byte, with len t
   );
   deepStrictEqual(cases.get("other-abi"), KNOWN_I386);
   strictEqual(cases.get("trailing-page")!.length, 432 + 4096);
+});
+
+Deno.test("sweepsAfterShortString(): TAIL's header swept after a STRING one byte short, on the shadow path", () => {
+  const env = defaultRestartEnv("x86_64");
+  const cs = sweepsAfterShortString("x86_64", KNOWN_X86_64, env);
+  strictEqual(cs.length, 36); // TAIL only: 19 lengths, 6 parents, 11 types
+  const c = cs.find((x) => x.id === "restart/x86_64/short-string/tail-parent-fffffffe")!;
+  // STRING (type 2, header at 392) says len 15 and its 16th byte is gone: TAIL (type 5001 = 0x1389) is at 415.
+  strictEqual(c.image.length, 431);
+  deepStrictEqual([...c.image.subarray(392, 400)], [2, 0, 15, 0, 0, 0, 0, 0]);
+  deepStrictEqual([...c.image.subarray(415, 423)], [0x89, 0x13, 8, 0, 0xfe, 0xff, 0xff, 0xff]);
+  deepStrictEqual([...c.image.subarray(400, 415)], [...KNOWN_X86_64.subarray(400, 415)]);
+  strictEqual(restartConcrete(c.image, env, "seed"), undefined); // comm byte 15: never written
+  const o = restart(c.image, env, "seed");
+  deepStrictEqual([o.ret, o.consumed], [{ defined: true, value: -2 }, {
+    defined: true,
+    value: 431,
+  }]);
+  deepStrictEqual(o.commDefined.map(Number), [...Array(15).fill(1), 0]);
 });

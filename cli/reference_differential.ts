@@ -61,7 +61,7 @@ async function mutatedCopy(m: Mutant, dirs: readonly string[], root: string): Pr
 }
 
 /** Loads the mutated model (a copy of `reference/` with the mutant applied) in process. */
-export async function loadMutant(m: Mutant, root = ROOT): Promise<{
+export async function loadMutant(m: Mutant, root: string = ROOT): Promise<{
   restart: typeof restart0;
   checkpoint: typeof checkpoint0;
 }> {
@@ -269,8 +269,12 @@ function cmpCheckpoint(a: CheckpointResult, b: CheckpointResult): [Cmp, string] 
 }
 
 /** Runs the reference and the mutant on every input and counts the differences. */
-export async function differential(m: Mutant, cases: readonly Case[]): Promise<Differential> {
-  const mut = await loadMutant(m);
+export async function differential(
+  m: Mutant,
+  cases: readonly Case[],
+  root: string = ROOT,
+): Promise<Differential> {
+  const mut = await loadMutant(m, root);
   let runs = 0, observable = 0, moreUndefined = 0, metadata = 0, threw = 0;
   let first: string | undefined;
   for (const c of cases) {
@@ -327,6 +331,29 @@ export interface PrefilterRequest {
 export function identicalSuiteInWorker(
   req: PrefilterRequest,
 ): Promise<Awaited<ReturnType<typeof identicalSuite>>> {
+  return inWorker({ kind: "prefilter", ...req }) as Promise<
+    Awaited<ReturnType<typeof identicalSuite>>
+  >;
+}
+
+/** A worker's request: the {@link differential} of one mutant on {@link inputs}`(fuzz, seed)`. */
+export interface DifferentialRequest {
+  /** The mutant. */
+  readonly mutant: Mutant;
+  /** Fuzzed cases per ABI. */
+  readonly fuzz: number;
+  /** Their seed. */
+  readonly seed: number;
+  /** The repository. */
+  readonly root: string;
+}
+
+/** {@link differential} in a worker (the mutated module graph is let go when it is done). */
+export function differentialInWorker(req: DifferentialRequest): Promise<Differential> {
+  return inWorker({ kind: "differential", ...req }) as Promise<Differential>;
+}
+
+function inWorker(msg: unknown): Promise<unknown> {
   const w = new Worker(new URL("./reference_differential.ts", import.meta.url), {
     type: "module",
   });
@@ -341,7 +368,7 @@ export function identicalSuiteInWorker(
       e.preventDefault();
       reject(new Error(e.message));
     };
-    w.postMessage(req);
+    w.postMessage(msg);
   });
 }
 
@@ -349,10 +376,18 @@ export function identicalSuiteInWorker(
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
 if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.WorkerGlobalScope) {
-  self_.onmessage = async (e: MessageEvent<PrefilterRequest>) => {
+  self_.onmessage = async (
+    e: MessageEvent<
+      ({ kind: "prefilter" } & PrefilterRequest) | ({ kind: "differential" } & DifferentialRequest)
+    >,
+  ) => {
     try {
-      const { mutant, fuzz, kernel, root } = e.data;
-      self_.postMessage({ result: await identicalSuite(mutant, fuzz, kernel, root) });
+      const q = e.data;
+      self_.postMessage({
+        result: q.kind === "prefilter"
+          ? await identicalSuite(q.mutant, q.fuzz, q.kernel, q.root)
+          : await differential(q.mutant, inputs(q.fuzz, q.seed), q.root),
+      });
     } catch (err) {
       self_.postMessage({ error: (err as Error).message });
     }

@@ -18,7 +18,12 @@ import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { applyMutant, type Mutant, mutantsOf } from "./reference_mutator.ts";
-import { differential, identicalSuiteInWorker, inputs } from "./reference_differential.ts";
+import {
+  differential,
+  differentialInWorker,
+  identicalSuiteInWorker,
+  inputs,
+} from "./reference_differential.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -159,8 +164,13 @@ async function copyRepo(root: string): Promise<string> {
   return dst;
 }
 
-/** The gate command in `dir` against `impls`. */
-function gate(dir: string, impls: readonly string[], extra: readonly string[] = []) {
+/** The gate command in `dir` against `impls` (`env`: more environment variables). */
+function gate(
+  dir: string,
+  impls: readonly string[],
+  extra: readonly string[] = [],
+  env: Record<string, string> = {},
+) {
   const deno = join(dir, "tools/deno/node_modules/.bin/deno");
   const only = impls.flatMap((i) => ["--only", i]);
   return new Deno.Command(Deno.execPath() || deno, {
@@ -182,13 +192,17 @@ function gate(dir: string, impls: readonly string[], extra: readonly string[] = 
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   });
 }
+
+/** The gates and tests running now: an interrupted run kills them too. */
+const running = new Set<Deno.ChildProcess>();
 
 /** Runs a gate command, killed after `timeoutMs`. */
 async function runGate(cmd: Deno.Command, timeoutMs: number) {
   const child = cmd.spawn();
+  running.add(child);
   let hung = false;
   const timer = setTimeout(() => {
     hung = true;
@@ -197,6 +211,7 @@ async function runGate(cmd: Deno.Command, timeoutMs: number) {
     } catch { /* already gone */ }
   }, timeoutMs);
   const out = await child.output();
+  running.delete(child);
   clearTimeout(timer);
   const dec = new TextDecoder();
   return { code: out.code, hung, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
@@ -221,6 +236,86 @@ async function baseline(dir: string, timeoutMs: number) {
   return { impls, dropped };
 }
 
+/** Calls of each named function of each reference file: `file` → `line:name` → calls. */
+export type FunctionCalls = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+/**
+ * The function records of an LCOV report (`FN:line,name`, then
+ * `FNDA:calls,name` in the same order), per file relative to `root`. A name
+ * met twice at one line sums its calls.
+ */
+export function parseLcovFunctions(lcov: string, root: string): FunctionCalls {
+  const out = new Map<string, Map<string, number>>();
+  let file = "", fns: { line: number; name: string }[] = [], i = 0;
+  for (const line of lcov.split("\n")) {
+    if (line.startsWith("SF:")) {
+      file = line.slice(3).replace(/^file:\/\//, "").replace(
+        root.endsWith("/") ? root : `${root}/`,
+        "",
+      );
+      fns = [];
+      i = 0;
+      out.set(file, new Map());
+    } else if (line.startsWith("FN:")) {
+      const comma = line.indexOf(",");
+      fns.push({ line: Number(line.slice(3, comma)), name: line.slice(comma + 1) });
+    } else if (line.startsWith("FNDA:")) {
+      const comma = line.indexOf(",");
+      const calls = Number(line.slice(5, comma)), name = line.slice(comma + 1);
+      const fn = fns[i++];
+      if (!fn || fn.name !== name) {
+        throw new Error(`${file}: FNDA record ${i} names ${name}, expected ${fn?.name ?? "none"}`);
+      }
+      const key = `${fn.line}:${fn.name}`, calls0 = out.get(file)!.get(key) ?? 0;
+      out.get(file)!.set(key, calls0 + calls);
+    }
+  }
+  return out;
+}
+
+/**
+ * The first named function around `m` that the gate never calls
+ * (`name@line`), or `undefined`: the mutant is then possibly executed. Only a
+ * function with a record in the report counts (an unnamed one has none).
+ */
+export function notExecuted(m: Mutant, calls: FunctionCalls): string | undefined {
+  const fns = calls.get(m.file);
+  if (!fns) return undefined;
+  for (const f of m.fns ?? []) {
+    if (fns.get(`${f.line}:${f.name}`) === 0) return `${f.name}@${f.line}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the unmutated gate in `dir` once under V8 coverage (every Deno
+ * process it starts too, through `DENO_COVERAGE_DIR`) and returns the calls
+ * of each named function of the reference. The gate must conform.
+ */
+async function gateCoverage(
+  dir: string,
+  impls: readonly string[],
+  timeoutMs: number,
+): Promise<FunctionCalls> {
+  const cov = await Deno.makeTempDir({ prefix: "crconform-refcov-" });
+  try {
+    const r = await runGate(gate(dir, impls, [], { DENO_COVERAGE_DIR: cov }), timeoutMs);
+    if (r.code !== 0 || r.hung) {
+      throw new Error(`the coverage pass: the unmutated gate did not conform (exit ${r.code})`);
+    }
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["coverage", cov, "--lcov", `--include=^file://${dir}/reference/`],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`deno coverage: ${new TextDecoder().decode(out.stderr)}`);
+    return parseLcovFunctions(new TextDecoder().decode(out.stdout), dir);
+  } finally {
+    await Deno.remove(cov, { recursive: true }).catch(() => {});
+  }
+}
+
 /** Whether `deno test` of `file` in `dir` fails (as it must under the mutant it names). */
 async function runTest(dir: string, file: string, timeoutMs: number): Promise<boolean> {
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -238,7 +333,9 @@ async function runTest(dir: string, file: string, timeoutMs: number): Promise<bo
 function verdictOf(r: Awaited<ReturnType<typeof runGate>>): { verdict: Verdict; detail: string } {
   if (r.hung) return { verdict: "hung", detail: "the gate did not finish in time" };
   if (r.code === 0) return { verdict: "survived", detail: "" };
-  const lines = [...r.stderr.split("\n"), ...r.stdout.split("\n")].map((l) => l.trim());
+  // A slow testee's warning is not why the gate failed: the detail is the first other line.
+  const lines = [...r.stderr.split("\n"), ...r.stdout.split("\n")].map((l) => l.trim())
+    .filter((l) => !/: slow: /.test(l));
   const err = lines.find((l) => /error|Error|setup:/.test(l)) ?? lines.find((l) => l) ?? "";
   if (/could not be parsed|SyntaxError/.test(r.stderr)) return { verdict: "invalid", detail: err };
   const bad = failingImpls(r.stdout).filter((b) => b !== "reference");
@@ -258,6 +355,8 @@ export interface RunOptions {
   readonly jobs?: number;
   /** A mutant's gate is killed (verdict hung) after this long. @default 10 × the unmutated gate, at least a minute */
   readonly timeoutMs?: number;
+  /** A line about the run's progress (the coverage pass's count). */
+  readonly note?: (line: string) => void;
   /** Each finished mutant, as it finishes. */
   readonly progress?: (r: MutantRun, done: number, total: number) => void;
   /** The repository to mutate. @default this one */
@@ -269,6 +368,27 @@ export interface RunOptions {
    * does). @default false
    */
   readonly prefilter?: boolean;
+  /**
+   * seed-c's never-written memory fills (`SEED_C_FILL`: `pattern`, `random`)
+   * tried on each survivor of a gate: seed-c is run again with each, and a
+   * disagreement kills the mutant (a value the mutant calls defined depends on
+   * never-written memory). The unmutated gate must conform with each.
+   */
+  readonly fills?: readonly string[];
+  /**
+   * Run the unmutated gate once under coverage first: a mutant inside a
+   * function the gate never calls survives without a gate run (its triage
+   * entry must still explain it). @default false
+   */
+  readonly coverage?: boolean;
+  /**
+   * Check every surviving `equivalent` and `definedness` entry with the
+   * in-process differential on the default suite and this many fuzzed cases
+   * per ABI (seed 2: other inputs than the gate's): an `equivalent` one must
+   * change no compared value and call nothing more undefined, a `definedness`
+   * one must change no defined value; else the entry is contradicted.
+   */
+  readonly verifyDifferential?: number;
   /** Run the test a `definedness` or `tested` entry names under its mutant: it must fail. */
   readonly verifyTests?: boolean;
   /** Runs already made (a previous run's `--jsonl`): their mutants are not run again. */
@@ -288,14 +408,31 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   const picked = new Set(chosen.map((m) => m.id));
   // The last run of each mutant of this selection (ids are stable, so a log outlives edits).
   const last = new Map((opts.done ?? []).map((r) => [r.mutant.id, r]));
-  const done = [...last.values()].filter((r) => picked.has(r.mutant.id))
+  let done = [...last.values()].filter((r) => picked.has(r.mutant.id))
     .map((r) => ({ ...r, mutant: byId.get(r.mutant.id)! }));
+  // A survivor of an earlier run whose entry asks for a check not made yet is checked now
+  // (its gate is not run again).
+  const unchecked = (r: MutantRun) => {
+    const t = triage[r.mutant.id];
+    if (r.verdict !== "survived" || !t) return false;
+    return (!!opts.verifyTests && !!t.test && !/named test (fails|passes)/.test(r.detail)) ||
+      (opts.verifyDifferential !== undefined &&
+        (t.class === "equivalent" || t.class === "definedness") &&
+        !/differential (agrees|contradicts)/.test(r.detail));
+  };
+  const recheck = new Map(done.filter(unchecked).map((r) => [r.mutant.id, r]));
+  done = done.filter((r) => !recheck.has(r.mutant.id));
   const doneIds = new Set(done.map((r) => r.mutant.id));
   chosen = chosen.filter((m) => !doneIds.has(m.id));
   const jobs = Math.max(1, opts.jobs ?? 1);
   const dirs = await Promise.all(Array.from({ length: jobs }, () => copyRepo(root)));
   // An interrupted run removes its copies too.
   const stop = () => {
+    for (const c of running) {
+      try {
+        c.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
     for (const d of dirs) {
       try {
         Deno.removeSync(d, { recursive: true });
@@ -308,45 +445,115 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   try {
     const b0 = performance.now();
     const { impls, dropped } = await baseline(dirs[0]!, opts.timeoutMs ?? 600_000);
+    const seedC = impls.filter((i) => i.startsWith("seed-c-"));
+    for (const fill of opts.fills ?? []) {
+      const r = await runGate(
+        gate(dirs[0]!, seedC, [], { SEED_C_FILL: fill }),
+        opts.timeoutMs ?? 600_000,
+      );
+      if (r.code !== 0) {
+        throw new Error(`seed-c with SEED_C_FILL=${fill} does not conform unmutated`);
+      }
+    }
     // A mutant's gate is hung when it takes ten times the unmutated gate (at least a minute).
     const timeoutMs = opts.timeoutMs ?? Math.max(60_000, 10 * (performance.now() - b0));
     const manifest = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json")));
     const kernel = manifest.kernel;
+    // Functions the unmutated gate never calls: a mutant inside one is never executed by it.
+    const never = opts.coverage ? await gateCoverage(dirs[0]!, impls, timeoutMs) : undefined;
+    if (never) {
+      // A check of the pass on the runs already made: no mutant a gate killed is inside a
+      // function the gate never calls.
+      const dead = (r: MutantRun) => ["killed", "crashed", "hung"].includes(r.verdict);
+      const bad = done.find((r) => dead(r) && notExecuted(r.mutant, never));
+      if (bad) {
+        throw new Error(
+          `the coverage pass calls ${bad.mutant.id} never executed, but a gate run ${bad.verdict} it`,
+        );
+      }
+      const n = chosen.filter((m) => notExecuted(m, never)).length;
+      opts.note?.(
+        `coverage pass: ${n} of the ${chosen.length} mutants to run are inside functions the gate never calls`,
+      );
+    }
     const runs: MutantRun[] = [...done];
     let next = 0;
     const worker = async (dir: string) => {
       while (next < chosen.length) {
         const m = chosen[next++]!;
-        if (opts.prefilter) {
-          const s = performance.now();
+        const s = performance.now();
+        let run: MutantRun | undefined = recheck.get(m.id);
+        const uncalled = !run && never && notExecuted(m, never);
+        if (uncalled) {
+          run = {
+            mutant: m,
+            verdict: "survived",
+            detail: `never executed by the gate (${uncalled} is never called): not run`,
+            ms: performance.now() - s,
+          };
+        }
+        if (!run && opts.prefilter) {
           const same = await identicalSuiteInWorker({ mutant: m, fuzz: DEFAULT_FUZZ, kernel, root })
             .catch((e) => ({ identical: false, runs: 0, first: (e as Error).message }));
           if (same?.identical) {
-            const run: MutantRun = {
+            run = {
               mutant: m,
               verdict: "survived",
               detail: `the gate's suite is unchanged (${same.runs} runs): not run`,
               ms: performance.now() - s,
             };
-            runs.push(run);
-            opts.progress?.(run, runs.length, chosen.length + done.length);
-            continue;
           }
         }
         const file = join(dir, m.file);
         const original = await Deno.readTextFile(file);
         await Deno.writeTextFile(file, applyMutant(original, m));
-        const s = performance.now();
         try {
-          const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
-          let run: MutantRun = { mutant: m, ...verdictOf(r), ms: performance.now() - s };
+          if (!run) {
+            const g0 = performance.now();
+            const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
+            run = { mutant: m, ...verdictOf(r), ms: performance.now() - g0 };
+            for (const fill of run.verdict === "survived" ? opts.fills ?? [] : []) {
+              const f = await runGate(
+                gate(dir, seedC, ["--fail-fast"], { SEED_C_FILL: fill }),
+                timeoutMs,
+              );
+              const v = verdictOf(f);
+              if (v.verdict === "survived") continue;
+              run = {
+                mutant: m,
+                ...v,
+                detail: `${v.detail} (SEED_C_FILL=${fill})`,
+                ms: performance.now() - g0,
+              };
+              break;
+            }
+          }
           const test = triage[m.id]?.test;
           if (opts.verifyTests && run.verdict === "survived" && test) {
             const t = await runTest(dir, test, timeoutMs);
-            run = {
-              ...run,
-              detail: t ? `named test fails: ${test}` : `named test passes: ${test}`,
-            };
+            const said = t ? `named test fails: ${test}` : `named test passes: ${test}`;
+            run = { ...run, detail: run.detail ? `${said}; ${run.detail}` : said };
+          }
+          const cls = triage[m.id]?.class;
+          const fuzz = opts.verifyDifferential;
+          if (
+            fuzz !== undefined && run.verdict === "survived" &&
+            (cls === "equivalent" || cls === "definedness")
+          ) {
+            const d = await differentialInWorker({ mutant: m, fuzz, seed: 2, root })
+              .catch((e) => ({
+                runs: 0,
+                observable: 0,
+                moreUndefined: 0,
+                threw: 1,
+                first: `${e}`,
+              }));
+            const bad = d.observable > 0 || d.threw > 0 ||
+              (cls === "equivalent" && d.moreUndefined > 0);
+            const said = `differential ${bad ? "contradicts" : "agrees"}: ${d.runs} runs, ` +
+              `${d.observable} observable, ${d.moreUndefined} more undefined, ${d.threw} threw` +
+              (bad && d.first ? ` (${d.first.slice(0, 200)})` : "");
+            run = { ...run, detail: run.detail ? `${said}; ${run.detail}` : said };
           }
           runs.push(run);
           opts.progress?.(run, runs.length, chosen.length + done.length);
@@ -387,7 +594,7 @@ export function judge(
       else if (t.class === "definedness") definedness++;
       else if (t.class === "tested") tested++;
       else contradicted.push(`${r.mutant.id}: triaged pinned but survived`);
-      if (r.detail.startsWith("named test passes")) {
+      if (/named test passes|differential contradicts/.test(r.detail)) {
         contradicted.push(`${r.mutant.id}: ${r.detail}`);
       }
     }
@@ -477,8 +684,11 @@ if (import.meta.main) {
       id: { type: "string", multiple: true },
       jsonl: { type: "string" },
       prefilter: { type: "boolean" },
+      coverage: { type: "boolean" },
+      fill: { type: "string", multiple: true },
       differential: { type: "string" },
       "verify-tests": { type: "boolean" },
+      "verify-differential": { type: "string" },
       resume: { type: "string" },
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -487,7 +697,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--fill pattern|random|none] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -525,8 +735,13 @@ if (import.meta.main) {
     jobs: num("jobs", values.jobs),
     ids: values.id,
     prefilter: values.prefilter ?? false,
+    coverage: values.coverage ?? false,
+    // seed-c's pattern fill by default (`--fill none`: no fill).
+    fills: (values.fill ?? ["pattern"]).filter((f) => f !== "none"),
     verifyTests: values["verify-tests"] ?? false,
+    verifyDifferential: num("verify-differential", values["verify-differential"]),
     done: values.resume ? await readRuns(values.resume) : undefined,
+    note: (line) => console.error(line),
     progress: (r, done, total) => {
       log?.writeSync(enc.encode(JSON.stringify(r) + "\n"));
       console.error(`[${done}/${total}] ${r.verdict.padEnd(8)} ${r.mutant.id} ${r.detail}`);

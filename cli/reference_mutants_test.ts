@@ -1,18 +1,20 @@
 // The oracle pinned, in CI: a fixed sample of the reference's mutants, each run through the
 // gate's cross-checks (C, seed-c, golden), must be killed or explained by the triage file; and
 // the judging of runs against the triage, on hand-made runs.
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import {
   formatSummary,
   judge,
   type MutantRun,
+  notExecuted,
+  parseLcovFunctions,
   passes,
   readTriage,
   referenceMutationRun,
   sample,
   type TriageEntry,
 } from "./reference_mutants.ts";
-import type { Mutant } from "./reference_mutator.ts";
+import { type Mutant, mutantsOf } from "./reference_mutator.ts";
 
 /** The CI sample: `deno task mutants:reference --sample 17 --seed 1`. */
 export const CI_SAMPLE = { sample: 17, seed: 1 } as const;
@@ -35,13 +37,14 @@ const run = (id: string, verdict: MutantRun["verdict"], detail = ""): MutantRun 
 });
 
 Deno.test("judge: killed, explained, unexplained, contradicted and stale, counted apart", () => {
-  const all = ["a", "b", "c", "d", "e", "f", "g"].map(mutant);
+  const all = ["a", "b", "c", "d", "e", "f", "g", "h"].map(mutant);
   const triage: Record<string, TriageEntry> = {
     b: { class: "equivalent", reason: "r" },
     c: { class: "pinned", reason: "r" },
     d: { class: "pinned", reason: "r" },
     e: { class: "definedness", reason: "r", test: "t_test.ts" },
     f: { class: "tested", reason: "r", test: "t_test.ts" },
+    h: { class: "equivalent", reason: "r" },
     gone: { class: "equivalent", reason: "r" },
   };
   const runs = [
@@ -52,16 +55,22 @@ Deno.test("judge: killed, explained, unexplained, contradicted and stale, counte
     run("e", "survived"),
     run("f", "survived", "named test passes: t_test.ts"),
     run("g", "survived"),
+    run(
+      "h",
+      "survived",
+      "differential contradicts: 9 runs, 1 observable, 0 more undefined, 0 threw",
+    ),
   ];
   const s = judge(all, runs, triage, { impls: ["c"], dropped: [], seconds: 1 });
   deepStrictEqual(
     [s.generated, s.killed, s.equivalent, s.pinned, s.definedness, s.tested],
-    [7, 2, 1, 1, 1, 1],
+    [8, 2, 2, 1, 1, 1],
   );
   deepStrictEqual(s.unexplained.map((r) => r.mutant.id), ["g"]);
   deepStrictEqual(s.contradicted, [
     "d: triaged pinned but survived",
     "f: named test passes: t_test.ts",
+    "h: differential contradicts: 9 runs, 1 observable, 0 more undefined, 0 threw",
   ]);
   deepStrictEqual(s.stale, ["gone"]);
   strictEqual(passes(s), false);
@@ -104,4 +113,88 @@ Deno.test({
       "a triage entry names no mutant: the line changed; run the triage again",
     );
   },
+});
+
+Deno.test("coverage pre-pass: a mutant is not executed only inside a named function with 0 calls", () => {
+  const lcov = [
+    "SF:/r/reference/x.ts",
+    "FN:2,get small",
+    "FN:5,run",
+    "FN:6,f",
+    "FN:9,run",
+    "FNDA:0,get small",
+    "FNDA:3,run",
+    "FNDA:0,f",
+    "FNDA:0,run",
+    "end_of_record",
+    "",
+  ].join("\n");
+  const calls = parseLcovFunctions(lcov, "/r");
+  deepStrictEqual([...calls.get("reference/x.ts")!], [
+    ["2:get small", 0],
+    ["5:run", 3],
+    ["6:f", 0],
+    ["9:run", 0],
+  ]);
+  const m = (fns: { line: number; name: string }[]): Mutant => ({ ...mutant("m"), fns });
+  strictEqual(notExecuted(m([{ line: 6, name: "f" }, { line: 5, name: "run" }]), calls), "f@6");
+  strictEqual(notExecuted(m([{ line: 5, name: "run" }]), calls), undefined);
+  strictEqual(notExecuted(m([{ line: 9, name: "run" }]), calls), "run@9");
+  // No record (an unnamed function, another line): possibly executed.
+  strictEqual(notExecuted(m([{ line: 7, name: "g" }]), calls), undefined);
+  strictEqual(notExecuted(m([]), calls), undefined);
+  strictEqual(
+    notExecuted({ ...m([{ line: 6, name: "f" }]), file: "reference/y.ts" }, calls),
+    undefined,
+  );
+  throws(() => parseLcovFunctions("SF:/r/a.ts\nFN:1,a\nFNDA:0,b\n", "/r"), /FNDA record 1 names b/);
+});
+
+// The names the mutator gives functions are the ones Deno's coverage reports (else the pre-pass
+// would find no record and run every mutant: safe, but it would save nothing).
+Deno.test("coverage pre-pass: Deno's LCOV names the functions as the mutator does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crconform-covnames-" });
+  try {
+    const src = [
+      "export class K {",
+      "  get small(): number {",
+      "    return 1;",
+      "  }",
+      "  run(x: number): number {",
+      "    const f = (s: number) => s + 1;",
+      "    return f(x) + this.small;",
+      "  }",
+      "  idle(): number {",
+      "    return 2;",
+      "  }",
+      "}",
+      "function top(a: number): number {",
+      "  return a - 1;",
+      "}",
+      "console.log(new K().run(1), typeof top);",
+      "",
+    ].join("\n");
+    await Deno.mkdir(`${dir}/reference`);
+    await Deno.writeTextFile(`${dir}/reference/k.ts`, src);
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", `${dir}/reference/k.ts`],
+      env: { DENO_COVERAGE_DIR: `${dir}/cov` },
+      stdout: "null",
+    }).output();
+    strictEqual(run.success, true);
+    const lcov = await new Deno.Command(Deno.execPath(), {
+      args: ["coverage", `${dir}/cov`, "--lcov"],
+      stdout: "piped",
+    }).output();
+    const calls = parseLcovFunctions(new TextDecoder().decode(lcov.stdout), dir);
+    const ms = await mutantsOf("reference/k.ts", src);
+    const verdict = (line: number) =>
+      ms.filter((x) => x.line === line).map((x) => notExecuted(x, calls) ?? "run");
+    deepStrictEqual(verdict(3), ["run", "run"]); // get small: called
+    deepStrictEqual(verdict(6), ["run", "run", "run"]); // f: called
+    deepStrictEqual(verdict(10), ["idle@9", "idle@9"]);
+    deepStrictEqual(verdict(14), ["top@13", "top@13", "top@13"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -45,6 +45,15 @@ export interface Mutant {
   readonly end: number;
   /** The text that replaces `[start, end)`. */
   readonly replacement: string;
+  /**
+   * The named functions the change is inside, innermost first: each one's
+   * 1-based start line and the name V8's coverage gives it (a method `m`,
+   * `get m`, a function declaration, a function assigned to a variable or a
+   * property). Anonymous functions are left out. A coverage pre-pass
+   * (`cli/reference_mutants.ts`) reads it: a change inside a function the
+   * gate never calls is never executed by the gate.
+   */
+  readonly fns?: readonly { readonly line: number; readonly name: string }[];
 }
 
 /** The source with the mutant applied. */
@@ -132,6 +141,38 @@ function inType(ts: TS, n: Node): boolean {
   return false;
 }
 
+/** The name V8's coverage gives a function node, or `undefined` when it gives none we can tell. */
+function v8Name(ts: TS, f: Node): string | undefined {
+  const text = (n: Node) =>
+    ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) ? n.text : undefined;
+  if (ts.isFunctionDeclaration(f) || ts.isMethodDeclaration(f)) {
+    return f.name ? text(f.name) : undefined;
+  }
+  if (ts.isGetAccessorDeclaration(f) || ts.isSetAccessorDeclaration(f)) {
+    const n = f.name ? text(f.name) : undefined;
+    return n === undefined ? undefined : `${ts.isGetAccessorDeclaration(f) ? "get" : "set"} ${n}`;
+  }
+  if ((ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && !(f.name)) {
+    const p = f.parent;
+    if ((ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p)) && p.initializer === f) {
+      return text(p.name);
+    }
+  }
+  return undefined;
+}
+
+/** The named functions around `n`, innermost first (see {@link Mutant.fns}). */
+function enclosing(ts: TS, sf: Node, n: Node): { line: number; name: string }[] {
+  const out: { line: number; name: string }[] = [];
+  for (let p = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
+    if (!ts.isFunctionLike(p) || !p.body) continue;
+    const name = v8Name(ts, p);
+    if (name === undefined) continue;
+    out.push({ line: sf.getLineAndCharacterOfPosition(p.getStart(sf)).line + 1, name });
+  }
+  return out;
+}
+
 const hash8 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
 
 /**
@@ -142,12 +183,14 @@ const hash8 = (s: string) => createHash("sha256").update(s).digest("hex").slice(
 export function mutantsOf(file: string, source: string): Mutant[] {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const raw: Omit<Mutant, "id" | "line" | "lineText">[] = [];
+  let here: Node = sf;
   const add = (op: string, start: number, end: number, replacement: string) =>
-    raw.push({ file, op, start, end, replacement });
+    raw.push({ file, op, start, end, replacement, fns: enclosing(ts, sf, here) });
   const stmtText = (s: Node) => source.slice(s.getStart(sf), s.end);
 
   const visit = (n: Node) => {
     if (inType(ts, n)) return;
+    here = n;
     if (ts.isBinaryExpression(n)) {
       const tok = n.operatorToken.getText(sf);
       const stringy = isStringy(ts, n.left) || isStringy(ts, n.right);

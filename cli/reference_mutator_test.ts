@@ -54,3 +54,30 @@ Deno.test("mutator: messages, string concatenation, hex and bigint literals", as
     ["3 num:+1 0x100", "3 num:-1 0xfe", "4 num:+1 0x11n", "4 num:-1 0xfn"],
   );
 });
+
+Deno.test("mutator: the named functions around each change, as V8's coverage names them", async () => {
+  const src = [
+    "export class K {",
+    "  get small(): number {",
+    "    return 1;",
+    "  }",
+    "  run(x: number): number {",
+    "    const f = (s: number) => s + 1;",
+    "    return [x].map((v) => f(v) * 2)[0]!;",
+    "  }",
+    "}",
+    "function top(a: number): number {",
+    "  return a - 1;",
+    "}",
+    "const t = 3;",
+    "",
+  ].join("\n");
+  const ms = await mutantsOf("reference/z.ts", src);
+  const at = (line: number, op: string) =>
+    ms.find((m) => m.line === line && m.op === op)!.fns!.map((f) => `${f.name}@${f.line}`);
+  deepStrictEqual(at(3, "num:+1"), ["get small@2"]);
+  deepStrictEqual(at(6, "arith:+:-"), ["f@6", "run@5"]);
+  deepStrictEqual(at(7, "arith:*:/"), ["run@5"]); // the arrow passed to map has no name
+  deepStrictEqual(at(11, "arith:-:+"), ["top@10"]);
+  deepStrictEqual(at(13, "num:+1"), []);
+});

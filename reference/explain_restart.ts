@@ -21,11 +21,36 @@ import {
 } from "./layout.ts";
 import { Sym, type Tri } from "./shadow.ts";
 import type { CheckedValue, ReadPart, RestartTraceSink } from "./trace.ts";
-import type { Profile, RestartEnv, UndefinedSource } from "./types.ts";
-import { type ExplainStep, hex3, SEED_LINES, seedLineOf } from "./explain_steps.ts";
+import type { Profile, RestartEnv, UndefinedSource, UnwrittenFill } from "./types.ts";
+import {
+  type DecidingContents,
+  type ExplainStep,
+  hex3,
+  SEED_LINES,
+  seedLineOf,
+  type UnwrittenByte,
+} from "./explain_steps.ts";
 
-/** Where one byte of model memory came from. */
-type Origin = { rec: RecordName; at: number } | { never: UndefinedSource };
+/**
+ * Where one byte of model memory came from: an image offset (read as part of
+ * `rec`), never written, or never written but given a value by a what-if fill.
+ */
+type Origin =
+  | { rec: RecordName; at: number }
+  | { never: UndefinedSource }
+  | { filled: UndefinedSource };
+
+/** Origins of a block of never-written `source` memory, with the bytes `fill` names given values. */
+function unwrittenOrigins(
+  size: number,
+  source: UndefinedSource,
+  fill: ReadonlyMap<number, number> | undefined,
+): Origin[] {
+  return Array.from(
+    { length: size },
+    (_, i) => (fill?.has(i) ? { filled: source } : { never: source }),
+  );
+}
 
 /** Runs of bytes with the same origin kind, worded. */
 function describeOrigins(
@@ -44,15 +69,19 @@ function describeOrigins(
       const p = origins[j]!;
       if ("never" in o) {
         if (!("never" in p) || p.never !== o.never) break;
+      } else if ("filled" in o) {
+        if (!("filled" in p) || p.filled !== o.filled) break;
       } else if (
-        "never" in p || p.rec !== o.rec || p.at !== o.at + (j - i)
+        !("rec" in p) || p.rec !== o.rec || p.at !== o.at + (j - i)
       ) break;
       j++;
     }
     const span = j - i === 1 ? `byte ${i - from}` : `bytes ${i - from}..${j - 1 - from}`;
+    const at = j - i === 1 ? hex3(i) : `${hex3(i)}..${hex3(j - 1)}`;
     if ("never" in o) {
-      const at = j - i === 1 ? hex3(i) : `${hex3(i)}..${hex3(j - 1)}`;
       out.push(`${span}: never written (${o.never}: ${where} ${at})`);
+    } else if ("filled" in o) {
+      out.push(`${span}: never written, given contents by the fill (${o.filled}: ${where} ${at})`);
     } else {
       const img = `image ${hex3(o.at)}..${hex3(o.at + j - i - 1)}`;
       out.push(
@@ -119,11 +148,33 @@ export class RestartRecorder implements RestartTraceSink {
   /** STRING's expected length: TASK's task_comm_len, once read. */
   tcl = 0;
   current: RecordName = "HEAD";
+  /** Header reads so far: the current header's index in {@link UnwrittenFill.stack} is one less. */
+  headers = 0;
 
-  constructor(readonly env: RestartEnv, readonly profile: Profile) {
+  constructor(
+    readonly env: RestartEnv,
+    readonly profile: Profile,
+    /** The what-if contents of never-written memory the run was given, if any. */
+    readonly fill?: UnwrittenFill,
+  ) {
     this.l = layoutOf(env.abi);
     const size = Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size);
-    this.hbuf = Array.from({ length: size }, () => ({ never: "page" as const }));
+    this.hbuf = unwrittenOrigins(size, "page", fill?.page);
+  }
+
+  /** The never-written bytes of `buf` at `from`..`from + size - 1`, as a fill names them. */
+  unwrittenIn(buf: readonly Origin[], from: number, size: number): UnwrittenByte[] {
+    const out: UnwrittenByte[] = [];
+    for (let i = from; i < from + size; i++) {
+      const o = buf[i]!;
+      if (!("never" in o)) continue;
+      out.push(
+        o.never === "stack"
+          ? { memory: "stack", header: this.headers - 1, offset: i }
+          : { memory: o.never, offset: i },
+      );
+    }
+    return out;
   }
 
   /** The size `rec`'s payload must fit in (`n` of `cr_read_obj_type`). */
@@ -136,10 +187,11 @@ export class RestartRecorder implements RestartTraceSink {
     let into: Origin[];
     let where: string;
     if (part === "header") {
-      into = this.hdr = Array.from({ length: asked }, () => ({ never: "stack" as const }));
+      const header = this.headers++;
+      into = this.hdr = unwrittenOrigins(asked, "stack", this.fill?.stack?.[header]);
       where = "the header `struct cr_hdr h` on the stack";
     } else if (rec === "STRING") {
-      into = this.kmalloc = Array.from({ length: this.tcl }, () => ({ never: "kmalloc" as const }));
+      into = this.kmalloc = unwrittenOrigins(this.tcl, "kmalloc", this.fill?.kmalloc);
       where = `the kmalloc'd buffer of task_comm_len ${this.tcl} bytes (not zeroed)`;
     } else {
       into = this.hbuf;
@@ -288,6 +340,10 @@ export class RestartRecorder implements RestartTraceSink {
     const unknown = verdict === "unknown" && value instanceof Sym && f && buf
       ? this.whatWouldChange(value, f, buf, where, b)
       : undefined;
+    const unwritten = f && buf ? this.unwrittenIn(buf, f.offset, f.size) : [];
+    const deciding = verdict === "unknown" && value instanceof Sym && f && buf
+      ? decidingContents(value, f, this.l.abi.endian, unwritten, b)
+      : undefined;
     this.steps.push({
       kind: "check",
       id,
@@ -295,6 +351,8 @@ export class RestartRecorder implements RestartTraceSink {
       verdict,
       bytes,
       unknown,
+      unwritten: unwritten.length ? unwritten : undefined,
+      deciding,
       source: seedLineOf(
         id,
         "restart",
@@ -382,7 +440,107 @@ export class RestartRecorder implements RestartTraceSink {
           nul ? "; byte 15 forced to 0 (H-NUL)" : "; no NUL forced"
         }`,
       bytes,
+      unwritten: this.unwrittenIn(this.kmalloc, 0, copied),
       source: SEED_LINES["comm.copy"],
     });
   }
+}
+
+/**
+ * Contents of the never-written bytes `unwritten` (of field `f`, value `s`)
+ * that decide a check each way: for every way the check can go, the first
+ * candidate found (for an equality also a second, flipping the sign bit, so
+ * that a parent's sign can go either way afterwards). A way no content can
+ * take is absent. Only the bytes a way needs get a value: an inequality one
+ * byte, a sign test the sign byte.
+ */
+function decidingContents(
+  s: Sym,
+  f: Field,
+  endian: "little" | "big",
+  unwritten: readonly UnwrittenByte[],
+  b: Branch,
+): DecidingContents[] {
+  const w = b.want;
+  if (!w || !unwritten.length) return [];
+  const bits = BigInt(f.size * 8);
+  const full = (1n << bits) - 1n;
+  const signBit = 1n << (bits - 1n);
+  const shift = (u: UnwrittenByte) => {
+    const i = u.offset - f.offset;
+    return BigInt(8 * (endian === "little" ? i : f.size - 1 - i));
+  };
+  const top = unwritten.find((u) => shift(u) === bits - 8n);
+  const low = unwritten.find((u) => u !== top) ?? unwritten[0]!;
+  const known = s.value & s.known;
+  let holds: (v: bigint) => boolean;
+  const cands: { t: bigint; set: readonly UnwrittenByte[] }[] = [];
+  if ("eq" in w) {
+    const want = BigInt.asUintN(Number(bits), w.eq);
+    const eqHolds = b.cond.includes("==");
+    holds = (v) => (v === want) === eqHolds;
+    cands.push({ t: want, set: unwritten }, { t: want ^ (1n << shift(low)), set: [low] });
+    if (s.signed && top) cands.push({ t: want ^ signBit, set: [top] });
+  } else if ("range" in w) {
+    const [lo, hi] = w.range;
+    holds = (v) => {
+      const x = s.signed ? BigInt.asIntN(Number(bits), v) : v;
+      return x < lo || x > hi;
+    };
+    for (const t of [lo, hi, lo - 1n, hi + 1n, 0n, full, signBit, signBit - 1n]) {
+      cands.push({ t: BigInt.asUintN(Number(bits), t), set: unwritten });
+    }
+    // Up to two unknown bytes: every content, so that a way is missed only if none takes it.
+    if (unwritten.length <= 2) {
+      for (let c = 0; c < 1 << (8 * unwritten.length); c++) {
+        let t = 0n;
+        unwritten.forEach((u, k) => t |= BigInt((c >> (8 * k)) & 0xff) << shift(u));
+        cands.push({ t, set: unwritten });
+      }
+    }
+  } else if ("noBits" in w) {
+    holds = (v) => (v & ~w.noBits & full) !== 0n;
+    cands.push({ t: 0n, set: unwritten }, { t: full, set: unwritten });
+  } else {
+    holds = (v) => (v & signBit) !== 0n;
+    if (top) cands.push({ t: 0n, set: [top] }, { t: signBit, set: [top] });
+  }
+  const out: DecidingContents[] = [];
+  const seen = new Set<string>();
+  for (const c of cands) {
+    // The field with the chosen bytes taken from t; bytes left unknown count as 0 in the test,
+    // which only a way that does not depend on them (a sign, one differing byte) relies on.
+    let v = known;
+    for (const u of c.set) v = (v & ~(0xffn << shift(u))) | (c.t & (0xffn << shift(u)));
+    const h = holds(v);
+    const key = `${h} ${c.set.map((u) => u.offset).join(",")}`;
+    if (seen.has(key)) continue;
+    if (c.set.length !== unwritten.length && !decidedBy(c.set, v, shift, holds, unwritten)) {
+      continue;
+    }
+    seen.add(key);
+    out.push({
+      holds: h,
+      then: h ? b.yes : b.no,
+      bytes: c.set.map((u) => ({ at: u, value: Number((v >> shift(u)) & 0xffn) })),
+    });
+    if ("range" in w && out.length === 2) break;
+  }
+  return out;
+}
+
+/** Whether giving only the bytes `set` their values in `v` decides `holds` whatever the others hold. */
+function decidedBy(
+  set: readonly UnwrittenByte[],
+  v: bigint,
+  shift: (u: UnwrittenByte) => bigint,
+  holds: (v: bigint) => boolean,
+  unwritten: readonly UnwrittenByte[],
+): boolean {
+  const rest = unwritten.filter((u) => !set.includes(u));
+  const h = holds(v);
+  // The other bytes at 0x00 and 0xff, and each one alone at 0xff: enough for the tests above
+  // (equality on all bits, the sign bit).
+  const all = rest.reduce((a, u) => a | (0xffn << shift(u)), 0n);
+  return [0n, all, ...rest.map((u) => 0xffn << shift(u))].every((p) => holds(v | p) === h);
 }

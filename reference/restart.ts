@@ -73,6 +73,7 @@ import type {
   RestartEnv,
   RestartOutcome,
   UndefinedSource,
+  UnwrittenFill,
 } from "./types.ts";
 import { validateProfile, validateRestartEnv } from "./validate.ts";
 
@@ -172,6 +173,8 @@ class Run {
   /** Set once no further read can happen. */
   readsDone = false;
   readonly counter: number;
+  /** Header reads so far (the index of the next one's stack header in {@link UnwrittenFill.stack}). */
+  headers = 0;
 
   constructor(
     readonly image: Uint8Array,
@@ -179,6 +182,8 @@ class Run {
     profile: Profile,
     /** Told each read, check and comm copy (explain); absent on every other run. */
     readonly trace?: RestartTraceSink,
+    /** Contents of never-written memory for a what-if run; absent on every other run. */
+    readonly fill?: UnwrittenFill,
   ) {
     this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
@@ -190,7 +195,7 @@ class Run {
       "hbuf",
       Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size),
       "page",
-    );
+    ).fillIn(fill?.page);
     this.comm = pooled("comm-before", TASK_COMM_LEN, "stack");
     this.comm.write(0, env.comm);
     this.counter = (env.counter ?? 0) + 1;
@@ -276,7 +281,8 @@ class Run {
     const H = this.l.HDR;
     const ids = HDR_IDS[rec];
     const start = this.pos;
-    const hdr = pooled("hdr", H.size, "stack");
+    const header = this.headers++;
+    const hdr = pooled("hdr", H.size, "stack").fillIn(this.fill?.stack?.[header], H.size);
     const got = this.read(hdr, H.size);
     this.trace?.read(rec, "header", H.size, got, start);
     if (this.hardened) this.trace?.check(ids.eof!, this.pos, undefined, got, got < H.size);
@@ -525,7 +531,7 @@ class Run {
       );
     }
     const tcl = c.s.number;
-    const buf = pooled("kmalloc", tcl, "kmalloc");
+    const buf = pooled("kmalloc", tcl, "kmalloc").fillIn(this.fill?.kmalloc, tcl);
     const sStart = this.pos;
     const sp = this.readObj("STRING", buf, tcl, RECORD_TYPES.STRING);
     const f = this.hParent;
@@ -610,15 +616,18 @@ export function restart(
  * also those the concrete path answers (the two are compared in tests). The
  * caller has validated `env` and `profile`. `trace`, when given, is told
  * every read, check and comm copy in the seed's order (`deno task explain`).
+ * `fill`, when given, names contents for never-written bytes (a what-if run:
+ * those bytes are then defined), as seed-c's `--fill-at` does.
  */
 export function restartShadow(
   image: Uint8Array,
   env: RestartEnv,
   profile: Profile,
   trace?: RestartTraceSink,
+  fill?: UnwrittenFill,
 ): RestartOutcome {
   try {
-    new Run(image, env, profile, trace).run();
+    new Run(image, env, profile, trace, fill).run();
   } catch (e) {
     if (e instanceof Done) return e.outcome;
     throw e;

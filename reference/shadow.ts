@@ -46,6 +46,18 @@ export class ShadowMem {
     return this;
   }
 
+  /** Gives the bytes `fill` names (offset → value, those inside the block) defined contents. */
+  fillIn(fill: ReadonlyMap<number, number> | undefined, size: number = this.val.length): this {
+    if (!fill) return this;
+    for (const [at, v] of fill) {
+      if (at < size) {
+        this.val[at] = v;
+        this.undef[at] = 0;
+      }
+    }
+    return this;
+  }
+
   /** Copies defined bytes in at `at` (from the image, say). */
   write(at: number, bytes: Uint8Array): void {
     this.copyIn(at, bytes, 0, bytes.length);

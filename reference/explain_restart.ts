@@ -507,24 +507,45 @@ function decidingContents(
   }
   const out: DecidingContents[] = [];
   const seen = new Set<string>();
+  const contents = (set: readonly UnwrittenByte[], v: bigint, h: boolean): DecidingContents => ({
+    holds: h,
+    then: h ? b.yes : b.no,
+    bytes: set.map((u) => ({ at: u, value: Number((v >> shift(u)) & 0xffn) })),
+  });
+  // A range: one content outside, and the smallest and the largest inside (a len that reads
+  // nothing and one that reads all; a task_comm_len that copies nothing and one that copies 16).
+  let inLo: bigint | undefined, inHi: bigint | undefined, outside: bigint | undefined;
+  const asNumber = (v: bigint) => (s.signed ? BigInt.asIntN(Number(bits), v) : v);
   for (const c of cands) {
     // The field with the chosen bytes taken from t; bytes left unknown count as 0 in the test,
     // which only a way that does not depend on them (a sign, one differing byte) relies on.
     let v = known;
     for (const u of c.set) v = (v & ~(0xffn << shift(u))) | (c.t & (0xffn << shift(u)));
     const h = holds(v);
+    if ("range" in w) {
+      if (h) outside ??= v;
+      else {
+        if (inLo === undefined || asNumber(v) < asNumber(inLo)) inLo = v;
+        if (inHi === undefined || asNumber(v) > asNumber(inHi)) inHi = v;
+      }
+      continue;
+    }
     const key = `${h} ${c.set.map((u) => u.offset).join(",")}`;
     if (seen.has(key)) continue;
     if (c.set.length !== unwritten.length && !decidedBy(c.set, v, shift, holds, unwritten)) {
       continue;
     }
     seen.add(key);
-    out.push({
-      holds: h,
-      then: h ? b.yes : b.no,
-      bytes: c.set.map((u) => ({ at: u, value: Number((v >> shift(u)) & 0xffn) })),
-    });
-    if ("range" in w && out.length === 2) break;
+    out.push(contents(c.set, v, h));
+  }
+  if ("range" in w) {
+    // A header's len is undecidable only at end of file, where any accepted len reads nothing:
+    // one accepted content is enough there.
+    if (f.record === "HDR") inHi = inLo;
+    for (const v of new Set([inLo, inHi])) {
+      if (v !== undefined) out.push(contents(unwritten, v, false));
+    }
+    if (outside !== undefined) out.push(contents(unwritten, outside, true));
   }
   return out;
 }

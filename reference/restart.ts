@@ -170,6 +170,8 @@ class Run {
   comm: ShadowMem;
   /** Set once comm can no longer change. */
   commFinal = false;
+  /** Set once the TASK payload has been read into the scratch buffer. */
+  taskPayloadRead = false;
   /** Set once no further read can happen. */
   readsDone = false;
   readonly counter: number;
@@ -244,14 +246,37 @@ class Run {
     const consumed: Maybe<number> = atEof || this.readsDone
       ? defined(this.pos)
       : { defined: false, source, why };
-    if (!this.commFinal) {
-      this.comm = pooled("comm-undefined", TASK_COMM_LEN, source);
-    }
+    if (!this.commFinal) this.comm = this.commAfterStuck(source, atEof);
     this.finish(
       { defined: false, source, why },
       { record, check, offset, detail: why, field: f },
       consumed,
     );
+  }
+
+  /**
+   * comm when the run stops undecided before comm is final. Only the STRING
+   * copy can still change it: comm zeroed, then `n = min(task_comm_len, 16)`
+   * bytes copied in. So a byte at or past the largest `n` any continuation can
+   * have, and already zero, stays zero (defined); where no continuation can
+   * copy at all, comm stays as it is. `task_comm_len` is what the scratch
+   * buffer holds once the TASK payload is read: known now if it has been, or if
+   * no more file bytes can come (that read then gets none); else anything.
+   */
+  commAfterStuck(source: UndefinedSource, atEof: boolean): ShadowMem {
+    const before = this.comm;
+    const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
+    let maxN = TASK_COMM_LEN;
+    if (this.taskPayloadRead || atEof) {
+      const { min, max } = this.hbuf.sym(field(this.l.TASK, "task_comm_len"), this.endian).range();
+      const page = BigInt(this.l.abi.pageSize);
+      if (max < 0n || min > page) return before; // the check fails on every path: no copy
+      maxN = Number(max < BigInt(TASK_COMM_LEN) ? max : BigInt(TASK_COMM_LEN));
+    }
+    for (let i = maxN; i < TASK_COMM_LEN; i++) {
+      if (before.undef[i] === 0 && before.val[i] === 0) comm.undef[i] = 0;
+    }
+    return comm;
   }
 
   /** Decides a branch: true/false, or stops the run as undefined. */
@@ -337,6 +362,7 @@ class Run {
       );
     }
     if (rec === "TAIL") this.readsDone = true;
+    if (rec === "TASK") this.taskPayloadRead = true;
     const fType = this.hType;
     const t = hdr.sym(fType, this.endian);
     if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType)) {

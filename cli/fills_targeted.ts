@@ -109,6 +109,9 @@ export async function main(args: string[]): Promise<number> {
       const vals = undefinedValues(o);
       if (!vals.length) continue;
       runsUndefined++;
+      if (runsUndefined % 250 === 0) {
+        console.error(`  ${abi}: ${runsUndefined} undefined runs explored`);
+      }
       const ex = explore(c.image, c.env, limit);
       const from = runs.length;
       for (const leaf of ex.leaves) {

@@ -268,10 +268,15 @@ class Run {
     const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
     let maxN = TASK_COMM_LEN;
     if (this.taskPayloadRead || atEof) {
-      const { min, max } = this.hbuf.sym(field(this.l.TASK, "task_comm_len"), this.endian).range();
-      const page = BigInt(this.l.abi.pageSize);
-      if (max < 0n || min > page) return before; // the check fails on every path: no copy
-      maxN = Number(max < BigInt(TASK_COMM_LEN) ? max : BigInt(TASK_COMM_LEN));
+      // The largest copy over every task_comm_len the known bits allow and the check accepts
+      // (exactly: an interval over the unknown bytes would let 0x????0000 reach 16).
+      const s = this.hbuf.sym(field(this.l.TASK, "task_comm_len"), this.endian);
+      const k = Number(s.known), v = Number(s.value & s.known);
+      maxN = -1;
+      for (let t = 0; t <= this.l.abi.pageSize && maxN < TASK_COMM_LEN; t++) {
+        if (((t & k) >>> 0) === v) maxN = Math.min(t, TASK_COMM_LEN);
+      }
+      if (maxN < 0) return before; // the check fails on every path: no copy
     }
     for (let i = maxN; i < TASK_COMM_LEN; i++) {
       if (before.undef[i] === 0 && before.val[i] === 0) comm.undef[i] = 0;

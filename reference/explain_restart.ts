@@ -25,6 +25,7 @@ import type { Profile, RestartEnv, UndefinedSource, UnwrittenFill } from "./type
 import {
   type DecidingContents,
   type ExplainStep,
+  fillAtSpec,
   hex3,
   SEED_LINES,
   seedLineOf,
@@ -337,12 +338,21 @@ export class RestartRecorder implements RestartTraceSink {
     const text = `${id}: ${name} = ${valueText(value)}${f ? ` @${hex3(offset)}` : ""}; ${b.cond}? ${
       verdict === "unknown" ? "unknown" : verdict ? "yes" : "no"
     } ${then}`;
-    const unknown = verdict === "unknown" && value instanceof Sym && f && buf
-      ? this.whatWouldChange(value, f, buf, where, b)
-      : undefined;
     const unwritten = f && buf ? this.unwrittenIn(buf, f.offset, f.size) : [];
     const deciding = verdict === "unknown" && value instanceof Sym && f && buf
       ? decidingContents(value, f, this.l.abi.endian, unwritten, b)
+      : undefined;
+    const unknown = verdict === "unknown" && value instanceof Sym && f && buf
+      ? [
+        ...this.whatWouldChange(value, f, buf, where, b),
+        ...(deciding?.length
+          ? [
+            `seed-c --fill-at contents that decide it: ${
+              deciding.map((d) => `${fillAtSpec(d.bytes)} ${d.then}`).join("; ")
+            }`,
+          ]
+          : []),
+      ]
       : undefined;
     this.steps.push({
       kind: "check",
@@ -490,14 +500,6 @@ function decidingContents(
     for (const t of [lo, hi, lo - 1n, hi + 1n, 0n, full, signBit, signBit - 1n]) {
       cands.push({ t: BigInt.asUintN(Number(bits), t), set: unwritten });
     }
-    // Up to two unknown bytes: every content, so that a way is missed only if none takes it.
-    if (unwritten.length <= 2) {
-      for (let c = 0; c < 1 << (8 * unwritten.length); c++) {
-        let t = 0n;
-        unwritten.forEach((u, k) => t |= BigInt((c >> (8 * k)) & 0xff) << shift(u));
-        cands.push({ t, set: unwritten });
-      }
-    }
   } else if ("noBits" in w) {
     holds = (v) => (v & ~w.noBits & full) !== 0n;
     cands.push({ t: 0n, set: unwritten }, { t: full, set: unwritten });
@@ -516,7 +518,23 @@ function decidingContents(
   // nothing and one that reads all; a task_comm_len that copies nothing and one that copies 16).
   let inLo: bigint | undefined, inHi: bigint | undefined, outside: bigint | undefined;
   const asNumber = (v: bigint) => (s.signed ? BigInt.asIntN(Number(bits), v) : v);
-  for (const c of cands) {
+  // A range with up to two unknown bytes: every content, so that a way is missed only if none
+  // takes it — when the candidates above miss a way, or the accepted extremes matter (not a
+  // header's len, see below).
+  function* every(): Generator<{ t: bigint; set: readonly UnwrittenByte[] }> {
+    if (!("range" in w!) || unwritten.length > 2) return;
+    if (inLo !== undefined && outside !== undefined && f.record === "HDR") return;
+    for (let c = 0; c < 1 << (8 * unwritten.length); c++) {
+      let t = 0n;
+      unwritten.forEach((u, k) => t |= BigInt((c >> (8 * k)) & 0xff) << shift(u));
+      yield { t, set: unwritten };
+    }
+  }
+  function* all(): Generator<{ t: bigint; set: readonly UnwrittenByte[] }> {
+    yield* cands;
+    yield* every(); // looked at once the candidates are: lazily
+  }
+  for (const c of all()) {
     // The field with the chosen bytes taken from t; bytes left unknown count as 0 in the test,
     // which only a way that does not depend on them (a sign, one differing byte) relies on.
     let v = known;

@@ -47,6 +47,20 @@ export interface DecidingContents {
   readonly bytes: readonly { readonly at: UnwrittenByte; readonly value: number }[];
 }
 
+/**
+ * Never-written bytes with values as seed-c's `--fill-at` takes them:
+ * `stack2@3=ff,page@20=00` (`stackN`: the N-th header read of the call).
+ */
+export function fillAtSpec(
+  bytes: readonly { readonly at: UnwrittenByte; readonly value: number }[],
+): string {
+  return bytes.map(({ at, value }) =>
+    `${at.memory === "stack" ? `stack${at.header}` : at.memory}@${at.offset}=${
+      value.toString(16).padStart(2, "0")
+    }`
+  ).join(",");
+}
+
 /** One step of an explanation. */
 export interface ExplainStep {
   /** `read`, `check` (a branch of the seed), `comm` (the copy into comm) or `write` (checkpoint). */

@@ -12,6 +12,7 @@
  * @module
  */
 import { traceRestart, type UnwrittenByte } from "../../reference/explain.ts";
+import { fillAtSpec } from "../../reference/explain_steps.ts";
 import { TASK_COMM_LEN } from "../../reference/layout.ts";
 import type {
   RestartEnv,
@@ -108,8 +109,7 @@ export function fillOf(assign: readonly Assignment[]): UnwrittenFill {
 
 /** Contents as seed-c's `--fill-at` takes them: `stack2@3=ff,page@20=00,...`. */
 export function fillSpec(assign: readonly Assignment[]): string {
-  return assign.map(({ at, value }) => `${keyOf(at)}=${value.toString(16).padStart(2, "0")}`)
-    .join(",");
+  return fillAtSpec(assign);
 }
 
 const allDefined = (o: RestartOutcome) =>

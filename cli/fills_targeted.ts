@@ -79,7 +79,7 @@ export async function main(args: string[]): Promise<number> {
   });
   const abis = (values.abi ?? ["x86_64", "i386"]) as AbiName[];
   const fuzz = values.fuzz === undefined ? DEFAULT_FUZZ : Number(values.fuzz);
-  const limit = values.limit === undefined ? 64 : Number(values.limit);
+  const limit = values.limit === undefined ? 128 : Number(values.limit);
   const examples = values.examples === undefined ? 3 : Number(values.examples);
   const results: ValueResult[] = [];
   const mismatches: string[] = [];
@@ -230,7 +230,7 @@ function printReport(
     const extra = [
       n?.oneWay.size ? `one way only: ${[...n.oneWay].join(", ")}` : "",
       n?.truncated ? `${n.truncated} runs at the path limit` : "",
-      n?.open ? `${n.open} runs with a path left undefined` : "",
+      n?.open ? `${n.open} runs with a path left open` : "",
     ].filter(Boolean).join("; ");
     console.log(
       `${k.padEnd(52)} ${String(c.values).padStart(6)} ${String(c.varied).padStart(6)}${

@@ -117,44 +117,50 @@ const allDefined = (o: RestartOutcome) =>
 
 /**
  * Every path through the undecidable checks of a seed restart of `image`,
- * up to `limit` paths: at an undecidable check, each way its trace step
+ * up to about `limit` paths (past it, paths are left open: some value still
+ * undefined, not compared): at an undecidable check, each way its trace step
  * gives contents for ({@link ExplainStep.deciding}); when no check is
  * undecidable but a value still is (a parent returned as the value, comm
  * bytes copied from kmalloc), the never-written bytes the run read, all
  * 0x00 and all 0xff.
  */
-export function explore(image: Uint8Array, env: RestartEnv, limit = 64): Exploration {
+export function explore(image: Uint8Array, env: RestartEnv, limit = 128): Exploration {
   const leaves: Leaf[] = [];
   const oneWay = new Set<string>();
   let truncated = false;
-  const go = (assign: readonly Assignment[]) => {
-    if (leaves.length >= limit) {
-      truncated = true;
-      return;
-    }
+  // Breadth first: the paths that end early (an -EINVAL at the first undecidable check) are all
+  // kept before the limit cuts the deep ones.
+  const queue: (readonly Assignment[])[] = [[]];
+  while (queue.length) {
+    const assign = queue.shift()!;
     const { steps, outcome } = traceRestart(image, env, "seed", fillOf(assign));
+    const children: (readonly Assignment[])[] = [];
+    const stuck = steps.findLast((s) => s.verdict === "unknown");
     if (allDefined(outcome)) {
       leaves.push({ fill: assign, outcome });
-      return;
-    }
-    const stuck = steps.findLast((s) => s.verdict === "unknown");
-    if (stuck && stuck.id === outcome.decision.check && stuck.deciding?.length) {
+      continue;
+    } else if (stuck && stuck.id === outcome.decision.check && stuck.deciding?.length) {
       if (new Set(stuck.deciding.map((d) => d.holds)).size < 2) oneWay.add(stuck.id);
-      for (const d of stuck.deciding) go([...assign, ...d.bytes]);
-      return;
+      for (const d of stuck.deciding) children.push([...assign, ...d.bytes]);
+    } else {
+      const seen = new Set<string>();
+      const rest = steps.flatMap((s) => s.unwritten ?? []).filter((u) => {
+        const k = keyOf(u);
+        return !seen.has(k) && seen.add(k);
+      });
+      for (const value of [0x00, 0xff]) {
+        children.push([...assign, ...rest.map((at) => ({ at, value }))]);
+      }
+      if (!rest.length) children.length = 0;
     }
-    const seen = new Set<string>();
-    const rest = steps.flatMap((s) => s.unwritten ?? []).filter((u) => {
-      const k = keyOf(u);
-      return !seen.has(k) && seen.add(k);
-    });
-    if (!rest.length) {
+    if (!children.length || leaves.length + queue.length + children.length > limit) {
+      // No way to go on, or the limit: a path with values still undefined (not compared).
+      if (children.length) truncated = true;
       leaves.push({ fill: assign, outcome, open: true });
-      return;
+      continue;
     }
-    for (const value of [0x00, 0xff]) go([...assign, ...rest.map((at) => ({ at, value }))]);
-  };
-  go([]);
+    queue.push(...children);
+  }
   return { leaves, oneWay: [...oneWay], truncated };
 }
 

@@ -20,7 +20,9 @@
  *   address a is 0xa5 ^ (a & 0xff): pages start 0xa5 0xa4 0xa7 ...),
  *   `random` (xorshift64*, seeded by SEED_C_SEED or `random:SEED`, default
  *   1); every allocation is filled afresh, so no call sees an earlier call's
- *   bytes;
+ *   bytes; over the fill, targeted bytes (shim_set_fill_at, seed-c's
+ *   --fill-at): at offsets of the scratch pages, of a non-zeroed kmalloc
+ *   block, or of the N-th header read's stack header (see kernel_read);
  * - atomic_inc_return on the port's global counter (sys.c's static
  *   cr_ctx_count): the request's counter is loaded into it at the first
  *   increment of a call, then it wraps like an int;
@@ -30,7 +32,8 @@
  * What it does not model:
  * - the kernel stack: the port's uninitialised locals (cr_read_obj_type's
  *   header) hold whatever this process's stack held, or what the compiler's
- *   -ftrivial-auto-var-init puts there (build.sh passes it through);
+ *   -ftrivial-auto-var-init puts there (build.sh passes it through), except
+ *   the bytes a targeted stack fill names;
  * - allocation failure (kzalloc, __get_free_pages and kmalloc never return
  *   NULL here for the sizes the port asks), so the -ENOMEM paths are not run;
  * - concurrency, preemption, signals, user copies, the syscall entry's

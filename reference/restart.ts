@@ -170,6 +170,8 @@ class Run {
   comm: ShadowMem;
   /** Set once comm can no longer change. */
   commFinal = false;
+  /** The current record's header (stack). */
+  hdr: ShadowMem | undefined;
   /** Set once the TASK payload has been read into the scratch buffer. */
   taskPayloadRead = false;
   /** Set once no further read can happen. */
@@ -232,17 +234,27 @@ class Run {
     this.finish(defined(-errno), { record, check, offset, detail, field: f });
   }
 
-  /** A check whose answer depends on undefined bytes: say what is still known. */
+  /**
+   * A check whose answer depends on undefined bytes: say what is still known.
+   * `pass`, for a check whose failing way is -EINVAL at once and whose other
+   * way goes on the same whatever the field holds among the values that take
+   * it, is such a value: the run is then followed down that way too (the same
+   * run with those bytes given), and what both ways agree on is defined.
+   */
   stuck(
     record: RecordName,
     check: string,
     offset: number,
     source: UndefinedSource,
     f?: Field,
+    pass?: bigint,
   ): never {
     const why = `${check} reads ${source} bytes never written`;
     // At end of file, or where the file fails, no later read can move the position.
     const atEof = this.pos === this.image.length || this.pos === ioErrorAt(this.env.io);
+    if (pass !== undefined && f && !this.hardened) {
+      this.bothWays(record, check, offset, source, f, pass);
+    }
     const consumed: Maybe<number> = atEof || this.readsDone
       ? defined(this.pos)
       : { defined: false, source, why };
@@ -284,10 +296,77 @@ class Run {
     return comm;
   }
 
-  /** Decides a branch: true/false, or stops the run as undefined. */
-  decide(t: Tri, sym: Sym, record: RecordName, check: string, offset: number, f?: Field): boolean {
+  /**
+   * The outcome of an undecidable check with two ways: failing (-EINVAL now:
+   * the position and comm as they are) and passing (the run again with the
+   * field's never-written bytes holding `pass`). Values both ways give alike
+   * are defined; the others undefined from `source`.
+   */
+  bothWays(
+    record: RecordName,
+    check: string,
+    offset: number,
+    source: UndefinedSource,
+    f: Field,
+    pass: bigint,
+  ): never {
+    const why = `${check} reads ${source} bytes never written`;
+    const inHeader = f.record === "HDR";
+    const mem = inHeader ? this.hdr! : this.hbuf;
+    const given = new Map<number, number>();
+    for (let i = 0; i < f.size; i++) {
+      const at = f.offset + i;
+      if (mem.undef[at] === 0) continue;
+      const sig = this.endian === "little" ? i : f.size - 1 - i;
+      given.set(at, Number((pass >> BigInt(8 * sig)) & 0xffn));
+    }
+    const fill = this.fill ?? {};
+    const stack = [...(fill.stack ?? [])];
+    let page = fill.page;
+    if (inHeader) stack[this.headers - 1] = new Map([...(stack[this.headers - 1] ?? []), ...given]);
+    else page = new Map([...(page ?? []), ...given]);
+    // The failing way's values, copied before the other way's run reuses the scratch memory.
+    const failPos = this.pos;
+    const failComm = copyBytes(this.comm.val);
+    const failUndef = copyBytes(this.comm.undef);
+    const o = restartShadow(this.image, this.env, "seed", undefined, { ...fill, stack, page });
+    const einval = -ERRNO.EINVAL;
+    const ret: Maybe<number> = o.ret.defined && o.ret.value === einval
+      ? defined(einval)
+      : { defined: false, source, why };
+    const consumed: Maybe<number> = o.consumed.defined && o.consumed.value === failPos
+      ? defined(failPos)
+      : { defined: false, source, why };
+    const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
+    for (let i = 0; i < TASK_COMM_LEN; i++) {
+      comm.val[i] = failComm[i]!;
+      if (failUndef[i] !== 0) comm.undef[i] = failUndef[i]!; // keeps its own source
+      else if (o.commDefined[i] && o.comm[i] === failComm[i]) comm.undef[i] = 0;
+      else comm.val[i] = 0;
+    }
+    this.comm = comm;
+    this.pos = failPos;
+    this.finish(ret, {
+      record,
+      check,
+      offset,
+      detail: ret.defined ? `${why}; -EINVAL whichever way it goes` : why,
+      field: f,
+    }, consumed);
+  }
+
+  /** Decides a branch: true/false, or stops the run as undefined (`pass`: see {@link stuck}). */
+  decide(
+    t: Tri,
+    sym: Sym,
+    record: RecordName,
+    check: string,
+    offset: number,
+    f?: Field,
+    pass?: bigint,
+  ): boolean {
     this.trace?.check(check, offset, f, sym, t);
-    if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f);
+    if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f, pass);
     return t;
   }
 
@@ -312,7 +391,10 @@ class Run {
     const ids = HDR_IDS[rec];
     const start = this.pos;
     const header = this.headers++;
-    const hdr = pooled("hdr", H.size, "stack").fillIn(this.fill?.stack?.[header], H.size);
+    const hdr = this.hdr = pooled("hdr", H.size, "stack").fillIn(
+      this.fill?.stack?.[header],
+      H.size,
+    );
     const got = this.read(hdr, H.size);
     this.trace?.read(rec, "header", H.size, got, start);
     if (this.hardened) this.trace?.check(ids.eof!, this.pos, undefined, got, got < H.size);
@@ -328,7 +410,9 @@ class Run {
     const fLen = this.hLen;
     const len = hdr.sym(fLen, this.endian);
     const bad = len.outside(0, n);
-    if (this.decide(bad, len, rec, ids.len!, start + fLen.offset, fLen)) {
+    // Unknown header bytes mean the header was cut by the end of file: any accepted len then
+    // reads nothing, so one accepted value stands for all.
+    if (this.decide(bad, len, rec, ids.len!, start + fLen.offset, fLen, len.someIn(0, n))) {
       this.fail(
         ERRNO.EINVAL,
         rec,
@@ -370,7 +454,7 @@ class Run {
     if (rec === "TASK") this.taskPayloadRead = true;
     const fType = this.hType;
     const t = hdr.sym(fType, this.endian);
-    if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType)) {
+    if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType, BigInt(type))) {
       this.fail(
         ERRNO.EINVAL,
         rec,
@@ -502,6 +586,13 @@ class Run {
       this.payloadCheck(H, base, "minor", (s) => s.ne(k.minor)),
       this.payloadCheck(H, base, "patch", (s) => s.ne(k.patch)),
     ];
+    const wanted = [
+      MAGIC_HEAD,
+      BigInt(CR_VERSION),
+      BigInt(k.major),
+      BigInt(k.minor),
+      BigInt(k.patch),
+    ];
     const { verdict, first } = anyOf(checks.map((c) => c.t));
     // The seed's `||` stops at the first mismatch (or the first undecidable one): those, in order.
     if (this.trace) {
@@ -511,8 +602,9 @@ class Run {
       }
     }
     if (verdict === "unknown") {
-      const c = checks.find((c) => c.t === "unknown")!;
-      this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f);
+      const i = checks.findIndex((c) => c.t === "unknown");
+      const c = checks[i]!;
+      this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f, wanted[i]);
     }
     if (verdict) {
       const c = checks[first]!;
@@ -526,7 +618,8 @@ class Run {
       );
     }
     const fl = this.payloadCheck(H, base, "flags", (s) => s.anyBits(~CR_CTX_CKPT));
-    if (this.decide(fl.t, fl.s, "HEAD", "HEAD.flags", fl.at, fl.f)) {
+    // Passing: no bit but CR_CTX_CKPT set (the value is not read again): the unknown bytes 0.
+    if (this.decide(fl.t, fl.s, "HEAD", "HEAD.flags", fl.at, fl.f, fl.s.value & fl.s.known)) {
       this.fail(
         ERRNO.EINVAL,
         "HEAD",
@@ -599,7 +692,7 @@ class Run {
     const p = this.readObj("TAIL", this.hbuf, T.size, RECORD_TYPES.TAIL);
     this.parentZero("TAIL", p, start);
     const m = this.payloadCheck(T, start + this.l.HDR.size, "magic", (s) => s.ne(MAGIC_TAIL));
-    if (this.decide(m.t, m.s, "TAIL", "TAIL.magic", m.at, m.f)) {
+    if (this.decide(m.t, m.s, "TAIL", "TAIL.magic", m.at, m.f, MAGIC_TAIL)) {
       this.fail(
         ERRNO.EINVAL,
         "TAIL",

@@ -237,7 +237,7 @@ export class Sym {
       // min and max are values the unknown bits can take, so some value lies outside; whether
       // one lies inside is another question (a known low byte 0x50 with an unknown high byte
       // spans -32688..32592 and never falls in 0..16).
-      return this.someIn(l, h) ? "unknown" : true;
+      return this.findIn(l, h) !== undefined ? "unknown" : true;
     }
     const { min, max } = this.range();
     const l = BigInt(lo), h = BigInt(hi);
@@ -246,8 +246,17 @@ export class Sym {
     return "unknown";
   }
 
-  /** Whether some value the unknown bits allow lies in `l`..`h` (as numbers; up to 32 bits). */
-  private someIn(l: number, h: number): boolean {
+  /**
+   * The raw bits of a value the unknown bits allow in `lo`..`hi` (the
+   * smallest such pattern), or undefined when none is (up to 32 bits).
+   */
+  someIn(lo: number, hi: number): bigint | undefined {
+    const x = this.small ? this.findIn(lo, hi) : undefined;
+    return x === undefined ? undefined : BigInt(x);
+  }
+
+  /** Some allowed pattern whose value lies in `l`..`h`, or undefined (up to 32 bits). */
+  private findIn(l: number, h: number): number | undefined {
     const full = this.full;
     const sign = this.bits === 32 ? 0x80000000 : 1 << (this.bits - 1);
     const k = this.k, v = (this.v & this.k) >>> 0;
@@ -272,9 +281,9 @@ export class Sym {
       const kk = this.signed ? (k | sign) >>> 0 : k;
       const vv = this.signed ? (neg ? (v | sign) >>> 0 : (v & ~sign) >>> 0) : v;
       const x = smallestAtLeast(lo, kk, vv, this.bits);
-      if (x !== undefined && x <= hi) return true;
+      if (x !== undefined && x <= hi) return x;
     }
-    return false;
+    return undefined;
   }
 
   /** `x < 0` (sign bit), for a signed value. */

@@ -71,6 +71,7 @@ export {
   type RestartOutcome,
   type TaskState,
   type UndefinedSource,
+  type UnwrittenFill,
   type Uts,
 } from "./reference/types.ts";
 export { CrconformError, ERRNO, errnoName, InputError } from "./reference/errors.ts";
@@ -78,12 +79,15 @@ export { checkpoint } from "./reference/checkpoint.ts";
 export { restart, RESTART_CHECKS, type RestartCheck } from "./reference/restart.ts";
 export { fromHex, toHex } from "./reference/bytes.ts";
 export {
+  type DecidingContents,
   explainCheckpoint,
   explainRestart,
   type ExplainStep,
   type Explanation,
   formatExplanation,
   type SeedLine,
+  traceRestart,
+  type UnwrittenByte,
 } from "./reference/explain.ts";
 export type { CheckpointTraceSink } from "./reference/trace.ts";
 export {

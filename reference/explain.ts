@@ -25,6 +25,7 @@ import type {
   RestartEnv,
   RestartOutcome,
   TaskState,
+  UnwrittenFill,
 } from "./types.ts";
 import { validateProfile, validateRestartEnv } from "./validate.ts";
 import {
@@ -38,12 +39,14 @@ import {
 import { RestartRecorder } from "./explain_restart.ts";
 
 export {
+  type DecidingContents,
   type ExplainStep,
   SEED_LINES,
   SEED_PATCH_FILE,
   type SeedLine,
   seedLineOf,
   sourceText,
+  type UnwrittenByte,
 } from "./explain_steps.ts";
 
 /** A run explained. */
@@ -86,8 +89,44 @@ export function outcomeLines(o: RestartOutcome): string[] {
 }
 
 /**
+ * The steps of {@link explainRestart} and the outcome they lead to: the
+ * reference's shadow path run with a recorder, checked against
+ * {@link restart} (without `fill`). With `fill`, a what-if run (see
+ * {@link UnwrittenFill}). Each undecidable step carries the never-written
+ * bytes it read and contents that decide it each way ({@link ExplainStep.deciding}).
+ *
+ * @example
+ * ```ts
+ * import { checkpoint, defaultCheckpointEnv, defaultRestartEnv, defaultTaskState, traceRestart } from "@crconform/crconform";
+ * const { image } = checkpoint(defaultTaskState(), defaultCheckpointEnv("x86_64"));
+ * const t = traceRestart(image.slice(0, 300), defaultRestartEnv("x86_64"), "seed");
+ * console.log(t.steps.at(-1)?.deciding?.length); // 2: the len that goes on, one that stops
+ * ```
+ */
+export function traceRestart(
+  image: Uint8Array,
+  env: RestartEnv,
+  profile: Profile,
+  fill?: UnwrittenFill,
+): { readonly steps: readonly ExplainStep[]; readonly outcome: RestartOutcome } {
+  validateRestartEnv(env);
+  validateProfile(profile);
+  const rec = new RestartRecorder(env, profile, fill);
+  const o = restartShadow(image, env, profile, rec, fill);
+  const fast = fill ? o : restart(image, env, profile);
+  if (fast.decision.check !== o.decision.check || fast.decision.offset !== o.decision.offset) {
+    throw new Error(
+      `explain: the traced run decided ${o.decision.check} but restart() decides ${fast.decision.check}`,
+    );
+  }
+  return { steps: rec.steps, outcome: o };
+}
+
+/**
  * Explains `sys_restart` on `image`: runs the reference's shadow path with a
  * recorder and checks that it gives the outcome {@link restart} gives.
+ * With `fill`, a what-if run: the never-written bytes it names hold its
+ * contents (seed-c's `--fill-at`); there is then no fast path to compare with.
  *
  * @example
  * ```ts
@@ -97,17 +136,14 @@ export function outcomeLines(o: RestartOutcome): string[] {
  * console.log(e.decided.check); // ok
  * ```
  */
-export function explainRestart(image: Uint8Array, env: RestartEnv, profile: Profile): Explanation {
-  validateRestartEnv(env);
-  validateProfile(profile);
-  const rec = new RestartRecorder(env, profile);
-  const o = restartShadow(image, env, profile, rec);
-  const fast = restart(image, env, profile);
-  if (fast.decision.check !== o.decision.check || fast.decision.offset !== o.decision.offset) {
-    throw new Error(
-      `explain: the traced run decided ${o.decision.check} but restart() decides ${fast.decision.check}`,
-    );
-  }
+export function explainRestart(
+  image: Uint8Array,
+  env: RestartEnv,
+  profile: Profile,
+  fill?: UnwrittenFill,
+): Explanation {
+  const { steps, outcome: o } = traceRestart(image, env, profile, fill);
+  const rec = { steps };
   const notes: string[] = [];
   if (!o.ret.defined) notes.push(`ret: ${o.ret.why}`);
   if (!o.consumed.defined) notes.push(`consumed: ${o.consumed.why}`);

@@ -3,7 +3,11 @@
  * words each read and check of `restartShadow`, keeps where every byte of
  * the model's memory came from (an image offset, an earlier record's
  * payload, or never written), and says for an undecidable check which
- * contents of the unwritten bytes would decide it how.
+ * contents of the unwritten bytes would decide it how (those contents as
+ * data come from `explain_deciding.ts`).
+ *
+ * One cohesive thing: the recorder — the provenance of every byte and the
+ * branch of every check, worded from the same state as the run goes.
  *
  * @module
  */
@@ -21,11 +25,37 @@ import {
 } from "./layout.ts";
 import { Sym, type Tri } from "./shadow.ts";
 import type { CheckedValue, ReadPart, RestartTraceSink } from "./trace.ts";
-import type { Profile, RestartEnv, UndefinedSource } from "./types.ts";
-import { type ExplainStep, hex3, SEED_LINES, seedLineOf } from "./explain_steps.ts";
+import type { Profile, RestartEnv, UndefinedSource, UnwrittenFill } from "./types.ts";
+import {
+  type ExplainStep,
+  fillAtSpec,
+  hex3,
+  SEED_LINES,
+  seedLineOf,
+  type UnwrittenByte,
+} from "./explain_steps.ts";
+import { type Branch, decidingContents } from "./explain_deciding.ts";
 
-/** Where one byte of model memory came from. */
-type Origin = { rec: RecordName; at: number } | { never: UndefinedSource };
+/**
+ * Where one byte of model memory came from: an image offset (read as part of
+ * `rec`), never written, or never written but given a value by a what-if fill.
+ */
+type Origin =
+  | { rec: RecordName; at: number }
+  | { never: UndefinedSource }
+  | { filled: UndefinedSource };
+
+/** Origins of a block of never-written `source` memory, with the bytes `fill` names given values. */
+function unwrittenOrigins(
+  size: number,
+  source: UndefinedSource,
+  fill: ReadonlyMap<number, number> | undefined,
+): Origin[] {
+  return Array.from(
+    { length: size },
+    (_, i) => (fill?.has(i) ? { filled: source } : { never: source }),
+  );
+}
 
 /** Runs of bytes with the same origin kind, worded. */
 function describeOrigins(
@@ -44,15 +74,19 @@ function describeOrigins(
       const p = origins[j]!;
       if ("never" in o) {
         if (!("never" in p) || p.never !== o.never) break;
+      } else if ("filled" in o) {
+        if (!("filled" in p) || p.filled !== o.filled) break;
       } else if (
-        "never" in p || p.rec !== o.rec || p.at !== o.at + (j - i)
+        !("rec" in p) || p.rec !== o.rec || p.at !== o.at + (j - i)
       ) break;
       j++;
     }
     const span = j - i === 1 ? `byte ${i - from}` : `bytes ${i - from}..${j - 1 - from}`;
+    const at = j - i === 1 ? hex3(i) : `${hex3(i)}..${hex3(j - 1)}`;
     if ("never" in o) {
-      const at = j - i === 1 ? hex3(i) : `${hex3(i)}..${hex3(j - 1)}`;
       out.push(`${span}: never written (${o.never}: ${where} ${at})`);
+    } else if ("filled" in o) {
+      out.push(`${span}: never written, given contents by the fill (${o.filled}: ${where} ${at})`);
     } else {
       const img = `image ${hex3(o.at)}..${hex3(o.at + j - i - 1)}`;
       out.push(
@@ -90,19 +124,6 @@ function countKnown(s: Sym): number {
 
 const valueText = (v: CheckedValue) => (v instanceof Sym ? symText(v) : String(v));
 
-/** What a branch tests, what follows when it holds and when not, and the value it wants. */
-interface Branch {
-  readonly cond: string;
-  readonly yes: string;
-  readonly no: string;
-  /** For undecidable checks: the condition fails only when the field equals this (bigint), lies in this range, or has no bits outside the mask. */
-  readonly want?:
-    | { eq: bigint }
-    | { range: readonly [bigint, bigint] }
-    | { noBits: bigint }
-    | { sign: true };
-}
-
 /** The record a check id belongs to (`syscall` for the argument checks). */
 const recordOfId = (id: string): RecordName | "syscall" =>
   (/^(HEAD|TASK|STRING|TAIL)\./.exec(id)?.[1] as RecordName | undefined) ?? "syscall";
@@ -119,11 +140,33 @@ export class RestartRecorder implements RestartTraceSink {
   /** STRING's expected length: TASK's task_comm_len, once read. */
   tcl = 0;
   current: RecordName = "HEAD";
+  /** Header reads so far: the current header's index in {@link UnwrittenFill.stack} is one less. */
+  headers = 0;
 
-  constructor(readonly env: RestartEnv, readonly profile: Profile) {
+  constructor(
+    readonly env: RestartEnv,
+    readonly profile: Profile,
+    /** The what-if contents of never-written memory the run was given, if any. */
+    readonly fill?: UnwrittenFill,
+  ) {
     this.l = layoutOf(env.abi);
     const size = Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size);
-    this.hbuf = Array.from({ length: size }, () => ({ never: "page" as const }));
+    this.hbuf = unwrittenOrigins(size, "page", fill?.page);
+  }
+
+  /** The never-written bytes of `buf` at `from`..`from + size - 1`, as a fill names them. */
+  unwrittenIn(buf: readonly Origin[], from: number, size: number): UnwrittenByte[] {
+    const out: UnwrittenByte[] = [];
+    for (let i = from; i < from + size; i++) {
+      const o = buf[i]!;
+      if (!("never" in o)) continue;
+      out.push(
+        o.never === "stack"
+          ? { memory: "stack", header: this.headers - 1, offset: i }
+          : { memory: o.never, offset: i },
+      );
+    }
+    return out;
   }
 
   /** The size `rec`'s payload must fit in (`n` of `cr_read_obj_type`). */
@@ -136,10 +179,11 @@ export class RestartRecorder implements RestartTraceSink {
     let into: Origin[];
     let where: string;
     if (part === "header") {
-      into = this.hdr = Array.from({ length: asked }, () => ({ never: "stack" as const }));
+      const header = this.headers++;
+      into = this.hdr = unwrittenOrigins(asked, "stack", this.fill?.stack?.[header]);
       where = "the header `struct cr_hdr h` on the stack";
     } else if (rec === "STRING") {
-      into = this.kmalloc = Array.from({ length: this.tcl }, () => ({ never: "kmalloc" as const }));
+      into = this.kmalloc = unwrittenOrigins(this.tcl, "kmalloc", this.fill?.kmalloc);
       where = `the kmalloc'd buffer of task_comm_len ${this.tcl} bytes (not zeroed)`;
     } else {
       into = this.hbuf;
@@ -285,8 +329,21 @@ export class RestartRecorder implements RestartTraceSink {
     const text = `${id}: ${name} = ${valueText(value)}${f ? ` @${hex3(offset)}` : ""}; ${b.cond}? ${
       verdict === "unknown" ? "unknown" : verdict ? "yes" : "no"
     } ${then}`;
+    const unwritten = f && buf ? this.unwrittenIn(buf, f.offset, f.size) : [];
+    const deciding = verdict === "unknown" && value instanceof Sym && f && buf
+      ? decidingContents(value, f, this.l.abi.endian, unwritten, b)
+      : undefined;
     const unknown = verdict === "unknown" && value instanceof Sym && f && buf
-      ? this.whatWouldChange(value, f, buf, where, b)
+      ? [
+        ...this.whatWouldChange(value, f, buf, where, b),
+        ...(deciding?.length
+          ? [
+            `seed-c --fill-at contents that decide it: ${
+              deciding.map((d) => `${fillAtSpec(d.bytes)} ${d.then}`).join("; ")
+            }`,
+          ]
+          : []),
+      ]
       : undefined;
     this.steps.push({
       kind: "check",
@@ -295,6 +352,8 @@ export class RestartRecorder implements RestartTraceSink {
       verdict,
       bytes,
       unknown,
+      unwritten: unwritten.length ? unwritten : undefined,
+      deciding,
       source: seedLineOf(
         id,
         "restart",
@@ -382,6 +441,7 @@ export class RestartRecorder implements RestartTraceSink {
           nul ? "; byte 15 forced to 0 (H-NUL)" : "; no NUL forced"
         }`,
       bytes,
+      unwritten: this.unwrittenIn(this.kmalloc, 0, copied),
       source: SEED_LINES["comm.copy"],
     });
   }

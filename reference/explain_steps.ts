@@ -27,6 +27,40 @@ export const SEED_PATCH_FILE: string = seedLines.patchFile;
 /** Every step id of `seed_lines.json` with its lines. */
 export const SEED_LINES: Readonly<Record<string, SeedLine>> = seedLines.steps;
 
+/** A never-written byte, named as a targeted fill names it (`UnwrittenFill`, seed-c's `--fill-at`). */
+export interface UnwrittenByte {
+  /** The kind of memory. */
+  readonly memory: "stack" | "page" | "kmalloc";
+  /** For the stack: which header read of the call (0 HEAD's, 1 TASK's, 2 STRING's, 3 TAIL's). */
+  readonly header?: number;
+  /** Offset in that memory (the header, the scratch buffer, the kmalloc'd buffer). */
+  readonly offset: number;
+}
+
+/** Contents of never-written bytes that decide an undecidable check one way. */
+export interface DecidingContents {
+  /** Whether the check's condition then holds. */
+  readonly holds: boolean;
+  /** What follows (`→ -EINVAL`, `→ continue`, …). */
+  readonly then: string;
+  /** The bytes given a value (the others stay never written). */
+  readonly bytes: readonly { readonly at: UnwrittenByte; readonly value: number }[];
+}
+
+/**
+ * Never-written bytes with values as seed-c's `--fill-at` takes them:
+ * `stack2@3=ff,page@20=00` (`stackN`: the N-th header read of the call).
+ */
+export function fillAtSpec(
+  bytes: readonly { readonly at: UnwrittenByte; readonly value: number }[],
+): string {
+  return bytes.map(({ at, value }) =>
+    `${at.memory === "stack" ? `stack${at.header}` : at.memory}@${at.offset}=${
+      value.toString(16).padStart(2, "0")
+    }`
+  ).join(",");
+}
+
 /** One step of an explanation. */
 export interface ExplainStep {
   /** `read`, `check` (a branch of the seed), `comm` (the copy into comm) or `write` (checkpoint). */
@@ -41,6 +75,10 @@ export interface ExplainStep {
   readonly bytes?: readonly string[];
   /** For an undecidable check: which unwritten bytes, and what contents would change the outcome. */
   readonly unknown?: readonly string[];
+  /** The never-written bytes the step looked at (a check's field, the bytes comm copied). */
+  readonly unwritten?: readonly UnwrittenByte[];
+  /** For an undecidable check: contents that decide it each way (one or more per way). */
+  readonly deciding?: readonly DecidingContents[];
   /** The seed line. */
   readonly source?: SeedLine;
 }

@@ -73,6 +73,7 @@ import type {
   RestartEnv,
   RestartOutcome,
   UndefinedSource,
+  UnwrittenFill,
 } from "./types.ts";
 import { validateProfile, validateRestartEnv } from "./validate.ts";
 
@@ -169,9 +170,15 @@ class Run {
   comm: ShadowMem;
   /** Set once comm can no longer change. */
   commFinal = false;
+  /** The current record's header (stack). */
+  hdr: ShadowMem | undefined;
+  /** Set once the TASK payload has been read into the scratch buffer. */
+  taskPayloadRead = false;
   /** Set once no further read can happen. */
   readsDone = false;
   readonly counter: number;
+  /** Header reads so far (the index of the next one's stack header in {@link UnwrittenFill.stack}). */
+  headers = 0;
 
   constructor(
     readonly image: Uint8Array,
@@ -179,6 +186,8 @@ class Run {
     profile: Profile,
     /** Told each read, check and comm copy (explain); absent on every other run. */
     readonly trace?: RestartTraceSink,
+    /** Contents of never-written memory for a what-if run; absent on every other run. */
+    readonly fill?: UnwrittenFill,
   ) {
     this.l = layoutOf(env.abi);
     this.endian = this.l.abi.endian;
@@ -190,7 +199,7 @@ class Run {
       "hbuf",
       Math.max(this.l.HEAD.size, this.l.TASK.size, this.l.TAIL.size),
       "page",
-    );
+    ).fillIn(fill?.page);
     this.comm = pooled("comm-before", TASK_COMM_LEN, "stack");
     this.comm.write(0, env.comm);
     this.counter = (env.counter ?? 0) + 1;
@@ -225,23 +234,31 @@ class Run {
     this.finish(defined(-errno), { record, check, offset, detail, field: f });
   }
 
-  /** A check whose answer depends on undefined bytes: say what is still known. */
+  /**
+   * A check whose answer depends on undefined bytes: say what is still known.
+   * `pass`, for a check whose failing way is -EINVAL at once and whose other
+   * way goes on the same whatever the field holds among the values that take
+   * it, is such a value: the run is then followed down that way too (the same
+   * run with those bytes given), and what both ways agree on is defined.
+   */
   stuck(
     record: RecordName,
     check: string,
     offset: number,
     source: UndefinedSource,
     f?: Field,
+    pass?: bigint,
   ): never {
     const why = `${check} reads ${source} bytes never written`;
     // At end of file, or where the file fails, no later read can move the position.
     const atEof = this.pos === this.image.length || this.pos === ioErrorAt(this.env.io);
+    if (pass !== undefined && f && !this.hardened) {
+      this.bothWays(record, check, offset, source, f, pass);
+    }
     const consumed: Maybe<number> = atEof || this.readsDone
       ? defined(this.pos)
       : { defined: false, source, why };
-    if (!this.commFinal) {
-      this.comm = pooled("comm-undefined", TASK_COMM_LEN, source);
-    }
+    if (!this.commFinal) this.comm = this.commAfterStuck(source, atEof);
     this.finish(
       { defined: false, source, why },
       { record, check, offset, detail: why, field: f },
@@ -249,10 +266,107 @@ class Run {
     );
   }
 
-  /** Decides a branch: true/false, or stops the run as undefined. */
-  decide(t: Tri, sym: Sym, record: RecordName, check: string, offset: number, f?: Field): boolean {
+  /**
+   * comm when the run stops undecided before comm is final. Only the STRING
+   * copy can still change it: comm zeroed, then `n = min(task_comm_len, 16)`
+   * bytes copied in. So a byte at or past the largest `n` any continuation can
+   * have, and already zero, stays zero (defined); where no continuation can
+   * copy at all, comm stays as it is. `task_comm_len` is what the scratch
+   * buffer holds once the TASK payload is read: known now if it has been, or if
+   * no more file bytes can come (that read then gets none); else anything.
+   */
+  commAfterStuck(source: UndefinedSource, atEof: boolean): ShadowMem {
+    const before = this.comm;
+    const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
+    let maxN = TASK_COMM_LEN;
+    if (this.taskPayloadRead || atEof) {
+      // The largest copy over every task_comm_len the known bits allow and the check accepts
+      // (exactly: an interval over the unknown bytes would let 0x????0000 reach 16).
+      const s = this.hbuf.sym(field(this.l.TASK, "task_comm_len"), this.endian);
+      const k = Number(s.known), v = Number(s.value & s.known);
+      maxN = -1;
+      for (let t = 0; t <= this.l.abi.pageSize && maxN < TASK_COMM_LEN; t++) {
+        if (((t & k) >>> 0) === v) maxN = Math.min(t, TASK_COMM_LEN);
+      }
+      if (maxN < 0) return before; // the check fails on every path: no copy
+    }
+    for (let i = maxN; i < TASK_COMM_LEN; i++) {
+      if (before.undef[i] === 0 && before.val[i] === 0) comm.undef[i] = 0;
+    }
+    return comm;
+  }
+
+  /**
+   * The outcome of an undecidable check with two ways: failing (-EINVAL now:
+   * the position and comm as they are) and passing (the run again with the
+   * field's never-written bytes holding `pass`). Values both ways give alike
+   * are defined; the others undefined from `source`.
+   */
+  bothWays(
+    record: RecordName,
+    check: string,
+    offset: number,
+    source: UndefinedSource,
+    f: Field,
+    pass: bigint,
+  ): never {
+    const why = `${check} reads ${source} bytes never written`;
+    const inHeader = f.record === "HDR";
+    const mem = inHeader ? this.hdr! : this.hbuf;
+    const given = new Map<number, number>();
+    for (let i = 0; i < f.size; i++) {
+      const at = f.offset + i;
+      if (mem.undef[at] === 0) continue;
+      const sig = this.endian === "little" ? i : f.size - 1 - i;
+      given.set(at, Number((pass >> BigInt(8 * sig)) & 0xffn));
+    }
+    const fill = this.fill ?? {};
+    const stack = [...(fill.stack ?? [])];
+    let page = fill.page;
+    if (inHeader) stack[this.headers - 1] = new Map([...(stack[this.headers - 1] ?? []), ...given]);
+    else page = new Map([...(page ?? []), ...given]);
+    // The failing way's values, copied before the other way's run reuses the scratch memory.
+    const failPos = this.pos;
+    const failComm = copyBytes(this.comm.val);
+    const failUndef = copyBytes(this.comm.undef);
+    const o = restartShadow(this.image, this.env, "seed", undefined, { ...fill, stack, page });
+    const einval = -ERRNO.EINVAL;
+    const ret: Maybe<number> = o.ret.defined && o.ret.value === einval
+      ? defined(einval)
+      : { defined: false, source, why };
+    const consumed: Maybe<number> = o.consumed.defined && o.consumed.value === failPos
+      ? defined(failPos)
+      : { defined: false, source, why };
+    const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
+    for (let i = 0; i < TASK_COMM_LEN; i++) {
+      comm.val[i] = failComm[i]!;
+      if (failUndef[i] !== 0) comm.undef[i] = failUndef[i]!; // keeps its own source
+      else if (o.commDefined[i] && o.comm[i] === failComm[i]) comm.undef[i] = 0;
+      else comm.val[i] = 0;
+    }
+    this.comm = comm;
+    this.pos = failPos;
+    this.finish(ret, {
+      record,
+      check,
+      offset,
+      detail: ret.defined ? `${why}; -EINVAL whichever way it goes` : why,
+      field: f,
+    }, consumed);
+  }
+
+  /** Decides a branch: true/false, or stops the run as undefined (`pass`: see {@link stuck}). */
+  decide(
+    t: Tri,
+    sym: Sym,
+    record: RecordName,
+    check: string,
+    offset: number,
+    f?: Field,
+    pass?: bigint,
+  ): boolean {
     this.trace?.check(check, offset, f, sym, t);
-    if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f);
+    if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f, pass);
     return t;
   }
 
@@ -276,7 +390,11 @@ class Run {
     const H = this.l.HDR;
     const ids = HDR_IDS[rec];
     const start = this.pos;
-    const hdr = pooled("hdr", H.size, "stack");
+    const header = this.headers++;
+    const hdr = this.hdr = pooled("hdr", H.size, "stack").fillIn(
+      this.fill?.stack?.[header],
+      H.size,
+    );
     const got = this.read(hdr, H.size);
     this.trace?.read(rec, "header", H.size, got, start);
     if (this.hardened) this.trace?.check(ids.eof!, this.pos, undefined, got, got < H.size);
@@ -292,7 +410,9 @@ class Run {
     const fLen = this.hLen;
     const len = hdr.sym(fLen, this.endian);
     const bad = len.outside(0, n);
-    if (this.decide(bad, len, rec, ids.len!, start + fLen.offset, fLen)) {
+    // Unknown header bytes mean the header was cut by the end of file: any accepted len then
+    // reads nothing, so one accepted value stands for all.
+    if (this.decide(bad, len, rec, ids.len!, start + fLen.offset, fLen, len.someIn(0, n))) {
       this.fail(
         ERRNO.EINVAL,
         rec,
@@ -331,9 +451,10 @@ class Run {
       );
     }
     if (rec === "TAIL") this.readsDone = true;
+    if (rec === "TASK") this.taskPayloadRead = true;
     const fType = this.hType;
     const t = hdr.sym(fType, this.endian);
-    if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType)) {
+    if (this.decide(t.ne(type), t, rec, ids.type!, start + fType.offset, fType, BigInt(type))) {
       this.fail(
         ERRNO.EINVAL,
         rec,
@@ -465,6 +586,13 @@ class Run {
       this.payloadCheck(H, base, "minor", (s) => s.ne(k.minor)),
       this.payloadCheck(H, base, "patch", (s) => s.ne(k.patch)),
     ];
+    const wanted = [
+      MAGIC_HEAD,
+      BigInt(CR_VERSION),
+      BigInt(k.major),
+      BigInt(k.minor),
+      BigInt(k.patch),
+    ];
     const { verdict, first } = anyOf(checks.map((c) => c.t));
     // The seed's `||` stops at the first mismatch (or the first undecidable one): those, in order.
     if (this.trace) {
@@ -474,8 +602,9 @@ class Run {
       }
     }
     if (verdict === "unknown") {
-      const c = checks.find((c) => c.t === "unknown")!;
-      this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f);
+      const i = checks.findIndex((c) => c.t === "unknown");
+      const c = checks[i]!;
+      this.stuck("HEAD", `HEAD.${c.f.name}`, c.at, c.s.source ?? "page", c.f, wanted[i]);
     }
     if (verdict) {
       const c = checks[first]!;
@@ -489,7 +618,8 @@ class Run {
       );
     }
     const fl = this.payloadCheck(H, base, "flags", (s) => s.anyBits(~CR_CTX_CKPT));
-    if (this.decide(fl.t, fl.s, "HEAD", "HEAD.flags", fl.at, fl.f)) {
+    // Passing: no bit but CR_CTX_CKPT set (the value is not read again): the unknown bytes 0.
+    if (this.decide(fl.t, fl.s, "HEAD", "HEAD.flags", fl.at, fl.f, fl.s.value & fl.s.known)) {
       this.fail(
         ERRNO.EINVAL,
         "HEAD",
@@ -525,7 +655,7 @@ class Run {
       );
     }
     const tcl = c.s.number;
-    const buf = pooled("kmalloc", tcl, "kmalloc");
+    const buf = pooled("kmalloc", tcl, "kmalloc").fillIn(this.fill?.kmalloc, tcl);
     const sStart = this.pos;
     const sp = this.readObj("STRING", buf, tcl, RECORD_TYPES.STRING);
     const f = this.hParent;
@@ -562,7 +692,7 @@ class Run {
     const p = this.readObj("TAIL", this.hbuf, T.size, RECORD_TYPES.TAIL);
     this.parentZero("TAIL", p, start);
     const m = this.payloadCheck(T, start + this.l.HDR.size, "magic", (s) => s.ne(MAGIC_TAIL));
-    if (this.decide(m.t, m.s, "TAIL", "TAIL.magic", m.at, m.f)) {
+    if (this.decide(m.t, m.s, "TAIL", "TAIL.magic", m.at, m.f, MAGIC_TAIL)) {
       this.fail(
         ERRNO.EINVAL,
         "TAIL",
@@ -610,15 +740,18 @@ export function restart(
  * also those the concrete path answers (the two are compared in tests). The
  * caller has validated `env` and `profile`. `trace`, when given, is told
  * every read, check and comm copy in the seed's order (`deno task explain`).
+ * `fill`, when given, names contents for never-written bytes (a what-if run:
+ * those bytes are then defined), as seed-c's `--fill-at` does.
  */
 export function restartShadow(
   image: Uint8Array,
   env: RestartEnv,
   profile: Profile,
   trace?: RestartTraceSink,
+  fill?: UnwrittenFill,
 ): RestartOutcome {
   try {
-    new Run(image, env, profile, trace).run();
+    new Run(image, env, profile, trace, fill).run();
   } catch (e) {
     if (e instanceof Done) return e.outcome;
     throw e;

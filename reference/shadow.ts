@@ -46,6 +46,18 @@ export class ShadowMem {
     return this;
   }
 
+  /** Gives the bytes `fill` names (offset → value, those inside the block) defined contents. */
+  fillIn(fill: ReadonlyMap<number, number> | undefined, size: number = this.val.length): this {
+    if (!fill) return this;
+    for (const [at, v] of fill) {
+      if (at < size) {
+        this.val[at] = v;
+        this.undef[at] = 0;
+      }
+    }
+    return this;
+  }
+
   /** Copies defined bytes in at `at` (from the image, say). */
   write(at: number, bytes: Uint8Array): void {
     this.copyIn(at, bytes, 0, bytes.length);
@@ -222,13 +234,56 @@ export class Sym {
       const l = Number(lo), h = Number(hi);
       if (max < l || min > h) return true;
       if (min >= l && max <= h) return false;
-      return "unknown";
+      // min and max are values the unknown bits can take, so some value lies outside; whether
+      // one lies inside is another question (a known low byte 0x50 with an unknown high byte
+      // spans -32688..32592 and never falls in 0..16).
+      return this.findIn(l, h) !== undefined ? "unknown" : true;
     }
     const { min, max } = this.range();
     const l = BigInt(lo), h = BigInt(hi);
     if (max < l || min > h) return true;
     if (min >= l && max <= h) return false;
     return "unknown";
+  }
+
+  /**
+   * The raw bits of a value the unknown bits allow in `lo`..`hi` (the
+   * smallest such pattern), or undefined when none is (up to 32 bits).
+   */
+  someIn(lo: number, hi: number): bigint | undefined {
+    const x = this.small ? this.findIn(lo, hi) : undefined;
+    return x === undefined ? undefined : BigInt(x);
+  }
+
+  /** Some allowed pattern whose value lies in `l`..`h`, or undefined (up to 32 bits). */
+  private findIn(l: number, h: number): number | undefined {
+    const full = this.full;
+    const sign = this.bits === 32 ? 0x80000000 : 1 << (this.bits - 1);
+    const k = this.k, v = (this.v & this.k) >>> 0;
+    const span = 2 ** this.bits;
+    // Each half of the values (sign bit clear, sign bit set) is a run of unsigned bit patterns in
+    // order: look for the smallest pattern at or above the run's lower end.
+    for (const neg of [false, true]) {
+      if ((k & sign) !== 0 && (((v & sign) !== 0) !== neg)) continue; // the sign bit is known
+      if (!this.signed && neg) continue; // unsigned: one run, the whole width
+      let lo = l, hi = h;
+      if (this.signed) {
+        lo = neg ? Math.max(l, -(span / 2)) : Math.max(l, 0);
+        hi = neg ? Math.min(h, -1) : Math.min(h, span / 2 - 1);
+        if (neg) {
+          lo += span;
+          hi += span;
+        }
+      }
+      lo = Math.max(lo, 0);
+      hi = Math.min(hi, full);
+      if (lo > hi) continue;
+      const kk = this.signed ? (k | sign) >>> 0 : k;
+      const vv = this.signed ? (neg ? (v | sign) >>> 0 : (v & ~sign) >>> 0) : v;
+      const x = smallestAtLeast(lo, kk, vv, this.bits);
+      if (x !== undefined && x <= hi) return x;
+    }
+    return undefined;
   }
 
   /** `x < 0` (sign bit), for a signed value. */
@@ -288,6 +343,25 @@ export class Sym {
     const maxBits = ((base | lowUnknown) & (signUnknown ? ~sign : full)) >>> 0;
     return { min: signedOf(minBits, this.bits), max: signedOf(maxBits, this.bits) };
   }
+}
+
+/**
+ * The smallest `bits`-wide pattern at least `lo` whose bits under mask `k` are `v`'s, or
+ * undefined: `lo` itself, else the pattern that keeps `lo`'s bits above the lowest position `p`
+ * where `lo` has 0 and a 1 is allowed, sets `p`, and takes the least allowed bits below it.
+ */
+function smallestAtLeast(lo: number, k: number, v: number, bits: number): number | undefined {
+  if ((((lo & k) >>> 0) === v)) return lo;
+  for (let p = 0; p < bits; p++) {
+    const bit = 2 ** p;
+    if (Math.floor(lo / bit) % 2 === 1) continue; // lo has 1 here
+    if ((k & bit) !== 0 && (v & bit) === 0) continue; // known 0 here
+    const above = Math.floor(lo / (bit * 2)) * (bit * 2); // lo's bits above p
+    const aboveMask = (~(bit * 2 - 1)) >>> 0;
+    if (((above & k & aboveMask) >>> 0) !== ((v & aboveMask) >>> 0)) continue;
+    return above + bit + ((v & (bit - 1)) >>> 0);
+  }
+  return undefined;
 }
 
 /** Two's complement of the low `bits` bits of an unsigned number (bits ≤ 32). */

@@ -189,6 +189,21 @@ export const PROFILES: readonly Profile[] = Object.freeze(["seed", "hardened"]);
 /** Where an undefined value comes from in the seed kernel. */
 export type UndefinedSource = "stack" | "page" | "kmalloc";
 
+/**
+ * Contents for memory the seed never writes, for a what-if run of restart
+ * (the targeted fill experiment, `impls/seed-c/fills_targeted.ts`): byte values
+ * by offset in each kind of never-written memory. Bytes it does not name stay
+ * undefined. seed-c's `--fill-at` takes the same contents.
+ */
+export interface UnwrittenFill {
+  /** Per header read of the call (0 HEAD's, 1 TASK's, 2 STRING's, 3 TAIL's): offset → byte of `struct cr_hdr`. */
+  readonly stack?: readonly (ReadonlyMap<number, number> | undefined)[];
+  /** Offset → byte of the scratch buffer's pages. */
+  readonly page?: ReadonlyMap<number, number>;
+  /** Offset → byte of STRING's kmalloc'd buffer. */
+  readonly kmalloc?: ReadonlyMap<number, number>;
+}
+
 /** A value that is either defined, or undefined in the seed with the reason. */
 export type Maybe<T> =
   | { readonly defined: true; readonly value: T }

@@ -13,6 +13,10 @@
  * Options (each also an environment variable; the option wins):
  *   --fill=zero|pattern|random[:SEED]   SEED_C_FILL, SEED_C_SEED: never-written kmalloc
  *                                       and page bytes (default zero)
+ *   --fill-at=SPEC|request              SEED_C_FILL_AT: targeted bytes over the fill at offsets
+ *                                       of the scratch pages, a kmalloc block or the N-th
+ *                                       header read's stack header (shim.h); `request`: each
+ *                                       request's x-fill-at key gives them (absent: none)
  *   --io-chunk=N                        SEED_C_IO_CHUNK: at most N bytes per transfer
  *   --io-eagain                         SEED_C_IO_EAGAIN=1: every other transfer -EAGAIN
  *                                       (a request's io_* keys replace both for its call:
@@ -45,6 +49,8 @@
 #define MAX_REQUEST (64u << 20)
 
 static int all_states;
+/* --fill-at=request: each request's x-fill-at key sets the targeted bytes of its call. */
+static int fill_at_request;
 static int verbose;
 /* The I/O knobs of the command line: each request's io_* keys replace them for its call. */
 static size_t cli_chunk;
@@ -374,6 +380,8 @@ static void checkpoint(struct req *r, const char *id)
 	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "read-only"))
 		bad(r, "file is not ok, bad-fd or read-only");
 	io_of(r);
+	if (fill_at_request && shim_set_fill_at(get(r, "x-fill-at") ? get(r, "x-fill-at") : ""))
+		bad(r, "x-fill-at is not a fill spec (REGION@OFFSET=HEX,...)");
 	outf("id %s\n", id);
 	if (r->error) {
 		outf("error %s\n", r->error);
@@ -431,6 +439,8 @@ static void restart(struct req *r, const char *id)
 	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "write-only"))
 		bad(r, "file is not ok, bad-fd or write-only");
 	io_of(r);
+	if (fill_at_request && shim_set_fill_at(get(r, "x-fill-at") ? get(r, "x-fill-at") : ""))
+		bad(r, "x-fill-at is not a fill spec (REGION@OFFSET=HEX,...)");
 	outf("id %s\n", id);
 	if (r->error) {
 		outf("error %s\n", r->error);
@@ -611,14 +621,15 @@ static int per_case(const char *op)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: seed-c [--fill=zero|pattern|random[:SEED]] [--io-chunk=N] "
+	fprintf(stderr, "usage: seed-c [--fill=zero|pattern|random[:SEED]] [--fill-at=SPEC|request] "
+			"[--io-chunk=N] "
 			"[--io-eagain] [--all-states] [hello|checkpoint|restart]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *fill = getenv("SEED_C_FILL"), *e;
+	const char *fill = getenv("SEED_C_FILL"), *fill_at = getenv("SEED_C_FILL_AT"), *e;
 	size_t chunk = 0;
 	int eagain = 0, i;
 
@@ -630,6 +641,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strncmp(argv[i], "--fill=", 7) == 0)
 			fill = argv[i] + 7;
+		else if (strncmp(argv[i], "--fill-at=", 10) == 0)
+			fill_at = argv[i] + 10;
 		else if (strncmp(argv[i], "--io-chunk=", 11) == 0)
 			chunk = (size_t)strtoul(argv[i] + 11, NULL, 0);
 		else if (strcmp(argv[i], "--io-eagain") == 0)
@@ -641,6 +654,12 @@ int main(int argc, char **argv)
 	}
 	if (fill && *fill && shim_set_fill(fill)) {
 		fprintf(stderr, "seed-c: unknown fill %s\n", fill);
+		return usage();
+	}
+	if (is(fill_at, "request")) {
+		fill_at_request = 1;
+	} else if (fill_at && shim_set_fill_at(fill_at)) {
+		fprintf(stderr, "seed-c: bad --fill-at %s (REGION@OFFSET=HEX,...)\n", fill_at);
 		return usage();
 	}
 	cli_chunk = chunk;

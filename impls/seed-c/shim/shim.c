@@ -20,7 +20,9 @@
  *   address a is 0xa5 ^ (a & 0xff): pages start 0xa5 0xa4 0xa7 ...),
  *   `random` (xorshift64*, seeded by SEED_C_SEED or `random:SEED`, default
  *   1); every allocation is filled afresh, so no call sees an earlier call's
- *   bytes;
+ *   bytes; over the fill, targeted bytes (shim_set_fill_at, seed-c's
+ *   --fill-at): at offsets of the scratch pages, of a non-zeroed kmalloc
+ *   block, or of the N-th header read's stack header (see kernel_read);
  * - atomic_inc_return on the port's global counter (sys.c's static
  *   cr_ctx_count): the request's counter is loaded into it at the first
  *   increment of a call, then it wraps like an int;
@@ -30,7 +32,8 @@
  * What it does not model:
  * - the kernel stack: the port's uninitialised locals (cr_read_obj_type's
  *   header) hold whatever this process's stack held, or what the compiler's
- *   -ftrivial-auto-var-init puts there (build.sh passes it through);
+ *   -ftrivial-auto-var-init puts there (build.sh passes it through), except
+ *   the bytes a targeted stack fill names;
  * - allocation failure (kzalloc, __get_free_pages and kmalloc never return
  *   NULL here for the sizes the port asks), so the -ENOMEM paths are not run;
  * - concurrency, preemption, signals, user copies, the syscall entry's
@@ -82,6 +85,13 @@ enum fill { FILL_ZERO, FILL_PATTERN, FILL_RANDOM };
 static enum fill fill_mode = FILL_ZERO;
 static uint64_t rng_state = 1;
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 int shim_set_fill(const char *spec)
 {
 	if (strcmp(spec, "zero") == 0) {
@@ -116,6 +126,81 @@ static uint8_t rng_byte(void)
 	return (uint8_t)((rng_state * 0x2545f4914f6cdd1dull) >> 56);
 }
 
+/* Targeted contents (shim_set_fill_at): bytes at offsets of a region, applied over the fill. */
+enum region { REGION_PAGE, REGION_KMALLOC, REGION_STACK };
+#define FILL_AT_MAX 1024
+static struct fill_at {
+	enum region region;
+	unsigned index;  /* REGION_STACK: which header read of the call (0 = the first) */
+	size_t off;
+	uint8_t byte;
+} fill_at[FILL_AT_MAX];
+static unsigned fill_at_n;
+static int fill_at_stack;  /* some entry is for the stack */
+
+int shim_set_fill_at(const char *spec)
+{
+	const char *p = spec;
+
+	fill_at_n = 0;
+	fill_at_stack = 0;
+	while (p && *p) {
+		struct fill_at e = { 0 };
+		char *end;
+		size_t off;
+
+		if (strncmp(p, "page@", 5) == 0) {
+			e.region = REGION_PAGE;
+			p += 5;
+		} else if (strncmp(p, "kmalloc@", 8) == 0) {
+			e.region = REGION_KMALLOC;
+			p += 8;
+		} else if (strncmp(p, "stack", 5) == 0 && p[5] >= '0' && p[5] <= '9') {
+			e.region = REGION_STACK;
+			e.index = (unsigned)strtoul(p + 5, &end, 10);
+			if (*end != '@')
+				return -1;
+			p = end + 1;
+		} else {
+			return -1;
+		}
+		if (*p < '0' || *p > '9')
+			return -1;
+		off = (size_t)strtoul(p, &end, 10);
+		if (*end != '=')
+			return -1;
+		p = end + 1;
+		do {
+			int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+
+			if (hi < 0 || lo < 0 || fill_at_n == FILL_AT_MAX)
+				return -1;
+			e.off = off++;
+			e.byte = (uint8_t)(hi << 4 | lo);
+			fill_at[fill_at_n++] = e;
+			fill_at_stack |= e.region == REGION_STACK;
+			p += 2;
+		} while (*p && *p != ',');
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Applies the targeted bytes of one region (and header read) to the block [b, b + n). */
+static void fill_at_apply(enum region region, unsigned index, uint8_t *b, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < fill_at_n; i++)
+		if (fill_at[i].region == region && fill_at[i].index == index && fill_at[i].off < n)
+			b[fill_at[i].off] = fill_at[i].byte;
+}
+
+/* The live page block and non-zeroed kmalloc block: a read into neither is a read into the stack. */
+static void *page_block, *kmalloc_block;
+static size_t page_size, kmalloc_size;
+
 static void fill(void *p, size_t n)
 {
 	uint8_t *b = p;
@@ -149,10 +234,14 @@ void *kmalloc(size_t size, gfp_t flags)
 		fprintf(stderr, "seed-c: out of memory\n");
 		abort();
 	}
-	if (flags & __GFP_ZERO)
+	if (flags & __GFP_ZERO) {
 		memset(p, 0, size);
-	else
+	} else {
 		fill(p, size);
+		fill_at_apply(REGION_KMALLOC, 0, p, size);
+		kmalloc_block = p;
+		kmalloc_size = size;
+	}
 	stats.kmalloc_live++;
 	return p;
 }
@@ -161,6 +250,8 @@ void kfree(const void *p)
 {
 	if (ZERO_OR_NULL_PTR(p))
 		return;
+	if (p == kmalloc_block)
+		kmalloc_block = NULL;
 	stats.kmalloc_live--;
 	free((void *)p);
 }
@@ -174,10 +265,14 @@ unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 		fprintf(stderr, "seed-c: out of memory\n");
 		abort();
 	}
-	if (gfp_mask & __GFP_ZERO)
+	if (gfp_mask & __GFP_ZERO) {
 		memset(p, 0, n);
-	else
+	} else {
 		fill(p, n);
+		fill_at_apply(REGION_PAGE, 0, p, n);
+	}
+	page_block = p;
+	page_size = n;
 	stats.pages_live += 1L << order;
 	return (unsigned long)p;
 }
@@ -186,6 +281,8 @@ void free_pages(unsigned long addr, unsigned int order)
 {
 	if (!addr)
 		return;
+	if ((void *)addr == page_block)
+		page_block = NULL;
 	stats.pages_live -= 1L << order;
 	free((void *)addr);
 }
@@ -254,7 +351,45 @@ static ssize_t io_limit(size_t count, const loff_t *pos)
 	return (ssize_t)count;
 }
 
+/*
+ * Reads into neither the page block nor the kmalloc block go to the stack: cr_read_obj_type's
+ * `struct cr_hdr h`, one cr_kread per record. The first transfer of each such read (not the
+ * continuation of a short one or of -EAGAIN: same place, the bytes still wanted) is the call's
+ * header read number stack_reads; its targeted bytes stackN@... are put into h before the file's
+ * bytes are copied over them: the same as the stack having held them, since the port neither
+ * reads nor writes h before this read.
+ */
+static unsigned stack_reads;
+static int stack_pending;  /* the last stack transfer was short (not at EOF) or -EAGAIN */
+static uint8_t *stack_next;
+static size_t stack_left;
+
+static int in_block(const void *p, const void *b, size_t n)
+{
+	return b && (const uint8_t *)p >= (const uint8_t *)b && (const uint8_t *)p < (const uint8_t *)b + n;
+}
+
+static ssize_t kernel_read_(struct file *file, void *buf, size_t count, loff_t *pos);
+
 ssize_t kernel_read(struct file *file, void *buf, size_t count, loff_t *pos)
+{
+	ssize_t n;
+
+	if (in_block(buf, page_block, page_size) || in_block(buf, kmalloc_block, kmalloc_size))
+		return kernel_read_(file, buf, count, pos);
+	if (!stack_pending || (uint8_t *)buf != stack_next || count != stack_left) {
+		if (fill_at_stack)
+			fill_at_apply(REGION_STACK, stack_reads, buf, count);
+		stack_reads++;
+	}
+	n = kernel_read_(file, buf, count, pos);
+	stack_pending = (n > 0 && (size_t)n < count) || n == -EAGAIN;
+	stack_next = (uint8_t *)buf + (n > 0 ? n : 0);
+	stack_left = count - (size_t)(n > 0 ? n : 0);
+	return n;
+}
+
+static ssize_t kernel_read_(struct file *file, void *buf, size_t count, loff_t *pos)
 {
 	ssize_t n;
 
@@ -426,6 +561,8 @@ void shim_begin(unsigned major, unsigned minor, unsigned patch, uint32_t counter
 	the_file.f_count = 0;
 	io_spun = 0;
 	io_failed = 0;
+	stack_reads = 0;
+	stack_pending = 0;
 	memset(&stats, 0, sizeof(stats));
 }
 

@@ -14,6 +14,11 @@ long sys_restart(int crid, int fd, unsigned long flags);
 /* Never-written kmalloc and page bytes: "zero", "pattern", "random" or "random:SEED". */
 int shim_set_fill(const char *spec);
 const char *shim_fill_name(void);
+/* Targeted contents over the fill, for the call's never-written memory: "" (none) or items
+ * REGION@OFFSET=HEX joined by commas, REGION page (the scratch pages), kmalloc (a non-zeroed
+ * kmalloc block) or stackN (the N-th header read of the call, 0 first: cr_read_obj_type's
+ * `struct cr_hdr h`), OFFSET decimal, HEX the bytes from there on. Returns -1 on a bad spec. */
+int shim_set_fill_at(const char *spec);
 /* I/O knobs: at most chunk bytes per transfer (0: no limit); eagain transfers return -EAGAIN
  * before each real one (1: every other transfer). */
 void shim_set_io(size_t chunk, unsigned eagain);

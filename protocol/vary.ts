@@ -292,13 +292,15 @@ export function encodingTally(rids: Iterable<string>): string | undefined {
 }
 
 /**
- * Frames written in pieces: 1 in {@link SPLIT_ONE_IN} (chosen by bits 4..10
- * of the run's encoding seed, apart from the variation's bits 0..3). A frame
+ * Frames written in pieces: 1 in {@link SPLIT_ONE_IN} (chosen by bits 4..13
+ * of the run's encoding seed, apart from the variation's bits 0..3). Each
+ * split stalls the pipeline for its pause, so they are few: about 95 of the
+ * default gate's runs of a testee that declares every cell. A frame
  * may arrive over any number of reads (`PROTOCOL.md`), so a conforming
  * reader takes any split; one that takes a read for a frame, or a frame as
  * complete a byte early, does not.
  */
-export const SPLIT_ONE_IN = 128;
+export const SPLIT_ONE_IN = 1024;
 
 /**
  * Where a frame of `length` bytes (its 4-byte prefix included) is cut into
@@ -310,9 +312,9 @@ export const SPLIT_ONE_IN = 128;
 export function frameCuts(seed: number | undefined, length: number): number[] {
   if (seed === undefined || ((seed >>> 4) & (SPLIT_ONE_IN - 1)) !== 0 || length < 2) return [];
   const last = length - 1, mid = length >> 1;
-  const first = [1, 2, 3, 4, 5, mid, last, last][(seed >>> 11) & 7]!;
+  const first = [1, 2, 3, 4, 5, mid, last, last][(seed >>> 14) & 7]!;
   const cuts = new Set([Math.min(first, last)]);
-  if ((seed >>> 14) & 1) cuts.add(first === last ? mid : last);
+  if ((seed >>> 17) & 1) cuts.add(first === last ? mid : last);
   return [...cuts].filter((c) => c > 0 && c < length).sort((a, b) => a - b);
 }
 

@@ -149,23 +149,24 @@ Deno.test("describeEncoding() and encodingTally() name what a failing run's requ
   strictEqual(encodingTally(canonical), undefined);
 });
 
-Deno.test("frameCuts() cuts 1 frame in 128 by seed bits 4..10, at the documented points (hand-computed)", () => {
+Deno.test("frameCuts() cuts 1 frame in 1024 by seed bits 4..13, at the documented points (hand-computed)", () => {
   deepStrictEqual(frameCuts(undefined, 41), []);
-  deepStrictEqual(frameCuts(16, 41), []); // bits 4..10 = 1: whole
+  deepStrictEqual(frameCuts(16, 41), []); // bits 4..13 = 1: whole
+  deepStrictEqual(frameCuts(1 << 13, 41), []);
   deepStrictEqual(frameCuts(0, 41), [1]); // first cut choice 0: inside the length prefix
-  deepStrictEqual(frameCuts(2 << 11, 41), [3]);
-  deepStrictEqual(frameCuts((3 << 11) | (1 << 14), 41), [4, 40]); // after the prefix, last byte alone
-  deepStrictEqual(frameCuts((6 << 11) | (1 << 14), 41), [20, 40]); // the last byte, then the middle
-  deepStrictEqual(frameCuts(7 << 11, 41), [40]);
+  deepStrictEqual(frameCuts(2 << 14, 41), [3]);
+  deepStrictEqual(frameCuts((3 << 14) | (1 << 17), 41), [4, 40]); // after the prefix, last byte alone
+  deepStrictEqual(frameCuts((6 << 14) | (1 << 17), 41), [20, 40]); // the last byte, then the middle
+  deepStrictEqual(frameCuts(7 << 14, 41), [40]);
   deepStrictEqual(frameCuts(0, 2), [1]);
   deepStrictEqual(frameCuts(0, 1), []);
   // Two frames back to back: 3 + "abc" (7 bytes), then 2 + "xy" (6 bytes).
   const batch = Uint8Array.from([3, 0, 0, 0, 97, 98, 99, 2, 0, 0, 0, 120, 121]);
-  deepStrictEqual(batchCuts(batch, [16, (3 << 11) | (1 << 14)]), [11, 12]);
+  deepStrictEqual(batchCuts(batch, [16, (3 << 14) | (1 << 17)]), [11, 12]);
   deepStrictEqual(batchCuts(batch, [0, 16]), [1]);
 });
 
-Deno.test("describeSplit(): about 1 run in 128 of the default suite goes in pieces, and says how", () => {
+Deno.test("describeSplit(): about 1 run in 1024 of the default suite goes in pieces, and says how", () => {
   const rids = caseRuns(buildCases({ cases: 64 })).map((r) => r.rid);
   const split = rids.filter((r) => describeSplit(r));
   ok(

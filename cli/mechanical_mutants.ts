@@ -21,7 +21,10 @@ import type { AbiName } from "../reference/layout.ts";
 import { cellOf, declaredCells } from "../harness/cells.ts";
 import { isFailure } from "../harness/expect.ts";
 import { filesUnder } from "../harness/build.ts";
+import { PerCaseTestee } from "../harness/percase_testee.ts";
 import { ProcessTestee } from "../harness/process_testee.ts";
+import type { Testee } from "../protocol/testee.ts";
+import { perCaseSlice } from "../impls/c/percase.ts";
 import { runImpl, selectRuns } from "../harness/runner.ts";
 import { apply, lineOf, type Mutant, mutate } from "../impls/mutants/mechanical.ts";
 import {
@@ -39,6 +42,7 @@ export type Fate =
   | "tce-equivalent"
   | "duplicate"
   | "killed-gate"
+  | "killed-percase"
   | "killed-fuzz"
   | "killed-file-io"
   | "triaged"
@@ -143,16 +147,24 @@ async function pool<T>(items: readonly T[], jobs: number, f: (x: T) => Promise<v
   );
 }
 
-/** Runs `runs` against a program until the first failure; the failing run id, or undefined. */
+/**
+ * Runs `runs` against a program (persistent, or per case with `perCase`)
+ * until the first failure; the failing run id (or the setup or end-of-input
+ * error), or undefined.
+ */
 export async function firstFailure(
   name: string,
   cmd: string,
   runs: readonly CaseRun[],
   timeoutMs: number,
+  perCase = false,
 ): Promise<string | undefined> {
   const stop = new AbortController();
   let first: { rid: string; status: string; run: CaseRun } | undefined;
-  const rep = await runImpl(new ProcessTestee(name, cmd, { timeoutMs }), runs, [], undefined, {}, {
+  const testee: Testee = perCase
+    ? new PerCaseTestee(name, cmd, { timeoutMs, window: 2 })
+    : new ProcessTestee(name, cmd, { timeoutMs });
+  const rep = await runImpl(testee, runs, [], undefined, {}, {
     signal: stop.signal,
     maxTimeouts: 1,
     slowMs: Infinity,
@@ -164,16 +176,19 @@ export async function firstFailure(
     },
   });
   if (rep.setupError) return `setup: ${rep.setupError.slice(0, 120)}`;
+  if (!first && rep.endError) return `end of input: ${rep.endError.slice(0, 120)}`;
   if (!first) return rep.stopped && !rep.interrupted ? `stopped: ${rep.stopped}` : undefined;
   // With the long timeout a timeout is a hang: the run it is charged to may be one queued behind
   // the hung one, so it is not confirmed alone again.
   if (first.status !== "timeout" || timeoutMs >= 10_000) return `${first.rid} (${first.status})`;
   // A timeout on a loaded machine is not a hang until it happens again, alone, with time.
-  const alone = new ProcessTestee(name, cmd, { timeoutMs: 10_000 });
+  const alone: Testee = perCase
+    ? new PerCaseTestee(name, cmd, { timeoutMs: 10_000, window: 1 })
+    : new ProcessTestee(name, cmd, { timeoutMs: 10_000 });
   const again = await alone.start().then(() => runAll(alone, [first!.run])).catch(() => undefined)
     .finally(() => alone.close());
   if (!again || isFailure(again[0]!.status)) return `${first.rid} (${first.status})`;
-  return await firstFailure(name, cmd, runs, 10_000);
+  return await firstFailure(name, cmd, runs, 10_000, perCase);
 }
 
 /** The default gate's runs (built once, their reference results computed once). */
@@ -181,6 +196,12 @@ let gateRuns: CaseRun[] | undefined;
 function defaultGate(): CaseRun[] {
   return gateRuns ??= selectRuns(buildCases({ cases: 64, seed: 1, fuzz: DEFAULT_FUZZ }));
 }
+
+/**
+ * The runs a target's other mode gets in `deno task test`, tried on a
+ * survivor of the gate: impls/c's per-case mode (`impls/c/percase.ts`).
+ */
+export const PER_CASE_RUNS: Readonly<Record<string, () => CaseRun[]>> = { c: perCaseSlice };
 
 /** seed-c's file knobs, each tried on a survivor of the gate and the fuzzer. */
 export const FILE_KNOBS: readonly string[] = ["--io-chunk=1 --io-eagain", "--io-chunk=3"];
@@ -246,6 +267,7 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
     log(`${name}: ${live.length} distinct mutants through the default gate`);
     const stage = new Stage(b.dir, gateFingerprint(runs), timeoutMs);
     const survivors: typeof live = [];
+    const perCase = PER_CASE_RUNS[name]?.();
     n = 0;
     for (const x of live) {
       const killed = await stage.verdict(
@@ -253,8 +275,17 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
         "gate",
         () => firstFailure(x.mutant.id, x.bin, runs, timeoutMs),
       );
+      const byTest = !killed && perCase
+        ? await stage.verdict(
+          x,
+          "percase",
+          () => firstFailure(x.mutant.id, x.bin, perCase, timeoutMs, true),
+        )
+        : undefined;
       if (killed) {
         set({ mutant: x.mutant, target: name, line: x.line, fate: "killed-gate", detail: killed });
+      } else if (byTest) {
+        set({ ...verdictBase(name, x), fate: "killed-percase", detail: byTest });
       } else survivors.push(x);
       if (++n % 25 === 0) log(`${name}: gate ${n}/${live.length}, ${survivors.length} alive`);
     }

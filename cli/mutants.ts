@@ -134,6 +134,8 @@ export async function mutationRun(
       if (bad.length && !killedBy) [killedBy, first] = [layer, bad[0]!.rid];
       // A mutant that cannot even answer the hello request does not conform: killed too.
       if (rep.setupError && !killedBy) [killedBy, first] = [layer, `setup: ${rep.setupError}`];
+      // So does one that does not exit 0 at the end of its input (PROTOCOL.md).
+      if (rep.endError && !killedBy) [killedBy, first] = [layer, `end of input: ${rep.endError}`];
       if (killedBy && !opts.allLayers) break;
     }
     out.push({ ...m, failing, killedBy, first });

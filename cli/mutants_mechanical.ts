@@ -58,6 +58,7 @@ const COLUMNS: readonly (readonly [string, (f: Fate, c?: TriageClass) => boolean
   ["tce", (f) => f === "tce-equivalent"],
   ["dup", (f) => f === "duplicate"],
   ["gate", (f) => f === "killed-gate"],
+  ["pcase", (f) => f === "killed-percase"],
   ["fuzz", (f) => f === "killed-fuzz"],
   ["io", (f) => f === "killed-file-io"],
   ["equiv", (f, c) => f === "triaged" && c === "equivalent"],
@@ -71,8 +72,9 @@ const COLUMNS: readonly (readonly [string, (f: Fate, c?: TriageClass) => boolean
 export function formatMechanicalReport(r: MechanicalReport): string {
   const lines = [
     "columns: gen generated, nocc did not compile, tce same object code as the original,",
-    "dup same as an earlier mutant, gate killed by the default gate, fuzz killed only by",
-    "fuzzing, io killed only with seed-c's --io-chunk/--io-eagain, equiv/ood/file/gap",
+    "dup same as an earlier mutant, gate killed by the default gate, pcase killed only by",
+    "impls/c's per-case test (deno task test), fuzz killed only by fuzzing, io killed",
+    "only with seed-c's --io-chunk/--io-eagain, equiv/ood/file/gap",
     "triaged (equivalent, out of domain, needs a file behaviour, a gap), unexpl unexplained",
     "",
   ];
@@ -109,6 +111,7 @@ export function formatMechanicalReport(r: MechanicalReport): string {
       lines.push(`  ${v.mutant.id}  ${v.mutant.change}  | ${v.line}${why}`);
     }
   };
+  show("killed only by impls/c's per-case test (deno task test)", ["killed-percase"]);
   show("killed only by fuzzing", ["killed-fuzz"]);
   show("killed only with seed-c's file knobs", ["killed-file-io"]);
   show("gaps (triaged: the mechanism that would reach them)", ["triaged"], "gap");

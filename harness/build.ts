@@ -105,12 +105,23 @@ export function haveCSources(): boolean {
   }
 }
 
-/** Builds `impls/c` with extra gcc flags (e.g. `-DMUTANT=m03`); returns the binary's path. */
+/**
+ * The wrapper the bundled C builds run through: their script, with
+ * `-ftrivial-auto-var-init=pattern` last when the compiler takes it (a
+ * local read before it is written holds a pattern, not a fresh stack's 0).
+ */
+export const STACK_INIT = "harness/with_stack_init.sh";
+
+/**
+ * Builds `impls/c` with extra gcc flags (e.g. `-DMUTANT=m03`), and pattern
+ * stack init where the compiler has it ({@link STACK_INIT}); returns the
+ * binary's path.
+ */
 export function buildC(flags: readonly string[] = []): Promise<string> {
   return buildCached({
     name: "c",
-    inputs: filesUnder("impls/c", /\.(c|h|sh)$/),
-    command: ["bash", "impls/c/build.sh", "{out}", ...flags],
+    inputs: [...filesUnder("impls/c", /\.(c|h|sh)$/), STACK_INIT],
+    command: ["sh", STACK_INIT, "impls/c/build.sh", "{out}", ...flags],
     output: "crconform",
   });
 }
@@ -127,7 +138,11 @@ export function haveSeedCSources(): boolean {
 
 /**
  * Builds `impls/seed-c` for an ABI (the seed's own code, compiled unmodified
- * against a user-space shim), with extra gcc flags; returns the binary's path.
+ * against a user-space shim), with extra gcc flags, and pattern stack init
+ * where the compiler has it ({@link STACK_INIT}: the port's one
+ * uninitialised local, a record header, then holds a pattern; the gate
+ * never compares those bytes); returns the binary's path. The fill
+ * experiment (`impls/seed-c/fills.ts`) builds its own, each stack init named.
  */
 export function buildSeedC(abi: string, flags: readonly string[] = []): Promise<string> {
   return buildCached({
@@ -135,8 +150,9 @@ export function buildSeedC(abi: string, flags: readonly string[] = []): Promise<
     inputs: [
       ...filesUnder("impls/seed-c", /\.(c|h|sh)$/),
       ...filesUnder("golden/recipe/port", /./),
+      STACK_INIT,
     ],
-    command: ["sh", "impls/seed-c/build.sh", "{out}", abi, ...flags],
+    command: ["sh", STACK_INIT, "impls/seed-c/build.sh", "{out}", abi, ...flags],
     output: "seed-c",
   });
 }

@@ -185,14 +185,52 @@ export class Child {
     };
   }
 
-  /** Writes bytes; a dead child is reported on the next read, not here. */
+  /** Writes in progress in pieces ({@link writePieces}): later writes wait for them. */
+  private writing: Promise<void> | undefined;
+
+  /** Writes bytes (after any pieces still being written); a dead child is reported on the next read, not here. */
   write(bytes: Uint8Array): void {
+    if (this.writing) this.after(() => this.put(bytes));
+    else this.put(bytes);
+  }
+
+  private put(bytes: Uint8Array): void {
     if (!this.proc.stdin!.destroyed) this.proc.stdin!.write(bytes);
   }
 
-  /** Closes the child's stdin. */
+  private after(f: () => void | Promise<void>): void {
+    const w: Promise<void> = this.writing = (this.writing ?? Promise.resolve()).then(f).finally(
+      () => {
+        if (this.writing === w) this.writing = undefined;
+      },
+    );
+  }
+
+  /**
+   * Writes bytes in pieces cut at `cuts` (ascending offsets), each piece its
+   * own write, with a pause of `pauseMs` (a macrotask) between them, so that
+   * a reader blocked on its input sees a piece alone; writes after it wait
+   * for it. Nothing waits for it here: answers are read meanwhile.
+   */
+  writePieces(bytes: Uint8Array, cuts: readonly number[], pauseMs = 1): void {
+    this.after(async () => {
+      let from = 0;
+      for (const c of cuts) {
+        this.put(bytes.subarray(from, c));
+        from = c;
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      this.put(bytes.subarray(from));
+    });
+  }
+
+  /** Closes the child's stdin (after any pieces still being written). */
   endInput(): void {
-    if (!this.proc.stdin!.destroyed) this.proc.stdin!.end();
+    const end = () => {
+      if (!this.proc.stdin!.destroyed) this.proc.stdin!.end();
+    };
+    if (this.writing) this.after(end);
+    else end();
   }
 
   private wait(ms: number): Promise<void> {
@@ -323,11 +361,17 @@ export class Child {
     this.proc.stdin!.destroy();
   }
 
-  /** Closes stdin and waits up to `ms` for a clean exit, then kills everything. */
-  async close(ms: number, graceMs: number): Promise<void> {
+  /**
+   * Closes stdin and waits up to `ms` for a clean exit, then kills
+   * everything. Returns how it exited by itself, or undefined when it had
+   * to be killed.
+   */
+  async close(ms: number, graceMs: number): Promise<ExitStatus | undefined> {
     this.endInput();
-    if ((await raceTimeout(this.status, ms)) === "timeout") return await this.kill(graceMs);
+    const st = await raceTimeout(this.status, ms);
+    if (st === "timeout") return void await this.kill(graceMs);
     await this.reap(); // grandchildren left in the group
     this.proc.stdout!.destroy();
+    return st;
   }
 }

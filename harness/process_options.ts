@@ -17,6 +17,8 @@ export interface ProcessOptions {
   window?: number;
   /** Grace between SIGTERM and SIGKILL, ms. @default 200 */
   graceMs?: number;
+  /** Persistent mode: the pause between the pieces of a frame written in pieces, ms. @default 1 */
+  piecePauseMs?: number;
   /** Working directory. */
   cwd?: string;
   /** Containment: a PID namespace where possible (default), or the process group only. */
@@ -32,6 +34,7 @@ export function withDefaults(
     timeoutMs: opts.timeoutMs ?? 5000,
     window: Math.max(1, opts.window ?? window),
     graceMs: opts.graceMs ?? 200,
+    piecePauseMs: opts.piecePauseMs ?? 1,
     cwd: opts.cwd,
     contain: opts.contain,
   };

@@ -18,6 +18,7 @@ import {
   type Request,
 } from "../protocol/codec.ts";
 import { encodeFrames } from "../protocol/encode.ts";
+import { batchCuts } from "../protocol/vary.ts";
 import { answerOutcome, type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
 import { Activity, HELLO_MIN_MS, type ProcessOptions, withDefaults } from "./process_options.ts";
@@ -34,6 +35,8 @@ export class ProcessTestee implements Testee {
   private readonly activity = new Activity();
   /** How many times the testee was (re)started. */
   spawns = 0;
+  /** How it broke the rule for the end of its input (exit 0), at its last close. */
+  endError: string | undefined;
   /** The id of the next run's first request: ids go on from run to run (a streamed suite). */
   private nextId = 0;
 
@@ -79,6 +82,7 @@ export class ProcessTestee implements Testee {
   /** Spawns and handshakes. */
   async start(): Promise<Hello> {
     this.activity.renew();
+    this.endError = undefined;
     this.child = await this.activity.track(this.spawn());
     return this.hello!;
   }
@@ -123,7 +127,11 @@ export class ProcessTestee implements Testee {
       const child = this.child;
       if (sent - done <= this.opts.window >> 1 && sent < requests.length) {
         const end = Math.min(requests.length, done + this.opts.window);
-        child.write(encodeFrames(requests, sent, end, idBase));
+        const batch = encodeFrames(requests, sent, end, idBase);
+        // A few frames go in pieces, written apart (PROTOCOL.md: any number of reads).
+        const cuts = batchCuts(batch, requests.slice(sent, end).map((r) => r.encoding));
+        if (cuts.length) child.writePieces(batch, cuts, this.opts.piecePauseMs);
+        else child.write(batch);
         sent = end;
       }
       let outcome: Outcome;
@@ -180,6 +188,13 @@ export class ProcessTestee implements Testee {
     if (await this.activity.stop()) return await this.kill();
     const child = this.child;
     this.child = undefined;
-    await child?.close(1000, this.opts.graceMs);
+    const st = await child?.close(1000, this.opts.graceMs);
+    // PROTOCOL.md: "When stdin reaches end of file, exit 0." One still running after the wait
+    // is killed and not judged (a loaded machine is slow, not wrong).
+    if (st && (st.code !== 0 || st.signal)) {
+      this.endError = `at end of its input it ${
+        st.signal ? `was killed by ${st.signal}` : `exited with ${st.code}`
+      } (PROTOCOL.md: when stdin reaches end of file, exit 0)`;
+    }
   }
 }

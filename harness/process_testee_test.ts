@@ -138,3 +138,59 @@ Deno.test("per-case mode: a hello slower than the per-case timeout still starts 
     [["timeout", "no answer within 100 ms; process group killed"]],
   );
 });
+
+Deno.test("end of input: a testee that exits 1 does not conform, one that exits 0 does, one that lingers is not judged", async () => {
+  const { conforms } = await import("./runner.ts");
+  const few = RUNS.slice(0, 3);
+  const one = (await run("exit=1", "-1", 10_000, few)).rep;
+  deepStrictEqual(statuses(one), few.map(() => "pass"));
+  strictEqual(
+    one.endError,
+    "at end of its input it exited with 1 (PROTOCOL.md: when stdin reaches end of file, exit 0)",
+  );
+  strictEqual(conforms(one), false);
+  const zero = (await run("exit=0", "-1", 10_000, few)).rep;
+  strictEqual(zero.endError, undefined);
+  // Killed after the wait: slow is not wrong, so nothing is said.
+  const linger = (await run("ignore-eof", "-1", 10_000, few)).rep;
+  strictEqual(linger.endError, undefined);
+});
+
+Deno.test("Child.writePieces: pieces, later writes and the end of input arrive in order", async () => {
+  const { Child } = await import("./child.ts");
+  const c = new Child("exec cat", [], undefined, true);
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => i & 255);
+  c.writePieces(bytes.subarray(0, 200), [1, 4, 199]);
+  c.write(bytes.subarray(200));
+  c.endInput();
+  const out = await c.readAll(10_000, 1 << 20);
+  await c.status;
+  deepStrictEqual(out, bytes);
+});
+
+Deno.test("a frame split across reads: a reader that takes one read() for a frame fails on split frames only", async () => {
+  const { describeSplit } = await import("../protocol/vary.ts");
+  const all = selectRuns(buildCases({ cases: 64, abis: ["x86_64"] }), {
+    filters: ["restart/x86_64/*@seed"],
+  });
+  const split = all.filter((r) => describeSplit(r.rid)).slice(0, 12);
+  const whole = all.filter((r) => !describeSplit(r.rid)).slice(0, 12);
+  ok(split.length >= 6, `only ${split.length} split runs in the selection`);
+  const runs = [...whole, ...split];
+  const { marker, cmd } = hostile("single-read");
+  // One frame in flight at a time: a frame written whole is read whole. Pieces 300 ms apart:
+  // the reader, blocked in read(), takes a piece alone unless the host leaves it unscheduled
+  // that long (the gate's own 1 ms pause makes a split likely; this test needs it all but certain).
+  const t = new ProcessTestee("single-read", cmd, {
+    timeoutMs: 10_000,
+    window: 1,
+    graceMs: 100,
+    piecePauseMs: 300,
+  });
+  const rep = await runImpl(t, runs);
+  strictEqual(await settle(marker), "");
+  const st = statuses(rep);
+  deepStrictEqual(st.slice(0, 12), whole.map(() => "pass"));
+  // A piece alone in a read is misread (a pause between pieces lets the reader see it).
+  ok(st.slice(12).some((s) => s !== "pass"), `every split frame passed: ${st.slice(12)}`);
+});

@@ -62,6 +62,11 @@ export class ObservedTestee implements Testee {
   close(): Promise<void> {
     return this.#inner.close();
   }
+
+  /** How the wrapped testee broke the rule for the end of its input, if it did. */
+  get endError(): string | undefined {
+    return this.#inner.endError;
+  }
 }
 
 /** Options of a {@link ProgressMeter}. */

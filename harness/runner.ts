@@ -62,6 +62,8 @@ export interface ImplReport {
   readonly interrupted?: boolean;
   /** Warnings about the run (a slow testee, with its rate). */
   readonly warnings?: readonly string[];
+  /** How it broke `PROTOCOL.md`'s rule for the end of its input (exit 0), if it did. */
+  readonly endError?: string;
 }
 
 /**
@@ -69,10 +71,13 @@ export interface ImplReport {
  * started, had at least one case compared, run every declared cell in
  * scope (and every required one), and every case run must pass or be a
  * listed expected failure; a stale expectation fails it too, and so does a
- * run stopped early.
+ * run stopped early, and a testee that did not exit 0 at the end of its input.
  */
 export function conforms(r: ImplReport): boolean {
-  if (r.stopped || r.setupError || r.stale.length || !r.coverage || r.coverage.gaps.length) {
+  if (
+    r.stopped || r.setupError || r.endError || r.stale.length || !r.coverage ||
+    r.coverage.gaps.length
+  ) {
     return false;
   }
   const { runs, counts } = summaryOf(r);
@@ -265,6 +270,7 @@ export async function runImpl(
     ms: performance.now() - t0,
     ...(stopped ? { stopped, interrupted } : {}),
     warnings,
+    ...(testee.endError && !stopped ? { endError: testee.endError } : {}),
   });
 
   let hello: Hello;

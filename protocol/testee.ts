@@ -34,6 +34,11 @@ export interface Testee {
   readonly batch?: number;
   /** Stops it; no process is left behind. */
   close(): Promise<void>;
+  /**
+   * After a {@link close} at the end of its runs: how it broke `PROTOCOL.md`'s
+   * rule for the end of its input (a persistent testee exits 0), or undefined.
+   */
+  readonly endError?: string;
 }
 
 /** A testee that cannot be started or speaks another protocol version: the run cannot proceed. */

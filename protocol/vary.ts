@@ -290,3 +290,66 @@ export function encodingTally(rids: Iterable<string>): string | undefined {
     parts.join(", ")
   } (canonical is 1/2 of the runs, each variation 1/16)${all}`;
 }
+
+/**
+ * Frames written in pieces: 1 in {@link SPLIT_ONE_IN} (chosen by bits 4..13
+ * of the run's encoding seed, apart from the variation's bits 0..3). Each
+ * split stalls the pipeline for its pause, so they are few: about 95 of the
+ * default gate's runs of a testee that declares every cell. A frame
+ * may arrive over any number of reads (`PROTOCOL.md`), so a conforming
+ * reader takes any split; one that takes a read for a frame, or a frame as
+ * complete a byte early, does not.
+ */
+export const SPLIT_ONE_IN = 1024;
+
+/**
+ * Where a frame of `length` bytes (its 4-byte prefix included) is cut into
+ * pieces written apart, by its encoding seed: none for most frames; else one
+ * or two offsets, ascending, within the frame. The first is inside or just
+ * after the length prefix (1..5), the middle, or the last byte; a second
+ * cut, when there is one, leaves the last byte alone (or cuts the middle).
+ */
+export function frameCuts(seed: number | undefined, length: number): number[] {
+  if (seed === undefined || ((seed >>> 4) & (SPLIT_ONE_IN - 1)) !== 0 || length < 2) return [];
+  const last = length - 1, mid = length >> 1;
+  const first = [1, 2, 3, 4, 5, mid, last, last][(seed >>> 14) & 7]!;
+  const cuts = new Set([Math.min(first, last)]);
+  if ((seed >>> 17) & 1) cuts.add(first === last ? mid : last);
+  return [...cuts].filter((c) => c > 0 && c < length).sort((a, b) => a - b);
+}
+
+/**
+ * The cuts of a batch of frames (each a 4-byte little-endian length and its
+ * payload, back to back), as offsets into the batch: each frame's
+ * {@link frameCuts} by its request's encoding seed (`seeds[i]` for frame i).
+ */
+export function batchCuts(batch: Uint8Array, seeds: readonly (number | undefined)[]): number[] {
+  const out: number[] = [];
+  let at = 0;
+  for (const seed of seeds) {
+    if (at + 4 > batch.length) break;
+    const length = 4 + (batch[at]! | batch[at + 1]! << 8 | batch[at + 2]! << 16) +
+      batch[at + 3]! * 2 ** 24;
+    for (const c of frameCuts(seed, length)) out.push(at + c);
+    at += length;
+  }
+  return out;
+}
+
+/**
+ * How a run's request frame was written, in words, when in pieces:
+ * `written in 3 pieces (bytes 0..3, 3..40, 40..41)`; undefined when whole.
+ * `length` is the frame's length with its prefix, when known.
+ */
+export function describeSplit(rid: string, length?: number): string | undefined {
+  const seed = encodingSeed(rid);
+  if (((seed >>> 4) & (SPLIT_ONE_IN - 1)) !== 0) return undefined;
+  if (length === undefined) {
+    return "frame written in pieces, apart (PROTOCOL.md: a frame may arrive over any number of reads)";
+  }
+  const cuts = [0, ...frameCuts(seed, length), length];
+  const parts = cuts.slice(1).map((c, i) => `${cuts[i]}..${c}`);
+  return `frame written in ${parts.length} pieces, apart: bytes ${
+    parts.join(", ")
+  } (PROTOCOL.md: a frame may arrive over any number of reads)`;
+}

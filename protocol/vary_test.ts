@@ -1,14 +1,18 @@
-import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, match, notDeepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { buildCases, caseRuns } from "../cases/suite.ts";
 import type { Request } from "./codec.ts";
 import { encodeFrames, requestPayload } from "./encode.ts";
 import {
+  batchCuts,
   CANONICAL,
   describeEncoding,
+  describeSplit,
   encodingSeed,
   encodingTally,
+  frameCuts,
   hexTablesOf,
   MANY_UNKNOWN,
+  SPLIT_ONE_IN,
   VARIATION_NAMES,
   variationOf,
   variationOfRid,
@@ -143,4 +147,39 @@ Deno.test("describeEncoding() and encodingTally() name what a failing run's requ
   );
   const canonical = rids.filter((r) => variationOfRid(r) === CANONICAL);
   strictEqual(encodingTally(canonical), undefined);
+});
+
+Deno.test("frameCuts() cuts 1 frame in 1024 by seed bits 4..13, at the documented points (hand-computed)", () => {
+  deepStrictEqual(frameCuts(undefined, 41), []);
+  deepStrictEqual(frameCuts(16, 41), []); // bits 4..13 = 1: whole
+  deepStrictEqual(frameCuts(1 << 13, 41), []);
+  deepStrictEqual(frameCuts(0, 41), [1]); // first cut choice 0: inside the length prefix
+  deepStrictEqual(frameCuts(2 << 14, 41), [3]);
+  deepStrictEqual(frameCuts((3 << 14) | (1 << 17), 41), [4, 40]); // after the prefix, last byte alone
+  deepStrictEqual(frameCuts((6 << 14) | (1 << 17), 41), [20, 40]); // the last byte, then the middle
+  deepStrictEqual(frameCuts(7 << 14, 41), [40]);
+  deepStrictEqual(frameCuts(0, 2), [1]);
+  deepStrictEqual(frameCuts(0, 1), []);
+  // Two frames back to back: 3 + "abc" (7 bytes), then 2 + "xy" (6 bytes).
+  const batch = Uint8Array.from([3, 0, 0, 0, 97, 98, 99, 2, 0, 0, 0, 120, 121]);
+  deepStrictEqual(batchCuts(batch, [16, (3 << 14) | (1 << 17)]), [11, 12]);
+  deepStrictEqual(batchCuts(batch, [0, 16]), [1]);
+});
+
+Deno.test("describeSplit(): about 1 run in 1024 of the default suite goes in pieces, and says how", () => {
+  const rids = caseRuns(buildCases({ cases: 64 })).map((r) => r.rid);
+  const split = rids.filter((r) => describeSplit(r));
+  ok(
+    split.length > rids.length / (2 * SPLIT_ONE_IN) &&
+      split.length < (2 * rids.length) / SPLIT_ONE_IN,
+    `${split.length} of ${rids.length}`,
+  );
+  const rid = split[0]!;
+  const seed = encodingSeed(rid);
+  const cuts = frameCuts(seed, 100);
+  match(
+    describeSplit(rid, 100)!,
+    new RegExp(`^frame written in ${cuts.length + 1} pieces, apart: bytes 0\\.\\.${cuts[0]}, `),
+  );
+  strictEqual(describeSplit(rids.find((r) => !describeSplit(r))!), undefined);
 });

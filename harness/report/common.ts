@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { CaseRun } from "../../cases/types.ts";
 import { type CaseResult, formatDifference, type Status } from "../compare.ts";
-import { describeEncoding } from "../../protocol/vary.ts";
+import { describeEncoding, describeSplit } from "../../protocol/vary.ts";
 
 /** Statuses that count against an implementation. */
 export const BAD: ReadonlySet<Status> = new Set([
@@ -143,6 +143,8 @@ export function formatFailure(r: CaseResult, rerun: string, color = false): stri
   ];
   const varied = describeEncoding(r.rid);
   if (varied) lines.push(`  request sent with ${varied} (PROTOCOL.md allows it)`);
+  const split = describeSplit(r.rid);
+  if (split) lines.push(`  request ${split}`);
   if (r.decidedBy) lines.push(`  reference decided by ${r.decidedBy}`);
   for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
   if (r.context?.actual) {

@@ -58,6 +58,7 @@ export function consoleReport(reports: readonly ImplReport[], opts: ConsoleOptio
     if (stopped) {
       out.push(p.red(`  stopped early: ${stopped}; ${notRunCount} runs not run`));
     }
+    if (rep.endError) out.push(p.red(`  end of input: ${rep.endError}`));
     if (!compared) out.push(p.red("  nothing was compared: no case of a declared cell ran"));
     for (const g of rep.coverage?.gaps ?? []) out.push(p.red(`  not covered: ${g}`));
     for (const [cls, m] of [...summary.byClass].sort(([a], [b]) => a.localeCompare(b))) {

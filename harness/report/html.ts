@@ -158,6 +158,7 @@ function summaryHtml(rep: ImplReport): string {
   const notes = [
     ...(rep.setupError ? [`setup: ${rep.setupError}`] : []),
     ...(stoppedOf(rep) ? [`stopped early: ${stoppedOf(rep)}`] : []),
+    ...(rep.endError ? [`end of input: ${rep.endError}`] : []),
     ...(rep.coverage?.gaps ?? []).map((g) => `not covered: ${g}`),
     ...rep.stale.map((s) =>
       `stale expectation (line ${s.entry.line}: ${s.entry.pattern}): ${

@@ -117,6 +117,7 @@ export function summaryJson(rep: ImplReport): Record<string, unknown> {
     conforms: conforms(rep),
     setupError: rep.setupError ?? null,
     stopped: stoppedOf(rep) ?? null,
+    endError: rep.endError ?? null,
     coverage: rep.coverage
       ? { cells: Object.fromEntries(rep.coverage.exercised), gaps: rep.coverage.gaps }
       : null,

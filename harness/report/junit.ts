@@ -119,6 +119,15 @@ function casesOf(rep: ImplReport, rerun: Rerun): Case[] {
       message: `the run stopped before every case was done: ${stopped}`,
     });
   }
+  if (rep.endError) {
+    out.push({
+      classname: "run",
+      name: "end of input",
+      kind: "failure",
+      type: "end-of-input",
+      message: rep.endError,
+    });
+  }
   for (const s of rep.stale) {
     out.push({
       classname: "expectations",

@@ -17,6 +17,10 @@
  * - `slow-start=MS`: spends MS ms of CPU before reading its input (a JIT, a VM).
  * - `ignore-term`: ignores SIGTERM.
  * - `ignore-eof`: at end of input, sleeps instead of exiting.
+ * - `exit=N`: at end of input, exits with status N (PROTOCOL.md: 0).
+ * - `single-read`: reads each frame with one read() for its length and one
+ *   for its payload, taking what each returned as all of it (a frame split
+ *   across reads is misread).
  * - `setsid-grandchild N`: at request id N, starts a grandchild that calls
  *   setsid() and sleeps (carrying the marker), waits until it has, then
  *   answers as usual.
@@ -154,13 +158,28 @@ function answer(m: Map<string, string>): string {
 /** End of input: exit, unless told to ignore it. */
 function eof(): never {
   if (has("ignore-eof")) forever();
-  Deno.exit(0);
+  Deno.exit(modes.get("exit") ?? 0);
+}
+
+/** `single-read`: one read() for the length, one for the payload, each taken as complete. */
+function singleRead(): Uint8Array {
+  const head = new Uint8Array(4);
+  if (Deno.stdin.readSync(head) === null) eof();
+  const n = (head[0]! | head[1]! << 8 | head[2]! << 16) + head[3]! * 2 ** 24;
+  const body = new Uint8Array(Math.min(n, 1 << 24));
+  const got = n ? Deno.stdin.readSync(body) ?? 0 : 0;
+  return body.subarray(0, got);
 }
 
 const fr = new FrameReader();
 const buf = new Uint8Array(1 << 16);
 const input: Uint8Array[] = [];
 for (;;) {
+  if (has("single-read") && !percase) {
+    fr.push(frame(singleRead()));
+    await handle();
+    continue;
+  }
   const n = Deno.stdin.readSync(buf);
   if (percase) {
     // Per case: the whole payload up to end of input, one answer, exit.
@@ -173,6 +192,12 @@ for (;;) {
     fr.push(frame(all));
   } else if (n === null) eof();
   else fr.push(buf.subarray(0, n));
+  await handle();
+  if (percase) eof();
+}
+
+/** Answers every frame buffered. */
+async function handle() {
   for (let f = fr.next(); f; f = fr.next()) {
     const m = parseLines(f);
     if (m.get("op") === "hello") {
@@ -209,5 +234,4 @@ for (;;) {
     }
     send(answer(m));
   }
-  if (percase) eof();
 }

@@ -12,6 +12,7 @@ import { PerCaseTestee } from "../../harness/percase_testee.ts";
 import { ProcessTestee } from "../../harness/process_testee.ts";
 import { conforms, type ImplReport, runImpl, selectRuns } from "../../harness/runner.ts";
 import { requestPayload } from "../../protocol/encode.ts";
+import { perCaseSlice } from "./percase.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -32,7 +33,7 @@ Deno.test("impls/c conforms over the default suite in persistent mode", async ()
 });
 
 Deno.test("impls/c conforms in per-case mode (one shard of the suite)", async () => {
-  const runs = selectRuns(buildCases({ cases: 4 }), { shard: { k: 1, n: 40 } });
+  const runs = perCaseSlice();
   ok(runs.length > 100, `only ${runs.length} runs in the shard`);
   const rep = await runImpl(new PerCaseTestee("c", await buildC(), { window: 2 }), runs);
   deepStrictEqual(failures(rep).slice(0, 10), []);

@@ -18,7 +18,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { buildKey, cacheRoot, filesUnder } from "../../harness/build.ts";
+import { buildKey, cacheRoot, filesUnder, STACK_INIT } from "../../harness/build.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -48,16 +48,17 @@ export const TARGETS: Readonly<Record<string, MutationTarget>> = {
     inputs: () => [
       ...filesUnder("impls/seed-c", /\.(c|h|sh)$/),
       ...filesUnder("golden/recipe/port", /./),
+      STACK_INIT,
     ],
-    command: ["sh", "impls/seed-c/build.sh", "{out}", "x86_64"],
+    command: ["sh", STACK_INIT, "impls/seed-c/build.sh", "{out}", "x86_64"],
     output: "seed-c",
     abis: ["x86_64"],
   },
   "c": {
     name: "c",
     files: ["impls/c/crconform.c"],
-    inputs: () => filesUnder("impls/c", /\.(c|h|sh)$/),
-    command: ["sh", "impls/c/build.sh", "{out}"],
+    inputs: () => [...filesUnder("impls/c", /\.(c|h|sh)$/), STACK_INIT],
+    command: ["sh", STACK_INIT, "impls/c/build.sh", "{out}"],
     output: "crconform",
     skipCalls: ["MUT"],
     abis: ["x86_64", "i386"],

@@ -1,5 +1,6 @@
 // The gate's exit codes, report files and expectation handling, end to end.
 import { match, ok, strictEqual } from "node:assert/strict";
+import { answerLine, parseAnswerLine } from "../harness/answers.ts";
 
 const CLI = new URL("./conform.ts", import.meta.url).pathname;
 const HOSTILE = new URL("../harness/testdata/hostile.ts", import.meta.url).pathname;
@@ -39,6 +40,48 @@ Deno.test("conform exits 0 when every implementation conforms, and writes JSON a
   ok(json.implementations[0].results.every((x: { status: string }) => x.status === "pass"));
   match(await Deno.readTextFile(`${dir}/r.xml`), /<testsuite name="good" tests="\d+" failures="0"/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("conform --answers records every answer of every implementation, as the gate compared them", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await conform(
+    "--impl",
+    impl("good", "none"),
+    "--only",
+    "good",
+    "--only",
+    "reference",
+    "--op",
+    "restart",
+    "--abi",
+    "x86_64",
+    "--filter",
+    "*/x86_64/head/*",
+    "--json",
+    `${dir}/r.json`,
+    "--answers",
+    `${dir}/a.jsonl`,
+  );
+  strictEqual(r.code, 0, r.out + r.err);
+  const runs = JSON.parse(await Deno.readTextFile(`${dir}/r.json`)).runs as number;
+  const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n");
+  const records = lines.map(parseAnswerLine);
+  // One record per run sent (the two implementations get the same runs).
+  strictEqual(records.length, runs);
+  for (const who of ["good", "reference"]) {
+    const mine = records.filter((x) => x.impl === who);
+    strictEqual(mine.length, runs / 2);
+    strictEqual(new Set(mine.map((x) => x.rid)).size, mine.length);
+    ok(mine.every((x) => x.outcome.status === "answer"));
+  }
+  // The testee answers as the reference does (it conforms): the same record but for the name.
+  const byRid = new Map(records.filter((x) => x.impl === "reference").map((x) => [x.rid, x]));
+  for (const x of records.filter((x) => x.impl === "good")) {
+    strictEqual(
+      answerLine({ ...x, impl: "reference" }),
+      answerLine(byRid.get(x.rid)!),
+    );
+  }
 });
 
 Deno.test("conform exits 1 on a difference and explains it in one glance with a re-run command", async () => {

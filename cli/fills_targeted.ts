@@ -19,7 +19,9 @@
 import { parseArgs } from "node:util";
 import { type AbiName, TASK_COMM_LEN } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
-import { iterCases } from "../cases/suite.ts";
+import { iterCases, resultId } from "../cases/suite.ts";
+import type { Case } from "../cases/types.ts";
+import { answerLine } from "../harness/answers.ts";
 import { buildSeedC } from "../harness/build.ts";
 import { i386Runner } from "../harness/host.ts";
 import {
@@ -74,6 +76,7 @@ export async function main(args: string[]): Promise<number> {
       limit: { type: "string" },
       only: { type: "string" },
       json: { type: "string" },
+      answers: { type: "string" },
       examples: { type: "string" },
     },
   });
@@ -96,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
     const runs: FillRun[] = [];
     const owners: { id: string; leaf: Leaf; c: number }[] = [];
     const cases: {
+      c: Case;
       id: string;
       vals: ReturnType<typeof undefinedValues>;
       decision: string;
@@ -118,7 +122,7 @@ export async function main(args: string[]): Promise<number> {
         runs.push({ image: c.image, env: c.env, fill: leaf.fill });
         owners.push({ id: c.id, leaf, c: cases.length });
       }
-      cases.push({ id: c.id, vals, decision: o.decision.check, from, to: runs.length });
+      cases.push({ c, id: c.id, vals, decision: o.decision.check, from, to: runs.length });
       for (const v of vals) {
         const k = classOf(o.decision.check, v.source, v.name);
         const n = notes[`${abi} ${k}`] ??= { oneWay: new Set(), truncated: 0, open: 0 };
@@ -133,6 +137,20 @@ export async function main(args: string[]): Promise<number> {
       `seed-c-${abi}: ${cases.length} undefined runs, ${runs.length} paths; running ${cmd}`,
     );
     const answers: FillAnswer[] = runs.length ? await runSeedC(cmd, runs) : [];
+    // Every path's answer, recorded as the gate records answers (`conform --answers`).
+    if (values.answers) {
+      const lines = answers.map((a, i) =>
+        answerLine({
+          impl: `seed-c-${abi}`,
+          rid: resultId(cases[owners[i]!.c]!.c, "seed"),
+          via: `fill-at ${fillSpec(owners[i]!.leaf.fill)}`,
+          outcome: { status: "answer", answer: { kind: "restart", ...a } },
+        })
+      );
+      await Deno.writeTextFile(values.answers, lines.join("\n") + (lines.length ? "\n" : ""), {
+        append: abi !== abis[0],
+      });
+    }
     // seed-c must answer what the reference answers with the same contents.
     answers.forEach((a, i) => {
       const { id, leaf } = owners[i]!;

@@ -60,6 +60,8 @@ Results
   --update-expect        rewrite --expect FILE from this run's failures
   --json FILE            write every result as JSON (docs/REPORTS.md)
   --jsonl FILE           write JSON Lines as results arrive (large runs)
+  --answers FILE         write every answer each implementation gave, as JSON Lines
+                         (harness/answers.ts: replay them against another oracle)
   --junit FILE           write JUnit XML (one testsuite per implementation)
   --html FILE            write a self-contained HTML report (a matrix per facet)
   --max-failures N       failures printed in full per implementation (default 10)
@@ -146,6 +148,8 @@ export interface Options {
   readonly json?: string;
   /** `--jsonl`. */
   readonly jsonl?: string;
+  /** `--answers`. */
+  readonly answers?: string;
   /** `--junit`. */
   readonly junit?: string;
   /** `--html`. */
@@ -205,6 +209,7 @@ export function parseOptions(args: string[]): Options {
         "update-expect": { type: "boolean" },
         json: { type: "string" },
         jsonl: { type: "string" },
+        answers: { type: "string" },
         junit: { type: "string" },
         html: { type: "string" },
         quiet: { type: "boolean", short: "q" },
@@ -312,6 +317,7 @@ export function parseOptions(args: string[]): Options {
     updateExpect: values["update-expect"] ?? false,
     json: values.json,
     jsonl: values.jsonl,
+    answers: values.answers,
     junit: values.junit,
     html: values.html,
     quiet: values.quiet ?? false,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { CaseResult } from "../harness/compare.ts";
+import { type CaseResult, runOfRequest } from "../harness/compare.ts";
+import { answerLine } from "../harness/answers.ts";
 import {
   applyExpectation,
   entriesFor,
@@ -64,6 +65,7 @@ export class Outputs {
   readonly #c: OutputContext;
   readonly #meter?: ProgressMeter;
   readonly #jsonl?: JsonlWriter;
+  readonly #answers?: JsonlWriter;
 
   /** Opens the JSON Lines file (when asked) and writes its first record. */
   constructor(c: OutputContext) {
@@ -79,6 +81,7 @@ export class Outputs {
       this.#jsonl = new JsonlWriter(c.o.jsonl);
       this.#jsonl.write({ type: "start", ...headerJson(c.gate, c.suite) });
     }
+    if (c.o.answers) this.#answers = new JsonlWriter(c.o.answers);
   }
 
   #line(impl: string, r: CaseResult): Record<string, unknown> {
@@ -97,12 +100,17 @@ export class Outputs {
   } {
     const meter = this.#meter;
     const jsonl = this.#jsonl;
-    if (!meter && !jsonl) return { testee };
+    const answers = this.#answers;
+    if (!meter && !jsonl && !answers) return { testee };
     const name = testee.name;
     const mine = entriesFor(name, this.#c.expectations);
     return {
       testee: new ObservedTestee(testee, {
         started: (hello) => jsonl?.write({ type: "implementation", name, hello: helloJson(hello) }),
+        answered: answers && ((request, outcome) => {
+          const rid = runOfRequest(request)?.rid;
+          if (rid) answers.writeLine(answerLine({ impl: name, rid, outcome }));
+        }),
       }),
       onSending: (n) => meter?.begin(name, n),
       onResult: (r) => {
@@ -149,6 +157,7 @@ export class Outputs {
       });
       this.#jsonl.close();
     }
+    this.#answers?.close();
     if (o.json) {
       await Deno.writeTextFile(
         o.json,

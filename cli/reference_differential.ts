@@ -10,8 +10,8 @@
  * @module
  */
 import { join } from "node:path";
-import { iterCases, namedCases } from "../cases/suite.ts";
-import type { Case } from "../cases/types.ts";
+import { iterCases, namedCases, resultId } from "../cases/suite.ts";
+import type { Case, Expected } from "../cases/types.ts";
 import { PROFILES } from "../reference/types.ts";
 import type { CheckpointResult, KernelVersion, Maybe, RestartOutcome } from "../reference/types.ts";
 import { checkpoint as checkpoint0 } from "../reference/checkpoint.ts";
@@ -133,6 +133,97 @@ export async function identicalSuite(
   kernel: KernelVersion,
   root = ROOT,
 ): Promise<{ identical: boolean; runs: number; first?: string } | undefined> {
+  const w = await walkSuites(m, fuzz, kernel, root, (run) => `${run.rid}: outcome differs`);
+  if (!w) return undefined;
+  if (w.stopped) return { identical: false, runs: w.runs, first: w.stopped };
+  return { identical: true, runs: w.runs };
+}
+
+/** Which implementations answer a run: the gate's suite (`main`) or a golden capture's own cases. */
+export type SuiteGroup = "main" | `golden-${string}`;
+
+/** A run of the gate whose expected result the mutant changes (its inputs are the same). */
+export interface ChangedRun {
+  /** Whose runs: the gate's suite or a golden capture's cases. */
+  readonly group: SuiteGroup;
+  /** The run's result id. */
+  readonly rid: string;
+  /** Its case's ABI. */
+  readonly abi: Case["abi"];
+  /** The mutated model's result for it. */
+  readonly expected: Expected;
+}
+
+/** What {@link changedRuns} found (the changed runs themselves went to its `emit`). */
+export type Changes =
+  | { readonly judged: false; readonly runs: number; readonly why: string }
+  | {
+    readonly judged: true;
+    readonly runs: number;
+    /** How many runs changed (all were emitted, unless {@link truncated}). */
+    readonly changed: number;
+    /** More runs changed than the cap: only the first ones were emitted. */
+    readonly truncated: boolean;
+  };
+
+/**
+ * The runs of the gate whose compared result the mutant changes, given to
+ * `emit` in batches as they are found, when the gate's suite built by the
+ * mutant has the same cases with the same inputs (else `judged: false`,
+ * with why; also when the mutant throws, and for a file the gate reads
+ * outside the cases; the runs emitted before then were changed too). Every
+ * other run's expectation is the same, so the recorded answers that passed
+ * it still pass: judging these against the recorded answers is judging the
+ * gate.
+ */
+export async function changedRuns(
+  m: Mutant,
+  fuzz: number,
+  kernel: KernelVersion,
+  emit: (batch: ChangedRun[]) => void,
+  root = ROOT,
+  cap = 20_000,
+): Promise<Changes> {
+  let pending: ChangedRun[] = [], changed = 0, truncated = false;
+  const flush = () => {
+    if (pending.length) emit(pending);
+    pending = [];
+  };
+  const w = await walkSuites(m, fuzz, kernel, root, (run, group, expected) => {
+    if (changed >= cap) {
+      truncated = true;
+      return "enough";
+    }
+    changed++;
+    pending.push({ group, rid: run.rid, abi: run.case.abi, expected });
+    // Small batches first: the first changed run is the likeliest to kill.
+    if (pending.length >= Math.min(256, 4 * changed)) flush();
+    return undefined;
+  });
+  flush();
+  if (!w) return { judged: false, runs: 0, why: "a file the gate reads outside the cases" };
+  if (w.stopped && !truncated) return { judged: false, runs: w.runs, why: w.stopped };
+  return { judged: true, runs: w.runs, changed, truncated };
+}
+
+/**
+ * Walks the gate's suites built by the reference and by the mutant side by
+ * side. Stops (`stopped`: why) at the first case whose list entry or inputs
+ * differ, at a throw, or when `onChanged` (called for each run whose
+ * compared result differs, with the mutant's result) says why to stop.
+ * `undefined` for a mutant of a file the gate reads outside the cases.
+ */
+async function walkSuites(
+  m: Mutant,
+  fuzz: number,
+  kernel: KernelVersion,
+  root: string,
+  onChanged: (
+    run: { rid: string; case: Case },
+    group: SuiteGroup,
+    expected: Expected,
+  ) => string | undefined,
+): Promise<{ runs: number; stopped?: string } | undefined> {
   if (READ_BY_THE_GATE.includes(m.file)) return undefined;
   const dir = await mutatedCopy(m, ["reference", "cases"], root);
   let mod;
@@ -146,63 +237,62 @@ export async function identicalSuite(
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  const suites: [Suite, Suite][] = [
+  const suites: [SuiteGroup, Suite, Suite][] = [
     [
+      "main",
       () => iterCases({ seed: 1, cases: 64, fuzz }),
       () => mod.suite.iterCases({ seed: 1, cases: 64, fuzz }),
     ],
-    ...(["x86_64", "i386"] as const).map((abi): [Suite, Suite] => [
+    ...(["x86_64", "i386"] as const).map((abi): [SuiteGroup, Suite, Suite] => [
+      `golden-${abi}`,
       (k) => namedCases(abi, { version: k }).map(seedOnly),
       (k) => (mod.suite.namedCases(abi, { version: k }) as Case[]).map(seedOnly),
     ]),
   ];
   let runs = 0;
-  for (const [mine, theirs] of suites) {
+  for (const [group, mine, theirs] of suites) {
     const it = theirs(kernel)[Symbol.iterator]();
     for (const c of mine(kernel)) {
       const n = it.next();
       const d = n.done ? undefined : n.value as Case;
       if (!d || d.id !== c.id || d.op !== c.op) {
-        return {
-          identical: false,
-          runs,
-          first: `${c.id}: the case list differs (${d?.id ?? "end"})`,
-        };
+        return { runs, stopped: `${c.id}: the case list differs (${d?.id ?? "end"})` };
       }
       try {
         if (c.op === "checkpoint" && d.op === "checkpoint") {
           runs++;
           if (!same(c.state, d.state) || !same(c.env, d.env)) {
-            return { identical: false, runs, first: `${c.id}: inputs differ` };
+            return { runs, stopped: `${c.id}: inputs differ` };
           }
           const x = checkpoint0(c.state, c.env), y = mod.checkpoint(d.state, d.env);
           if (x.ret !== y.ret || x.counter !== y.counter || !same(x.image, y.image)) {
-            return { identical: false, runs, first: `${c.id}: result differs` };
+            const why = onChanged({ rid: resultId(c), case: c }, group, {
+              kind: "checkpoint",
+              r: y,
+            });
+            if (why) return { runs, stopped: why };
           }
         } else if (c.op === "restart" && d.op === "restart") {
           if (!same(c.image, d.image) || !same(c.env, d.env) || !same(c.profiles, d.profiles)) {
-            return { identical: false, runs, first: `${c.id}: inputs differ` };
+            return { runs, stopped: `${c.id}: inputs differ` };
           }
           for (const p of c.profiles ?? PROFILES) {
             runs++;
-            if (!sameCompared(restart0(c.image, c.env, p), mod.restart(d.image, d.env, p))) {
-              return { identical: false, runs, first: `${c.id}@${p}: outcome differs` };
+            const y = mod.restart(d.image, d.env, p);
+            if (!sameCompared(restart0(c.image, c.env, p), y)) {
+              const run = { rid: resultId(c, p), case: c };
+              const why = onChanged(run, group, { kind: "restart", o: y });
+              if (why) return { runs, stopped: why };
             }
           }
         }
       } catch (e) {
-        return {
-          identical: false,
-          runs,
-          first: `${c.id}: the mutant threw ${(e as Error).message}`,
-        };
+        return { runs, stopped: `${c.id}: the mutant threw ${(e as Error).message}` };
       }
     }
-    if (!it.next().done) {
-      return { identical: false, runs, first: "the mutant's suite has more cases" };
-    }
+    if (!it.next().done) return { runs, stopped: "the mutant's suite has more cases" };
   }
-  return { identical: true, runs };
+  return { runs };
 }
 
 const seedOnly = (c: Case): Case => (c.op === "restart" ? { ...c, profiles: ["seed"] } : c);
@@ -353,17 +443,51 @@ export function differentialInWorker(req: DifferentialRequest): Promise<Differen
   return inWorker({ kind: "differential", ...req }) as Promise<Differential>;
 }
 
-function inWorker(msg: unknown): Promise<unknown> {
+/**
+ * {@link changedRuns} in a worker: each batch of changed runs goes to
+ * `onBatch` as the worker finds it; when `onBatch` returns true (the mutant
+ * is judged: killed) the worker is stopped and `undefined` is the result. It
+ * is given up (rejected) after `timeoutMs`: a mutant that loops forever is
+ * then left to the gate, which calls it hung.
+ */
+export function changedRunsInWorker(
+  req: PrefilterRequest,
+  onBatch: (batch: ChangedRun[]) => boolean,
+  timeoutMs: number,
+): Promise<Changes | undefined> {
+  return inWorker({ kind: "changes", ...req }, timeoutMs, onBatch) as Promise<
+    Changes | undefined
+  >;
+}
+
+function inWorker(
+  msg: unknown,
+  timeoutMs?: number,
+  onBatch?: (batch: ChangedRun[]) => boolean,
+): Promise<unknown> {
   const w = new Worker(new URL("./reference_differential.ts", import.meta.url), {
     type: "module",
   });
   return new Promise((resolve, reject) => {
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      w.terminate();
+      reject(new Error(`no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
     w.onmessage = (e) => {
+      if (e.data.batch) {
+        if (!onBatch?.(e.data.batch)) return;
+        clearTimeout(timer);
+        w.terminate();
+        resolve(undefined);
+        return;
+      }
+      clearTimeout(timer);
       w.terminate();
       if (e.data.error) reject(new Error(e.data.error));
       else resolve(e.data.result);
     };
     w.onerror = (e) => {
+      clearTimeout(timer);
       w.terminate();
       e.preventDefault();
       reject(new Error(e.message));
@@ -378,7 +502,9 @@ const self_ = globalThis as any;
 if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.WorkerGlobalScope) {
   self_.onmessage = async (
     e: MessageEvent<
-      ({ kind: "prefilter" } & PrefilterRequest) | ({ kind: "differential" } & DifferentialRequest)
+      | ({ kind: "prefilter" } & PrefilterRequest)
+      | ({ kind: "changes" } & PrefilterRequest)
+      | ({ kind: "differential" } & DifferentialRequest)
     >,
   ) => {
     try {
@@ -386,6 +512,14 @@ if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.Wor
       self_.postMessage({
         result: q.kind === "prefilter"
           ? await identicalSuite(q.mutant, q.fuzz, q.kernel, q.root)
+          : q.kind === "changes"
+          ? await changedRuns(
+            q.mutant,
+            q.fuzz,
+            q.kernel,
+            (batch) => self_.postMessage({ batch }),
+            q.root,
+          )
           : await differential(q.mutant, inputs(q.fuzz, q.seed), q.root),
       });
     } catch (err) {

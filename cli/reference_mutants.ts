@@ -19,11 +19,13 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { applyMutant, type Mutant, mutantsOf } from "./reference_mutator.ts";
 import {
+  changedRunsInWorker,
   differential,
   differentialInWorker,
   identicalSuiteInWorker,
   inputs,
 } from "./reference_differential.ts";
+import { addAnswers, type Answers, ReplayJudge } from "./reference_replay.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -222,10 +224,13 @@ function failingImpls(stdout: string): string[] {
   return [...stdout.matchAll(/^(\S+)(?: \([^)]*\))?: DOES NOT CONFORM/gm)].map((m) => m[1]!);
 }
 
-/** The independent implementations (all bundled but the reference) that conform unmutated. */
-async function baseline(dir: string, timeoutMs: number) {
+/**
+ * The independent implementations (all bundled but the reference) that
+ * conform unmutated; with `answers`, every answer they gave is recorded there.
+ */
+async function baseline(dir: string, timeoutMs: number, answers?: string) {
   const all = ["c", "seed-c-x86_64", "seed-c-i386", "golden-x86_64", "golden-i386"];
-  const r = await runGate(gate(dir, all), timeoutMs);
+  const r = await runGate(gate(dir, all, answers ? ["--answers", answers] : []), timeoutMs);
   const bad = failingImpls(r.stdout);
   const impls = all.filter((i) => !bad.includes(i) && r.stdout.includes(`${i} (`));
   const dropped = bad.map((b) => {
@@ -372,7 +377,12 @@ export interface RunOptions {
    * seed-c's never-written memory fills (`SEED_C_FILL`: `pattern`, `random`)
    * tried on each survivor of a gate: seed-c is run again with each, and a
    * disagreement kills the mutant (a value the mutant calls defined depends on
-   * never-written memory). The unmutated gate must conform with each.
+   * never-written memory). The unmutated gate must conform with each. With
+   * {@link replay}, each fill's answers are recorded once and replayed
+   * instead; and `targeted` (replay only) adds seed-c's answers on every path
+   * of `fills:targeted` (each run with undefined values, run with the
+   * never-written contents that decide it each way: docs/FILLS.md), so a
+   * mutant that calls such a value defined must match seed-c on every path.
    */
   readonly fills?: readonly string[];
   /**
@@ -393,6 +403,16 @@ export interface RunOptions {
   readonly verifyTests?: boolean;
   /** Runs already made (a previous run's `--jsonl`): their mutants are not run again. */
   readonly done?: readonly MutantRun[];
+  /**
+   * Judge a mutant against recorded answers first: the unmutated gate's run
+   * (and each fill's) records every answer (`conform --answers`), and a
+   * mutant that keeps the suite's inputs is judged in process by the gate's
+   * comparison of its changed expectations with them (`reference_replay.ts`);
+   * only a mutant that changes the inputs, throws or is of a file the gate
+   * reads outside the cases runs a gate. It makes `prefilter` needless.
+   * @default false
+   */
+  readonly replay?: boolean;
 }
 
 /** Runs the mutants and judges the survivors against the triage. */
@@ -444,19 +464,71 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   for (const sig of signals) Deno.addSignalListener(sig, stop);
   try {
     const b0 = performance.now();
-    const { impls, dropped } = await baseline(dirs[0]!, opts.timeoutMs ?? 600_000);
+    const record = (
+      name: string,
+    ) => (opts.replay ? join(dirs[0]!, `.answers-${name}.jsonl`) : undefined);
+    const { impls, dropped } = await baseline(dirs[0]!, opts.timeoutMs ?? 600_000, record("gate"));
+    const gateMs = performance.now() - b0;
     const seedC = impls.filter((i) => i.startsWith("seed-c-"));
-    for (const fill of opts.fills ?? []) {
+    // `targeted` is not a whole-memory fill: its answers come from `fills:targeted` (replay only).
+    const fills = (opts.fills ?? []).filter((f) => f !== "targeted");
+    const targeted = opts.fills?.includes("targeted");
+    if (targeted && !opts.replay) throw new Error("--fill targeted needs --replay");
+    for (const fill of fills) {
+      const rec = record(`fill-${fill}`);
       const r = await runGate(
-        gate(dirs[0]!, seedC, [], { SEED_C_FILL: fill }),
+        gate(dirs[0]!, seedC, rec ? ["--answers", rec] : [], { SEED_C_FILL: fill }),
         opts.timeoutMs ?? 600_000,
       );
       if (r.code !== 0) {
         throw new Error(`seed-c with SEED_C_FILL=${fill} does not conform unmutated`);
       }
     }
+    // The recorded answers, read once (the files go with the copy).
+    let answers: Answers | undefined;
+    if (opts.replay) {
+      answers = new Map();
+      let n = addAnswers(answers, await Deno.readTextFile(record("gate")!));
+      if (targeted) {
+        // seed-c on every path of every run with undefined values, each with the never-written
+        // contents that decide it (docs/FILLS.md): a mutant that calls such a value defined
+        // must match seed-c on every path.
+        const rec = record("targeted")!;
+        const abis = seedC.map((i) => ["--abi", i.slice("seed-c-".length)]).flat();
+        const r = await runGate(
+          new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", join(dirs[0]!, "cli/fills_targeted.ts"), ...abis, "--answers", rec],
+            cwd: dirs[0]!,
+            stdout: "piped",
+            stderr: "piped",
+            stdin: "null",
+          }),
+          opts.timeoutMs ?? 3_600_000,
+        );
+        if (r.code !== 0 || r.hung) {
+          throw new Error(
+            `fills:targeted: seed-c does not agree with the unmutated reference (exit ${r.code}):\n${
+              r.stdout.slice(-2000)
+            }`,
+          );
+        }
+        n += addAnswers(answers, await Deno.readTextFile(rec));
+      }
+      for (const fill of fills) {
+        n += addAnswers(
+          answers,
+          await Deno.readTextFile(record(`fill-${fill}`)!),
+          `SEED_C_FILL=${fill}`,
+        );
+      }
+      opts.note?.(
+        `replay: ${n} recorded answers of ${impls.join(", ")}${
+          opts.fills?.length ? ` and seed-c with fills ${opts.fills.join(", ")}` : ""
+        }`,
+      );
+    }
     // A mutant's gate is hung when it takes ten times the unmutated gate (at least a minute).
-    const timeoutMs = opts.timeoutMs ?? Math.max(60_000, 10 * (performance.now() - b0));
+    const timeoutMs = opts.timeoutMs ?? Math.max(60_000, 10 * gateMs);
     const manifest = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json")));
     const kernel = manifest.kernel;
     // Functions the unmutated gate never calls: a mutant inside one is never executed by it.
@@ -492,7 +564,19 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
             ms: performance.now() - s,
           };
         }
-        if (!run && opts.prefilter) {
+        if (!run && answers) {
+          const judge = new ReplayJudge(answers);
+          const v = await changedRunsInWorker(
+            { mutant: m, fuzz: DEFAULT_FUZZ, kernel, root },
+            (batch) => judge.add(batch),
+            timeoutMs,
+          ).then((c) => judge.verdict(c))
+            .catch((e) => ({ verdict: "gate" as const, detail: (e as Error).message }));
+          if (v.verdict !== "gate") {
+            run = { mutant: m, verdict: v.verdict, detail: v.detail, ms: performance.now() - s };
+          }
+        }
+        if (!run && opts.prefilter && !answers) {
           const same = await identicalSuiteInWorker({ mutant: m, fuzz: DEFAULT_FUZZ, kernel, root })
             .catch((e) => ({ identical: false, runs: 0, first: (e as Error).message }));
           if (same?.identical) {
@@ -512,7 +596,7 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
             const g0 = performance.now();
             const r = await runGate(gate(dir, impls, ["--fail-fast"]), timeoutMs);
             run = { mutant: m, ...verdictOf(r), ms: performance.now() - g0 };
-            for (const fill of run.verdict === "survived" ? opts.fills ?? [] : []) {
+            for (const fill of run.verdict === "survived" ? fills : []) {
               const f = await runGate(
                 gate(dir, seedC, ["--fail-fast"], { SEED_C_FILL: fill }),
                 timeoutMs,
@@ -684,6 +768,7 @@ if (import.meta.main) {
       id: { type: "string", multiple: true },
       jsonl: { type: "string" },
       prefilter: { type: "boolean" },
+      replay: { type: "boolean" },
       coverage: { type: "boolean" },
       fill: { type: "string", multiple: true },
       differential: { type: "string" },
@@ -697,7 +782,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--prefilter] [--coverage] [--fill pattern|random|none] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--replay] [--prefilter] [--coverage] [--fill pattern|random|targeted|none] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -735,6 +820,7 @@ if (import.meta.main) {
     jobs: num("jobs", values.jobs),
     ids: values.id,
     prefilter: values.prefilter ?? false,
+    replay: values.replay ?? false,
     coverage: values.coverage ?? false,
     // seed-c's pattern fill by default (`--fill none`: no fill).
     fills: (values.fill ?? ["pattern"]).filter((f) => f !== "none"),

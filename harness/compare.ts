@@ -138,6 +138,11 @@ export function expectedOf(run: CaseRun): Expected {
   return run.expected;
 }
 
+/** The run a request made by {@link requestOf} stands for, if it was made so. */
+export function runOfRequest(r: Request): CaseRun | undefined {
+  return r instanceof RunRequest ? r.run : undefined;
+}
+
 /** The reference result carried by a request made by {@link requestOf}, if it was. */
 export function expectedOfRequest(r: Request): Expected | undefined {
   return r instanceof RunRequest ? r.run.expected : undefined;

@@ -18,11 +18,13 @@ import { conforms, type ImplReport, summaryOf } from "./runner.ts";
 export interface Observer {
   /** The testee answered hello. */
   started?(hello: Hello): void;
+  /** The testee's outcome for a request (before the runner sees it). */
+  answered?(request: Request, outcome: Outcome): void;
 }
 
 /**
  * A testee that behaves exactly like the one it wraps and says when it
- * started. (How many runs it is about to get, and each result as it
+ * started (and, when asked, each outcome it gave). (How many runs it is about to get, and each result as it
  * arrives, come from the runner itself: `RunLimits.onSending` and
  * `RunLimits.onResult`.)
  */
@@ -55,7 +57,12 @@ export class ObservedTestee implements Testee {
 
   /** Runs the requests on the wrapped testee. */
   run(requests: readonly Request[], onOutcome: (index: number, o: Outcome) => void): Promise<void> {
-    return this.#inner.run(requests, onOutcome);
+    const answered = this.#observer.answered;
+    if (!answered) return this.#inner.run(requests, onOutcome);
+    return this.#inner.run(requests, (i, o) => {
+      answered(requests[i]!, o);
+      onOutcome(i, o);
+    });
   }
 
   /** Stops the wrapped testee. */

@@ -207,7 +207,12 @@ export class JsonlWriter {
 
   /** Appends one record. */
   write(record: Record<string, unknown>): void {
-    const line = JSON.stringify(record) + "\n";
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** Appends one line already encoded as JSON (no newline). */
+  writeLine(json: string): void {
+    const line = json + "\n";
     this.#buf.push(line);
     this.#size += line.length;
     if (this.#size > 1 << 16 || performance.now() - this.#last > 1000) this.flush();

@@ -180,6 +180,8 @@ export interface FillAnswer {
   readonly ret: number;
   /** The file position afterwards. */
   readonly consumed: number;
+  /** The counter afterwards. */
+  readonly counter: number;
   /** comm afterwards. */
   readonly comm: Uint8Array;
 }
@@ -219,7 +221,7 @@ export async function runSeedC(
       if (a.kind !== "restart") {
         throw new Error(`seed-c (${cmd}): request ${i} answered ${JSON.stringify(a)}`);
       }
-      out.push({ ret: a.ret, consumed: a.consumed, comm: a.comm });
+      out.push({ ret: a.ret, consumed: a.consumed, counter: a.counter, comm: a.comm });
     }
   } finally {
     child.endInput();

@@ -17,6 +17,7 @@ import type { CheckpointResult, KernelVersion, Maybe, RestartOutcome } from "../
 import { checkpoint as checkpoint0 } from "../reference/checkpoint.ts";
 import { restart as restart0 } from "../reference/restart.ts";
 import { applyMutant, type Mutant } from "./reference_mutator.ts";
+import { toHex } from "../reference/bytes.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -182,6 +183,7 @@ export async function changedRuns(
   kernel: KernelVersion,
   emit: (batch: ChangedRun[]) => void,
   root = ROOT,
+  digests?: readonly string[],
   cap = 20_000,
 ): Promise<Changes> {
   let pending: ChangedRun[] = [], changed = 0, truncated = false;
@@ -199,7 +201,7 @@ export async function changedRuns(
     // Small batches first: the first changed run is the likeliest to kill.
     if (pending.length >= Math.min(256, 4 * changed)) flush();
     return undefined;
-  });
+  }, digests);
   flush();
   if (!w) return { judged: false, runs: 0, why: "a file the gate reads outside the cases" };
   if (w.stopped && !truncated) return { judged: false, runs: w.runs, why: w.stopped };
@@ -223,6 +225,7 @@ async function walkSuites(
     group: SuiteGroup,
     expected: Expected,
   ) => string | undefined,
+  digests?: readonly string[],
 ): Promise<{ runs: number; stopped?: string } | undefined> {
   if (READ_BY_THE_GATE.includes(m.file)) return undefined;
   const dir = await mutatedCopy(m, ["reference", "cases"], root);
@@ -264,8 +267,11 @@ async function walkSuites(
           if (!same(c.state, d.state) || !same(c.env, d.env)) {
             return { runs, stopped: `${c.id}: inputs differ` };
           }
-          const x = checkpoint0(c.state, c.env), y = mod.checkpoint(d.state, d.env);
-          if (x.ret !== y.ret || x.counter !== y.counter || !same(x.image, y.image)) {
+          const y = mod.checkpoint(d.state, d.env);
+          const differs = digests
+            ? digests[runs - 1] !== checkpointDigest(y)
+            : checkpointDigest(checkpoint0(c.state, c.env)) !== checkpointDigest(y);
+          if (differs) {
             const why = onChanged({ rid: resultId(c), case: c }, group, {
               kind: "checkpoint",
               r: y,
@@ -279,7 +285,10 @@ async function walkSuites(
           for (const p of c.profiles ?? PROFILES) {
             runs++;
             const y = mod.restart(d.image, d.env, p);
-            if (!sameCompared(restart0(c.image, c.env, p), y)) {
+            const differs = digests
+              ? digests[runs - 1] !== restartDigest(y)
+              : !sameCompared(restart0(c.image, c.env, p), y);
+            if (differs) {
               const run = { rid: resultId(c, p), case: c };
               const why = onChanged(run, group, { kind: "restart", o: y });
               if (why) return { runs, stopped: why };
@@ -293,6 +302,41 @@ async function walkSuites(
     if (!it.next().done) return { runs, stopped: "the mutant's suite has more cases" };
   }
   return { runs };
+}
+
+/** What the gate compares of a restart outcome, as one string: defined values, `u` for undefined ones. */
+export function restartDigest(o: RestartOutcome): string {
+  const v = (m: Maybe<number>) => (m.defined ? String(m.value) : "u");
+  let s = `${v(o.ret)},${v(o.consumed)},${o.counter},`;
+  for (let i = 0; i < o.comm.length; i++) s += o.commDefined[i] ? `${o.comm[i]}.` : "u.";
+  return s;
+}
+
+/** What the gate compares of a checkpoint result, as one string. */
+export function checkpointDigest(r: CheckpointResult): string {
+  return `${r.ret},${r.counter},${toHex(r.image)}`;
+}
+
+/**
+ * The reference's digest of every run of the gate's suites, in the order
+ * {@link changedRuns} walks them: given to it, the reference need not be
+ * run again for each mutant.
+ */
+export function referenceDigests(fuzz: number, kernel: KernelVersion): string[] {
+  const out: string[] = [];
+  const all = [
+    ...iterCases({ seed: 1, cases: 64, fuzz }),
+    ...(["x86_64", "i386"] as const).flatMap((abi) =>
+      namedCases(abi, { version: kernel }).map(seedOnly)
+    ),
+  ];
+  for (const c of all) {
+    if (c.op === "checkpoint") out.push(checkpointDigest(checkpoint0(c.state, c.env)));
+    else {for (const p of c.profiles ?? PROFILES) {
+        out.push(restartDigest(restart0(c.image, c.env, p)));
+      }}
+  }
+  return out;
 }
 
 const seedOnly = (c: Case): Case => (c.op === "restart" ? { ...c, profiles: ["seed"] } : c);
@@ -402,8 +446,10 @@ export async function differential(
   return { runs, observable, moreUndefined, metadata, threw, first };
 }
 
-/** A worker's request: judge one mutant with {@link identicalSuite}. */
+/** A worker's request: judge one mutant with {@link identicalSuite} (or {@link changedRuns}). */
 export interface PrefilterRequest {
+  /** The reference's {@link referenceDigests} for {@link changedRuns}, if made. */
+  readonly digests?: readonly string[];
   /** The mutant. */
   readonly mutant: Mutant;
   /** Fuzzed cases per ABI of the gate's suite. */
@@ -519,6 +565,7 @@ if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.Wor
             q.kernel,
             (batch) => self_.postMessage({ batch }),
             q.root,
+            q.digests,
           )
           : await differential(q.mutant, inputs(q.fuzz, q.seed), q.root),
       });

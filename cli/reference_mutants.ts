@@ -24,6 +24,7 @@ import {
   differentialInWorker,
   identicalSuiteInWorker,
   inputs,
+  referenceDigests,
 } from "./reference_differential.ts";
 import { addAnswers, type Answers, ReplayJudge } from "./reference_replay.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
@@ -485,7 +486,8 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
       }
     }
     // The recorded answers, read once (the files go with the copy).
-    let answers: Answers | undefined;
+    let answers: Answers | undefined, digests: string[] | undefined;
+    const kernel0 = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json"))).kernel;
     if (opts.replay) {
       answers = new Map();
       let n = addAnswers(answers, await Deno.readTextFile(record("gate")!));
@@ -567,7 +569,7 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
         if (!run && answers) {
           const judge = new ReplayJudge(answers);
           const v = await changedRunsInWorker(
-            { mutant: m, fuzz: DEFAULT_FUZZ, kernel, root },
+            { mutant: m, fuzz: DEFAULT_FUZZ, kernel, root, digests },
             (batch) => judge.add(batch),
             timeoutMs,
           ).then((c) => judge.verdict(c))

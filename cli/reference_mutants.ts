@@ -27,6 +27,7 @@ import {
   referenceDigests,
 } from "./reference_differential.ts";
 import { addAnswers, type Answers, ReplayJudge } from "./reference_replay.ts";
+import { classify } from "./reference_classify.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -68,6 +69,11 @@ export interface TriageEntry {
   readonly op?: string;
   /** For `definedness` and `tested`: the test file that fails under the mutant (`--verify-tests`). */
   readonly test?: string;
+  /**
+   * `differential`: proposed from the differential's evidence alone
+   * (`--classify`), no reason written by hand yet; counted apart.
+   */
+  readonly evidence?: "differential";
 }
 
 /** The verdict on one mutant. */
@@ -105,6 +111,8 @@ export interface MutationSummary {
   readonly definedness: number;
   /** Survivors outside the oracle, pinned by a named unit test. */
   readonly tested: number;
+  /** Of the explained survivors, those whose entry rests on the differential alone (`evidence`). */
+  readonly byDifferential: number;
   /** Survivors with no triage entry. */
   readonly unexplained: readonly MutantRun[];
   /** Triage entries contradicted by the run (`pinned`/`equivalent` but the other way). */
@@ -668,13 +676,14 @@ export function judge(
   const dead = (r: MutantRun) => ["killed", "crashed", "hung"].includes(r.verdict);
   const contradicted: string[] = [];
   const unexplained: MutantRun[] = [];
-  let equivalent = 0, pinned = 0, definedness = 0, tested = 0;
+  let equivalent = 0, pinned = 0, definedness = 0, tested = 0, byDifferential = 0;
   for (const r of runs) {
     const t = triage[r.mutant.id];
     if (dead(r)) {
       if (t?.class === "pinned") pinned++;
       else if (t) contradicted.push(`${r.mutant.id}: triaged ${t.class} but ${r.verdict}`);
     } else if (r.verdict === "survived") {
+      if (t?.evidence === "differential") byDifferential++;
       if (!t) unexplained.push(r);
       else if (t.class === "equivalent") equivalent++;
       else if (t.class === "definedness") definedness++;
@@ -695,6 +704,7 @@ export function judge(
     pinned,
     definedness,
     tested,
+    byDifferential,
     unexplained,
     contradicted,
     stale: Object.keys(triage).filter((id) => !ids.has(id)).sort(),
@@ -719,7 +729,8 @@ export function formatSummary(
         by("hung")
       } hung), equivalent ${s.equivalent}, pinned ${s.pinned}, definedness ${s.definedness}, ` +
       `tested ${s.tested}, ` +
-      `unexplained ${s.unexplained.length}`,
+      `unexplained ${s.unexplained.length}` +
+      (s.byDifferential ? ` (${s.byDifferential} explained by the differential alone)` : ""),
   );
   const explained = s.runs.filter((r) => triage[r.mutant.id] && r.verdict !== "invalid");
   if (explained.length) lines.push("", "explained:");
@@ -774,6 +785,8 @@ if (import.meta.main) {
       coverage: { type: "boolean" },
       fill: { type: "string", multiple: true },
       differential: { type: "string" },
+      classify: { type: "string" },
+      "triage-out": { type: "string" },
       "verify-tests": { type: "boolean" },
       "verify-differential": { type: "string" },
       resume: { type: "string" },
@@ -784,7 +797,7 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       "usage: deno task mutants:reference [--sample N --seed S] [--jobs J] [--id ID]... " +
-        "[--jsonl FILE] [--resume FILE] [--replay] [--prefilter] [--coverage] [--fill pattern|random|targeted|none] [--differential N] [--verify-tests] [--verify-differential N] [--list]",
+        "[--jsonl FILE] [--resume FILE] [--replay] [--prefilter] [--coverage] [--fill pattern|random|targeted|none] [--differential N] [--classify N [--triage-out FILE]] [--verify-tests] [--verify-differential N] [--list]",
     );
     Deno.exit(0);
   }
@@ -847,6 +860,46 @@ if (import.meta.main) {
     for (const r of s.unexplained) {
       const d = await differential(r.mutant, cases);
       console.log(`  ${r.mutant.id}  ${JSON.stringify(d)}`);
+    }
+  }
+  const classifyFuzz = num("classify", values.classify);
+  if (classifyFuzz !== undefined && s.unexplained.length) {
+    // A first triage from evidence (docs/ORACLE.md): gaps to pin, proposals to check and merge.
+    console.log(
+      `\nclassify: the differential of ${s.unexplained.length} unexplained survivors ` +
+        `(fuzz ${classifyFuzz} per ABI, seed 2):`,
+    );
+    const proposals: Record<string, TriageEntry> = {};
+    const gaps: string[] = [];
+    for (const r of s.unexplained) {
+      const d = await differentialInWorker({
+        mutant: r.mutant,
+        fuzz: classifyFuzz,
+        seed: 2,
+        root: ROOT,
+      }).catch((e) => ({
+        runs: 0,
+        observable: 0,
+        moreUndefined: 0,
+        metadata: 0,
+        threw: 1,
+        first: `${e}`,
+      }));
+      const p = classify(r, d, classifyFuzz);
+      if (p.kind === "gap") gaps.push(`${r.mutant.id}: ${p.first}`);
+      else proposals[r.mutant.id] = p.entry;
+      console.log(
+        `  ${r.mutant.id}  ${
+          p.kind === "gap" ? `GAP ${p.first}` : `${p.entry.class}: ${p.entry.reason}`
+        }`,
+      );
+    }
+    console.log(
+      `classify: ${gaps.length} gaps, ${Object.keys(proposals).length} proposed entries`,
+    );
+    for (const g of gaps) console.log(`  GAP ${g}`);
+    if (values["triage-out"]) {
+      await Deno.writeTextFile(values["triage-out"], JSON.stringify(proposals, null, 2) + "\n");
     }
   }
   Deno.exit(passes(s) ? 0 : 1);

@@ -39,7 +39,7 @@ const run = (id: string, verdict: MutantRun["verdict"], detail = ""): MutantRun 
 Deno.test("judge: killed, explained, unexplained, contradicted and stale, counted apart", () => {
   const all = ["a", "b", "c", "d", "e", "f", "g", "h"].map(mutant);
   const triage: Record<string, TriageEntry> = {
-    b: { class: "equivalent", reason: "r" },
+    b: { class: "equivalent", reason: "r", evidence: "differential" },
     c: { class: "pinned", reason: "r" },
     d: { class: "pinned", reason: "r" },
     e: { class: "definedness", reason: "r", test: "t_test.ts" },
@@ -63,8 +63,8 @@ Deno.test("judge: killed, explained, unexplained, contradicted and stale, counte
   ];
   const s = judge(all, runs, triage, { impls: ["c"], dropped: [], seconds: 1 });
   deepStrictEqual(
-    [s.generated, s.killed, s.equivalent, s.pinned, s.definedness, s.tested],
-    [8, 2, 2, 1, 1, 1],
+    [s.generated, s.killed, s.equivalent, s.pinned, s.definedness, s.tested, s.byDifferential],
+    [8, 2, 2, 1, 1, 1, 1],
   );
   deepStrictEqual(s.unexplained.map((r) => r.mutant.id), ["g"]);
   deepStrictEqual(s.contradicted, [
@@ -75,6 +75,10 @@ Deno.test("judge: killed, explained, unexplained, contradicted and stale, counte
   deepStrictEqual(s.stale, ["gone"]);
   strictEqual(passes(s), false);
   strictEqual(formatSummary(s, triage).includes("UNEXPLAINED survivors:\n  g "), true);
+  strictEqual(
+    formatSummary(s, triage).includes("unexplained 1 (1 explained by the differential alone)"),
+    true,
+  );
 });
 
 Deno.test("sample: a mutant's place depends on its own id only", () => {
@@ -101,7 +105,7 @@ Deno.test({
   name: "mutants:reference CI sample: every sampled mutant is killed or explained",
   ignore: !haveGcc(),
   fn: async () => {
-    const s = await referenceMutationRun(CI_SAMPLE);
+    const s = await referenceMutationRun({ ...CI_SAMPLE, replay: true, fills: ["pattern"] });
     const triage = await readTriage();
     console.log(formatSummary(s, triage));
     strictEqual(s.runs.length, CI_SAMPLE.sample);
@@ -112,6 +116,36 @@ Deno.test({
       [],
       "a triage entry names no mutant: the line changed; run the triage again",
     );
+  },
+});
+
+// The replay is the gate's verdict without the gate: on mutants of each kind (killed by a
+// recorded answer, surviving with changed runs, surviving with none, changing the suite's
+// inputs so that a gate runs) both ways give the same verdicts.
+Deno.test({
+  name: "mutants:reference --replay gives the gate's verdicts",
+  ignore: !haveGcc(),
+  fn: async () => {
+    const ids = [
+      "restart_concrete.ts#f4058030:num:+1:0",
+      "restart.ts#2849214e:not:drop:0",
+      "restart.ts#7b62a42f:arith:+:-:0",
+      "checkpoint.ts#ba63182d:num:-1:0",
+    ];
+    const verdicts = (s: { runs: readonly MutantRun[] }) =>
+      s.runs.map((r) => `${r.mutant.id} ${r.verdict}`);
+    const gate = await referenceMutationRun({ ids, fills: [] });
+    const replay = await referenceMutationRun({ ids, fills: [], replay: true });
+    deepStrictEqual(verdicts(replay), verdicts(gate));
+    deepStrictEqual(verdicts(gate), [
+      "checkpoint.ts#ba63182d:num:-1:0 survived",
+      "restart.ts#2849214e:not:drop:0 killed",
+      "restart.ts#7b62a42f:arith:+:-:0 survived",
+      "restart_concrete.ts#f4058030:num:+1:0 killed",
+    ]);
+    // Judged in process, but for the mutant that changes the suite's inputs (a gate ran).
+    const how = replay.runs.map((r) => /replayed/.test(r.detail));
+    deepStrictEqual(how, [false, true, true, true]);
   },
 });
 

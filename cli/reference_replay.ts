@@ -71,15 +71,29 @@ export class ReplayJudge {
   readonly #answers: Answers;
   #answered = 0;
   #kill?: string;
+  #threw?: string;
 
   /** A judge over `answers`. */
   constructor(answers: Answers) {
     this.#answers = answers;
   }
 
-  /** Judges a batch; true when it kills the mutant. */
+  /**
+   * Judges a batch; true when it is judged (killed), or when comparing
+   * threw (a result the mutant made that the comparison cannot read: the
+   * gate is left to say what it makes of it).
+   */
   add(batch: readonly ChangedRun[]): boolean {
-    if (this.#kill) return true;
+    if (this.#kill || this.#threw) return true;
+    try {
+      return this.#add(batch);
+    } catch (e) {
+      this.#threw = `comparing its result threw: ${(e as Error).message}`;
+      return true;
+    }
+  }
+
+  #add(batch: readonly ChangedRun[]): boolean {
     for (const c of batch) {
       const recorded = this.#answers.get(keyOf(c.group, c.rid));
       if (!recorded) continue;
@@ -104,6 +118,7 @@ export class ReplayJudge {
   /** The verdict, once the walk ended (`changes`: its summary; undefined when stopped at a kill). */
   verdict(changes: Changes | undefined): ReplayVerdict {
     if (this.#kill) return { verdict: "killed", detail: this.#kill };
+    if (this.#threw) return { verdict: "gate", detail: this.#threw };
     if (!changes) throw new Error("the replay stopped without a kill");
     if (!changes.judged) return { verdict: "gate", detail: changes.why };
     if (changes.truncated) {

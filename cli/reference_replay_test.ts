@@ -66,6 +66,19 @@ Deno.test("replay: a value the mutant calls undefined, or another group's answer
 });
 
 Deno.test("replay: changed inputs, a throw or a list cut short with no kill go to the gate", () => {
+  // A result the comparison cannot read (a mutant made a decision with no offset).
+  const answers = new Map();
+  addAnswers(answers, recorded("c", -22));
+  const ret = { defined: true, value: -14 } as const;
+  const broken: ChangedRun = {
+    ...changed("main", ret),
+    expected: { kind: "restart", o: { ...outcome(ret), decision: {} } as RestartOutcome },
+  };
+  const t = new ReplayJudge(answers);
+  strictEqual(t.add([broken]), true);
+  const tv = t.verdict(undefined);
+  strictEqual(tv.verdict, "gate");
+  match(tv.detail, /^comparing its result threw: /);
   const j = new ReplayJudge(new Map());
   strictEqual(j.verdict({ judged: false, runs: 3, why: "c1: inputs differ" }).verdict, "gate");
   const v = j.verdict({ judged: true, runs: 9, changed: 20_000, truncated: true });

@@ -1,0 +1,67 @@
+/**
+ * A first triage of the oracle's surviving mutants, from evidence: each
+ * survivor's differential against the reference on inputs the gate never
+ * sent (`reference_differential.ts`, seed 2) sorts it into a gap (a compared
+ * value differs, or the mutant throws: an independent implementation could
+ * tell them apart, so a cross-check is missing), a definedness-only change
+ * (it calls more undefined: the safe direction) or no difference at all. The
+ * proposals are written for a reader to check and merge into
+ * `reference/mutation_triage.json`: an entry made this way says so
+ * (`evidence: "differential"`) and is counted apart from the entries with a
+ * reason written by hand.
+ *
+ * @module
+ */
+import type { Differential } from "./reference_differential.ts";
+import type { MutantRun, TriageEntry } from "./reference_mutants.ts";
+
+/** What the evidence says of one survivor. */
+export type Proposal =
+  | { readonly kind: "gap"; readonly first: string }
+  | { readonly kind: "entry"; readonly entry: TriageEntry };
+
+/**
+ * The proposal for a survivor `r` whose differential (on the default suite
+ * and `fuzz` fuzzed cases per ABI of seed 2) is `d`.
+ */
+export function classify(r: MutantRun, d: Differential, fuzz: number): Proposal {
+  if (d.threw > 0 || d.observable > 0) {
+    const what = d.threw ? `throws on ${d.threw}` : `differs on ${d.observable}`;
+    return { kind: "gap", first: `${what} of ${d.runs} runs; first: ${d.first ?? "?"}` };
+  }
+  const base = {
+    line: r.mutant.lineText.trim(),
+    op: r.mutant.op,
+    evidence: "differential" as const,
+  };
+  const tried = `${d.runs} runs (the default suite and ${fuzz} fuzzed cases per ABI of seed 2)`;
+  const where = /never executed by the gate \(([^)]*)\)/.exec(r.detail)?.[1];
+  const gate = /replayed: (\d+) of (\d+) runs changed/.exec(r.detail);
+  const onGate = gate
+    ? gate[1] === "0"
+      ? `; no run of the gate's suite changes either`
+      : `; ${gate[1]} of the gate's ${gate[2]} runs change, every recorded answer agrees`
+    : "";
+  if (d.moreUndefined > 0) {
+    return {
+      kind: "entry",
+      entry: {
+        ...base,
+        class: "definedness",
+        reason:
+          `by differential only: it calls undefined ${d.moreUndefined} values the reference ` +
+          `defines and changes no defined value in ${tried}${onGate}`,
+      },
+    };
+  }
+  return {
+    kind: "entry",
+    entry: {
+      ...base,
+      class: "equivalent",
+      reason: `by differential only: no compared value differs in ${tried}` +
+        (d.metadata ? `; only which check decided differs, on ${d.metadata}` : "") +
+        (where ? `; never executed by the gate (${where})` : onGate),
+    },
+  };
+}

@@ -30,6 +30,8 @@ import { apply, lineOf, type Mutant, mutate } from "../impls/mutants/mechanical.
 import {
   compileVariant,
   linkVariant,
+  MEMCHECK_ENV,
+  memcheckVariant,
   type MutationTarget,
   recordBuild,
   type RecordedBuild,
@@ -45,6 +47,7 @@ export type Fate =
   | "killed-percase"
   | "killed-fuzz"
   | "killed-file-io"
+  | "killed-memcheck"
   | "triaged"
   | "survived";
 
@@ -313,7 +316,13 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
         set({ mutant: x.mutant, target: name, line: x.line, fate: "killed-file-io", detail: knob });
       } else after.push(x);
     }
-    for (const x of after) {
+    // A memory checker on what is left: a build mechanism, not a case (an out-of-bounds write
+    // that changes nothing on this heap, a buffer never terminated that happens to be zero).
+    const checked = await memcheckSurvivors(name, b, mine, after, runs, perCase, stage, log);
+    for (const x of checked.killed) {
+      set({ ...verdictBase(name, x), fate: "killed-memcheck", detail: x.detail });
+    }
+    for (const x of checked.left) {
       const t = triage[x.mutant.id];
       const fate = t && t.line === x.line ? "triaged" : "survived";
       set({ mutant: x.mutant, target: name, line: x.line, fate, triage: t });
@@ -322,6 +331,49 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
   const ordered = chosen.map((x) => verdicts.get(x.mutant.id)!);
   const stale = staleTriage(o.triage ?? {}, o.targets, verdicts);
   return { verdicts: ordered, stale, ms: performance.now() - t0 };
+}
+
+/**
+ * The survivors run again built with a memory checker (`memcheckVariant`):
+ * the gate's runs, then the per-case runs. The original so built must pass
+ * both first; a target that cannot be built so leaves every survivor as it is.
+ */
+async function memcheckSurvivors(
+  name: string,
+  b: RecordedBuild,
+  mine: readonly { mutant: Mutant; src: string }[],
+  survivors: readonly Live[],
+  runs: readonly CaseRun[],
+  perCase: readonly CaseRun[] | undefined,
+  stage: Stage,
+  log: (line: string) => void,
+): Promise<{ killed: (Live & { detail: string })[]; left: Live[] }> {
+  if (!survivors.length) return { killed: [], left: [] };
+  const srcOf = new Map(mine.map((x) => [x.mutant.id, x.src]));
+  const check = async (id: string, bin: string) =>
+    await firstFailure(id, `env ${MEMCHECK_ENV} ${bin}`, runs, 10_000) ??
+      (perCase
+        ? await firstFailure(id, `env ${MEMCHECK_ENV} ${bin}`, perCase, 10_000, true)
+        : undefined);
+  const f0 = survivors[0]!.mutant.file;
+  const base = await memcheckVariant(b, f0, srcOf.get(survivors[0]!.mutant.id)!);
+  if ("why" in base) {
+    log(`${name}: ${base.why}`);
+    return { killed: [], left: [...survivors] };
+  }
+  const bad = await check(`${name}-memcheck`, base.bin);
+  if (bad) throw new Error(`the original ${name} built with a memory checker fails: ${bad}`);
+  const killed: (Live & { detail: string })[] = [], left: Live[] = [];
+  for (const x of survivors) {
+    const v = await stage.verdict(x, "memcheck", async () => {
+      const m = await memcheckVariant(b, x.mutant.file, apply(srcOf.get(x.mutant.id)!, x.mutant));
+      return "bin" in m ? await check(x.mutant.id, m.bin) : undefined;
+    });
+    if (v) killed.push({ ...x, detail: `memory checker: ${v}` });
+    else left.push(x);
+  }
+  log(`${name}: ${killed.length} of ${survivors.length} killed with a memory checker`);
+  return { killed, left };
 }
 
 async function fuzzSurvivors(

@@ -34,6 +34,7 @@ const USAGE = `usage: deno task mutants:mechanical [options]
   --target T        seed-c or c (repeatable; default both)
   --sample N        only N mutants, drawn with --seed (default: all)
   --seed S          sample seed (default 1)
+  --id ID           only this mutant (repeatable; before sampling)
   --fuzz-runs N     fuzzed runs per survivor of the gate (default 100000; 0: none)
   --fuzz-seed S     fuzz seed (default 2; the gate's own batch is seed 1)
   --jobs N          compiles at once (default 2)
@@ -61,6 +62,7 @@ const COLUMNS: readonly (readonly [string, (f: Fate, c?: TriageClass) => boolean
   ["pcase", (f) => f === "killed-percase"],
   ["fuzz", (f) => f === "killed-fuzz"],
   ["io", (f) => f === "killed-file-io"],
+  ["mem", (f) => f === "killed-memcheck"],
   ["equiv", (f, c) => f === "triaged" && c === "equivalent"],
   ["ood", (f, c) => f === "triaged" && c === "out-of-domain"],
   ["file", (f, c) => f === "triaged" && c === "file-behaviour"],
@@ -74,7 +76,8 @@ export function formatMechanicalReport(r: MechanicalReport): string {
     "columns: gen generated, nocc did not compile, tce same object code as the original,",
     "dup same as an earlier mutant, gate killed by the default gate, pcase killed only by",
     "impls/c's per-case test (deno task test), fuzz killed only by fuzzing, io killed",
-    "only with seed-c's --io-chunk/--io-eagain, equiv/ood/file/gap",
+    "only with seed-c's --io-chunk/--io-eagain, mem killed only when built with a memory",
+    "checker (-fsanitize=address), equiv/ood/file/gap",
     "triaged (equivalent, out of domain, needs a file behaviour, a gap), unexpl unexplained",
     "",
   ];
@@ -114,6 +117,7 @@ export function formatMechanicalReport(r: MechanicalReport): string {
   show("killed only by impls/c's per-case test (deno task test)", ["killed-percase"]);
   show("killed only by fuzzing", ["killed-fuzz"]);
   show("killed only with seed-c's file knobs", ["killed-file-io"]);
+  show("killed only when built with a memory checker", ["killed-memcheck"]);
   show("gaps (triaged: the mechanism that would reach them)", ["triaged"], "gap");
   show("need a file behaviour no knob gives (triaged)", ["triaged"], "file-behaviour");
   show("UNEXPLAINED survivors", ["survived"]);
@@ -146,6 +150,7 @@ export async function main(args: string[]): Promise<number> {
         target: { type: "string", multiple: true },
         sample: { type: "string" },
         seed: { type: "string" },
+        id: { type: "string", multiple: true },
         "fuzz-runs": { type: "string" },
         "fuzz-seed": { type: "string" },
         jobs: { type: "string" },
@@ -178,6 +183,7 @@ export async function main(args: string[]): Promise<number> {
       targets: v.target ?? Object.keys(TARGETS),
       sample: int("sample", v.sample, undefined),
       seed: int("seed", v.seed, 1),
+      ids: v.id,
       fuzzRuns: int("fuzz-runs", v["fuzz-runs"], 100_000),
       fuzzSeed: int("fuzz-seed", v["fuzz-seed"], 2),
       jobs: int("jobs", v.jobs, 2),

@@ -66,3 +66,35 @@ for (const [target, n] of [["seed-c", 20], ["c", 20]] as const) {
     },
   );
 }
+
+// A memory checker is a build mechanism, not a case: a per-case request buffer never
+// NUL-terminated reads as terminated in a fresh zeroed block, and only a build whose allocator
+// fills new blocks (AddressSanitizer's) shows it.
+const asan = tools && await (async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.c`, "int main(void) { return 0; }\n");
+    const r = await new Deno.Command(Deno.env.get("CC") ?? "gcc", {
+      args: ["-fsanitize=address", "-o", `${dir}/a`, `${dir}/a.c`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return r.success && (await new Deno.Command(`${dir}/a`).output()).success;
+  } catch {
+    return false;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+})();
+Deno.test({
+  name: `mechanical: a survivor of every case is killed when built with a memory checker${
+    asan ? "" : " (ignored: the compiler cannot build with -fsanitize=address here)"
+  }`,
+  ignore: ignore || !asan,
+  fn: async () => {
+    const id = "impls/c/crconform.c:863:2:delete:0";
+    const r = await mechanicalRun({ targets: ["c"], ids: [id], fuzzRuns: 0, triage: {} });
+    deepStrictEqual(r.verdicts.map((v) => [v.mutant.id, v.fate]), [[id, "killed-memcheck"]]);
+    strictEqual(/^memory checker: /.test(r.verdicts[0]!.detail ?? ""), true);
+  },
+});

@@ -15,6 +15,9 @@
 import type { Differential } from "./reference_differential.ts";
 import type { MutantRun, TriageEntry } from "./reference_mutants.ts";
 
+/** The files of the restart model's two paths (fast and shadow), which a test compares. */
+const PATHS = ["reference/restart.ts", "reference/restart_concrete.ts", "reference/shadow.ts"];
+
 /** What the evidence says of one survivor. */
 export type Proposal =
   | { readonly kind: "gap"; readonly first: string }
@@ -43,10 +46,14 @@ export function classify(r: MutantRun, d: Differential, fuzz: number): Proposal 
       : `; ${gate[1]} of the gate's ${gate[2]} runs change, every recorded answer agrees`
     : "";
   if (d.moreUndefined > 0) {
+    // The restart model's two paths answer the same runs: one made more undefined alone
+    // disagrees with the other there (`--verify-tests` runs the test under the mutant).
+    const test = PATHS.includes(r.mutant.file) ? { test: "cases/restart_paths_test.ts" } : {};
     return {
       kind: "entry",
       entry: {
         ...base,
+        ...test,
         class: "definedness",
         reason:
           `by differential only: it calls undefined ${d.moreUndefined} values the reference ` +

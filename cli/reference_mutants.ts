@@ -453,6 +453,15 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
   done = done.filter((r) => !recheck.has(r.mutant.id));
   const doneIds = new Set(done.map((r) => r.mutant.id));
   chosen = chosen.filter((m) => !doneIds.has(m.id));
+  // Every mutant asked for is in the log, every check made: judge the log, run nothing.
+  if (!chosen.length && !recheck.size) {
+    done.sort((a, b) => (a.mutant.id < b.mutant.id ? -1 : 1));
+    return judge(all, done, triage, {
+      impls: ["(the log's runs)"],
+      dropped: [],
+      seconds: (performance.now() - t0) / 1000,
+    });
+  }
   const jobs = Math.max(1, opts.jobs ?? 1);
   const dirs = await Promise.all(Array.from({ length: jobs }, () => copyRepo(root)));
   // An interrupted run removes its copies too.

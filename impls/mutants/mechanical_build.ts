@@ -245,3 +245,57 @@ export async function linkVariant(
   await Deno.rename(tmp, bin);
   return bin;
 }
+
+/** The flags of a memory-checker build: AddressSanitizer, frames kept for its reports. */
+export const MEMCHECK_FLAGS: readonly string[] = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+
+/**
+ * How a memory-checker program is run: leaks are not behaviour (a program
+ * may leave freeing to its exit), and an error ends it at once.
+ */
+export const MEMCHECK_ENV = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0";
+
+/**
+ * Builds `text` as `file` with a memory checker ({@link MEMCHECK_FLAGS}),
+ * cached by content; the program's path. Only a target whose build compiles
+ * and links in one command (impls/c) can be built so: for another, or when
+ * the compiler cannot, `undefined` with why.
+ */
+export async function memcheckVariant(
+  b: RecordedBuild,
+  file: string,
+  text: string,
+): Promise<{ bin: string } | { why: string }> {
+  const { argv, src } = compileOf(b, file);
+  if (outOf(argv) !== `${b.dir}/base/${b.target.output}`) {
+    return { why: `${b.target.name} compiles and links apart: not built with a memory checker` };
+  }
+  const h = createHash("sha256").update(file).update("\0").update(text).update("\0")
+    .update(JSON.stringify(argv)).update(JSON.stringify(MEMCHECK_FLAGS)).digest("hex").slice(0, 20);
+  const dir = `${b.dir}/memcheck/${h}`;
+  const bin = `${dir}/${b.target.output}`;
+  try {
+    if (Deno.statSync(bin).isFile) return { bin };
+  } catch { /* not built yet */ }
+  await Deno.mkdir(dir, { recursive: true });
+  const base = file.replace(/^.*\//, "");
+  await Deno.writeTextFile(`${dir}/${base}`, text);
+  const origDir = real(argv[src]!)!.replace(/\/[^/]*$/, "");
+  const cmd: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-o") cmd.push("-o", `${bin}.tmp`), i++;
+    else if (a === "-Werror") continue;
+    else cmd.push(i === src ? `${dir}/${base}` : a);
+  }
+  cmd.push(...MEMCHECK_FLAGS, "-iquote", origDir);
+  try {
+    await run(cmd);
+  } catch (e) {
+    return {
+      why: `no memory-checker build: ${(e as Error).message.split("\n")[0]!.slice(0, 160)}`,
+    };
+  }
+  await Deno.rename(`${bin}.tmp`, bin);
+  return { bin };
+}

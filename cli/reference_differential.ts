@@ -16,6 +16,7 @@ import { PROFILES } from "../reference/types.ts";
 import type { CheckpointResult, KernelVersion, Maybe, RestartOutcome } from "../reference/types.ts";
 import { checkpoint as checkpoint0 } from "../reference/checkpoint.ts";
 import { restart as restart0 } from "../reference/restart.ts";
+import { restartConcrete } from "../reference/restart_concrete.ts";
 import { applyMutant, type Mutant } from "./reference_mutator.ts";
 import { toHex } from "../reference/bytes.ts";
 
@@ -183,7 +184,7 @@ export async function changedRuns(
   kernel: KernelVersion,
   emit: (batch: ChangedRun[]) => void,
   root = ROOT,
-  digests?: readonly string[],
+  base?: Baseline,
   cap = 20_000,
 ): Promise<Changes> {
   let pending: ChangedRun[] = [], changed = 0, truncated = false;
@@ -201,7 +202,7 @@ export async function changedRuns(
     // Small batches first: the first changed run is the likeliest to kill.
     if (pending.length >= Math.min(256, 4 * changed)) flush();
     return undefined;
-  }, digests);
+  }, base);
   flush();
   if (!w) return { judged: false, runs: 0, why: "a file the gate reads outside the cases" };
   if (w.stopped && !truncated) return { judged: false, runs: w.runs, why: w.stopped };
@@ -225,7 +226,7 @@ async function walkSuites(
     group: SuiteGroup,
     expected: Expected,
   ) => string | undefined,
-  digests?: readonly string[],
+  base?: Baseline,
 ): Promise<{ runs: number; stopped?: string } | undefined> {
   if (READ_BY_THE_GATE.includes(m.file)) return undefined;
   const dir = await mutatedCopy(m, ["reference", "cases"], root);
@@ -267,9 +268,10 @@ async function walkSuites(
           if (!same(c.state, d.state) || !same(c.env, d.env)) {
             return { runs, stopped: `${c.id}: inputs differ` };
           }
+          if (base && !mustRun(m, base, "checkpoint", runs - 1)) continue;
           const y = mod.checkpoint(d.state, d.env);
-          const differs = digests
-            ? digests[runs - 1] !== checkpointDigest(y)
+          const differs = base
+            ? base.digests[runs - 1] !== checkpointDigest(y)
             : checkpointDigest(checkpoint0(c.state, c.env)) !== checkpointDigest(y);
           if (differs) {
             const why = onChanged({ rid: resultId(c), case: c }, group, {
@@ -284,9 +286,10 @@ async function walkSuites(
           }
           for (const p of c.profiles ?? PROFILES) {
             runs++;
+            if (base && !mustRun(m, base, "restart", runs - 1)) continue;
             const y = mod.restart(d.image, d.env, p);
-            const differs = digests
-              ? digests[runs - 1] !== restartDigest(y)
+            const differs = base
+              ? base.digests[runs - 1] !== restartDigest(y)
               : !sameCompared(restart0(c.image, c.env, p), y);
             if (differs) {
               const run = { rid: resultId(c, p), case: c };
@@ -318,12 +321,50 @@ export function checkpointDigest(r: CheckpointResult): string {
 }
 
 /**
- * The reference's digest of every run of the gate's suites, in the order
- * {@link changedRuns} walks them: given to it, the reference need not be
- * run again for each mutant.
+ * What a mutant's walk needs of the reference, made once: the digest of
+ * every run of the gate's suites (in the order {@link changedRuns} walks
+ * them), which restart runs the concrete path answers, and the reference
+ * files each operation's code reads. With it the reference is not run again
+ * per mutant, and a run whose code does not read the mutated file is not
+ * run under the mutant either (its result cannot change).
  */
-export function referenceDigests(fuzz: number, kernel: KernelVersion): string[] {
-  const out: string[] = [];
+export interface Baseline {
+  /** Each run's compared values ({@link restartDigest}, {@link checkpointDigest}). */
+  readonly digests: readonly string[];
+  /** Per run: 1 when it is a restart the concrete path answers. */
+  readonly concrete: Uint8Array;
+  /** The reference files `checkpoint()` reads (its module and what it imports, transitively). */
+  readonly checkpointFiles: readonly string[];
+  /** The files a restart the concrete path answers reads (`restart_concrete.ts`'s closure, and what `restart()` calls before it). */
+  readonly concreteFiles: readonly string[];
+  /** The files any restart reads (`restart.ts`'s closure). */
+  readonly restartFiles: readonly string[];
+}
+
+/** The reference files `file` imports for their code (not types only), transitively, itself included. */
+export async function importClosure(file: string, root = ROOT): Promise<string[]> {
+  const seen = new Set<string>();
+  const visit = async (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const text = await Deno.readTextFile(join(root, f));
+    for (
+      const m of text.matchAll(/(?:^|\n)(?:import|export)\s+(type\s)?[^;]*?from\s+"\.\/([^"]+)"/g)
+    ) {
+      if (!m[1]) await visit(`reference/${m[2]}`);
+    }
+  };
+  await visit(file);
+  return [...seen].sort();
+}
+
+/** The {@link Baseline} of the gate's suites (`fuzz` fuzzed cases per ABI, golden kernel `kernel`). */
+export async function referenceBaseline(
+  fuzz: number,
+  kernel: KernelVersion,
+  root = ROOT,
+): Promise<Baseline> {
+  const digests: string[] = [], flags: number[] = [];
   const all = [
     ...iterCases({ seed: 1, cases: 64, fuzz }),
     ...(["x86_64", "i386"] as const).flatMap((abi) =>
@@ -331,12 +372,40 @@ export function referenceDigests(fuzz: number, kernel: KernelVersion): string[] 
     ),
   ];
   for (const c of all) {
-    if (c.op === "checkpoint") out.push(checkpointDigest(checkpoint0(c.state, c.env)));
-    else {for (const p of c.profiles ?? PROFILES) {
-        out.push(restartDigest(restart0(c.image, c.env, p)));
-      }}
+    if (c.op === "checkpoint") {
+      digests.push(checkpointDigest(checkpoint0(c.state, c.env)));
+      flags.push(0);
+      continue;
+    }
+    for (const p of c.profiles ?? PROFILES) {
+      digests.push(restartDigest(restart0(c.image, c.env, p)));
+      flags.push(restartConcrete(c.image, c.env, p) ? 1 : 0);
+    }
   }
-  return out;
+  // `restart()` validates the environment and the profile before the concrete path.
+  const wrapper = ["reference/validate.ts", "reference/errors.ts"];
+  return {
+    digests,
+    concrete: Uint8Array.from(flags),
+    checkpointFiles: await importClosure("reference/checkpoint.ts", root),
+    concreteFiles: [
+      ...new Set([...await importClosure("reference/restart_concrete.ts", root), ...wrapper]),
+    ],
+    restartFiles: await importClosure("reference/restart.ts", root),
+  };
+}
+
+/**
+ * Whether a run must be run under the mutant `m` to know its result: its
+ * code reads the mutated file. A restart the concrete path answers reads
+ * `restart.ts` only in `restart()` itself (or its module's top level).
+ */
+export function mustRun(m: Mutant, b: Baseline, op: Case["op"], index: number): boolean {
+  if (op === "checkpoint") return b.checkpointFiles.includes(m.file);
+  if (!b.concrete[index]) return b.restartFiles.includes(m.file);
+  if (b.concreteFiles.includes(m.file)) return true;
+  return m.file === "reference/restart.ts" &&
+    (!m.fns?.length || m.fns.some((f) => f.name === "restart"));
 }
 
 const seedOnly = (c: Case): Case => (c.op === "restart" ? { ...c, profiles: ["seed"] } : c);
@@ -448,8 +517,8 @@ export async function differential(
 
 /** A worker's request: judge one mutant with {@link identicalSuite} (or {@link changedRuns}). */
 export interface PrefilterRequest {
-  /** The reference's {@link referenceDigests} for {@link changedRuns}, if made. */
-  readonly digests?: readonly string[];
+  /** The reference's {@link Baseline} for {@link changedRuns}, if made. */
+  readonly base?: Baseline;
   /** The mutant. */
   readonly mutant: Mutant;
   /** Fuzzed cases per ABI of the gate's suite. */
@@ -565,7 +634,7 @@ if (typeof self_.WorkerGlobalScope !== "undefined" && self_ instanceof self_.Wor
             q.kernel,
             (batch) => self_.postMessage({ batch }),
             q.root,
-            q.digests,
+            q.base,
           )
           : await differential(q.mutant, inputs(q.fuzz, q.seed), q.root),
       });

@@ -19,12 +19,13 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { applyMutant, type Mutant, mutantsOf } from "./reference_mutator.ts";
 import {
+  type Baseline,
   changedRunsInWorker,
   differential,
   differentialInWorker,
   identicalSuiteInWorker,
   inputs,
-  referenceDigests,
+  referenceBaseline,
 } from "./reference_differential.ts";
 import { addAnswers, type Answers, ReplayJudge } from "./reference_replay.ts";
 import { classify } from "./reference_classify.ts";
@@ -503,7 +504,7 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
       }
     }
     // The recorded answers, read once (the files go with the copy).
-    let answers: Answers | undefined, digests: string[] | undefined;
+    let answers: Answers | undefined, base: Baseline | undefined;
     const kernel0 = JSON.parse(await Deno.readTextFile(join(root, "golden/MANIFEST.json"))).kernel;
     if (opts.replay) {
       answers = new Map();
@@ -586,7 +587,7 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
         if (!run && answers) {
           const judge = new ReplayJudge(answers);
           const v = await changedRunsInWorker(
-            { mutant: m, fuzz: DEFAULT_FUZZ, kernel, root, digests },
+            { mutant: m, fuzz: DEFAULT_FUZZ, kernel, root, base },
             (batch) => judge.add(batch),
             timeoutMs,
           ).then((c) => judge.verdict(c))

@@ -15,8 +15,8 @@
 import type { Differential } from "./reference_differential.ts";
 import type { MutantRun, TriageEntry } from "./reference_mutants.ts";
 
-/** The files of the restart model's two paths (fast and shadow), which a test compares. */
-const PATHS = ["reference/restart.ts", "reference/restart_concrete.ts", "reference/shadow.ts"];
+/** The test that every value the reference calls undefined is shown to vary by seed-c. */
+export const TIGHTNESS_TEST = "cli/fills_tightness_test.ts";
 
 /** What the evidence says of one survivor. */
 export type Proposal =
@@ -46,9 +46,9 @@ export function classify(r: MutantRun, d: Differential, fuzz: number): Proposal 
       : `; ${gate[1]} of the gate's ${gate[2]} runs change, every recorded answer agrees`
     : "";
   if (d.moreUndefined > 0) {
-    // The restart model's two paths answer the same runs: one made more undefined alone
-    // disagrees with the other there (`--verify-tests` runs the test under the mutant).
-    const test = PATHS.includes(r.mutant.file) ? { test: "cases/restart_paths_test.ts" } : {};
+    // Undefined is tight: a value called undefined that no never-written contents make seed-c
+    // vary fails the tightness test (`--verify-tests` runs it under the mutant).
+    const test = { test: TIGHTNESS_TEST };
     return {
       kind: "entry",
       entry: {

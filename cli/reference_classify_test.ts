@@ -51,7 +51,7 @@ Deno.test("classify: more undefined only is definedness, nothing is equivalent, 
       line: "if (x) return y;",
       op: "negate",
       evidence: "differential",
-      test: "cases/restart_paths_test.ts",
+      test: "cli/fills_tightness_test.ts",
       class: "definedness",
       reason:
         "by differential only: it calls undefined 4 values the reference defines and changes " +

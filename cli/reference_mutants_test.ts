@@ -4,6 +4,7 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import {
   formatSummary,
+  generateMutants,
   judge,
   type MutantRun,
   notExecuted,
@@ -15,6 +16,13 @@ import {
   type TriageEntry,
 } from "./reference_mutants.ts";
 import { type Mutant, mutantsOf } from "./reference_mutator.ts";
+import {
+  changedRunsInWorker,
+  importClosure,
+  mustRun,
+  referenceBaseline,
+} from "./reference_differential.ts";
+import { DEFAULT_FUZZ } from "./options.ts";
 
 /** The CI sample: `deno task mutants:reference --sample 17 --seed 1`. */
 export const CI_SAMPLE = { sample: 17, seed: 1 } as const;
@@ -231,4 +239,71 @@ Deno.test("coverage pre-pass: Deno's LCOV names the functions as the mutator doe
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+// The walk's shortcut: a run whose code does not read the mutated file is not run under the
+// mutant. Its import closures are the reference's own, and the shortcut changes no count.
+Deno.test("replay: the runs left out of a mutant's walk are those its file cannot change", async () => {
+  const concrete = await importClosure("reference/restart_concrete.ts");
+  strictEqual(concrete.includes("reference/layout.ts"), true);
+  strictEqual(concrete.includes("reference/shadow.ts"), false);
+  strictEqual(concrete.includes("reference/restart.ts"), false);
+  strictEqual(
+    (await importClosure("reference/checkpoint.ts")).includes("reference/codec.ts"),
+    true,
+  );
+  const base = {
+    digests: ["", "", ""],
+    concrete: Uint8Array.of(0, 1, 0),
+    checkpointFiles: ["reference/checkpoint.ts"],
+    concreteFiles: ["reference/restart_concrete.ts"],
+    restartFiles: ["reference/restart.ts", "reference/restart_concrete.ts", "reference/shadow.ts"],
+  };
+  const at = (file: string, fn?: string): Mutant => ({
+    ...mutant("m"),
+    file,
+    fns: fn ? [{ line: 1, name: fn }] : [],
+  });
+  // A shadow-path mutant: not the checkpoint (0), not a restart the concrete path answers (1).
+  deepStrictEqual(
+    [0, 1, 2].map((i) =>
+      mustRun(at("reference/shadow.ts", "f"), base, i ? "restart" : "checkpoint", i)
+    ),
+    [false, false, true],
+  );
+  // restart.ts: only `restart()` itself (or its module's top level) runs before the concrete path.
+  strictEqual(mustRun(at("reference/restart.ts", "finish"), base, "restart", 1), false);
+  strictEqual(mustRun(at("reference/restart.ts", "restart"), base, "restart", 1), true);
+  strictEqual(mustRun(at("reference/restart.ts"), base, "restart", 1), true);
+  strictEqual(mustRun(at("reference/restart_concrete.ts", "f"), base, "restart", 1), true);
+});
+
+Deno.test({
+  name: "replay: a mutant's changed runs are the same with the walk's shortcut and without",
+  fn: async () => {
+    const id = "restart.ts#de76b86f:del-early:0";
+    const m = (await generateMutants()).find((x) => x.id === id)!;
+    const kernel = JSON.parse(
+      await Deno.readTextFile(new URL("../golden/MANIFEST.json", import.meta.url)),
+    ).kernel;
+    const base = await referenceBaseline(DEFAULT_FUZZ, kernel);
+    const seen = (b?: typeof base) => {
+      const rids: string[] = [];
+      return changedRunsInWorker(
+        {
+          mutant: m,
+          fuzz: DEFAULT_FUZZ,
+          kernel,
+          root: new URL("../", import.meta.url).pathname,
+          base: b,
+        },
+        (batch) => (rids.push(...batch.map((c) => c.rid)), false),
+        600_000,
+      ).then((c) => ({ c, rids }));
+    };
+    const plain = await seen(), short = await seen(base);
+    deepStrictEqual(short, plain);
+    // By hand: deleting the early return of a check that fails on every path changes runs.
+    strictEqual(plain.rids.length > 0, true);
+  },
 });

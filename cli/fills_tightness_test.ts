@@ -1,8 +1,9 @@
 // Undefined is tight: every value the reference calls undefined in a seed restart (x86_64, the
-// default suite but its fuzz batch) is shown to vary by seed-c run with the never-written
-// contents that decide it (`deno task fills:targeted`, docs/FILLS.md), and seed-c agrees with the
-// reference on every such path. A model that calls a defined value undefined (lenient: it would
-// let a wrong implementation through on it) fails here: no contents make that value vary.
+// default suite with the first 2,000 cases of its fuzz batch) is shown to vary by seed-c run with
+// the never-written contents that decide it (`deno task fills:targeted`, docs/FILLS.md), and
+// seed-c agrees with the reference on every such path. A model that calls a defined value
+// undefined (lenient: it would let a wrong implementation through on it) fails here: no contents
+// make that value vary.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { buildSeedC } from "../harness/build.ts";
 import { main, type ValueResult } from "./fills_targeted.ts";
@@ -29,7 +30,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "crconform-tight-" });
     try {
-      const code = await main(["--abi", "x86_64", "--fuzz", "0", "--json", `${dir}/r.json`]);
+      const code = await main(["--abi", "x86_64", "--fuzz", "2000", "--json", `${dir}/r.json`]);
       strictEqual(code, 0, "seed-c differs from the reference on some path (see above)");
       const { results } = JSON.parse(await Deno.readTextFile(`${dir}/r.json`)) as {
         results: ValueResult[];

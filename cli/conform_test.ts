@@ -1,4 +1,5 @@
-// The gate's exit codes, report files and expectation handling, end to end.
+// The gate's exit codes, report files and expectation handling, end to end: one cohesive thing,
+// the gate's command line as a user meets it.
 import { match, ok, strictEqual } from "node:assert/strict";
 import { answerLine, parseAnswerLine } from "../harness/answers.ts";
 

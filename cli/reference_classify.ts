@@ -13,7 +13,31 @@
  * @module
  */
 import type { Differential } from "./reference_differential.ts";
-import type { MutantRun, TriageEntry } from "./reference_mutants.ts";
+import type { Mutant } from "./reference_mutator.ts";
+
+/** What classifying reads of a survivor's run (a `MutantRun` of `reference_mutants.ts`). */
+export interface SurvivorRun {
+  /** The mutant. */
+  readonly mutant: Pick<Mutant, "file" | "lineText" | "op">;
+  /** What its run said (the replay's count of changed runs, the coverage pass's function). */
+  readonly detail: string;
+}
+
+/** A proposed triage entry (a `TriageEntry` of `reference_mutants.ts`). */
+export interface ProposedEntry {
+  /** `equivalent` or `definedness`. */
+  readonly class: "equivalent" | "definedness";
+  /** What the evidence showed. */
+  readonly reason: string;
+  /** The mutated line, trimmed. */
+  readonly line: string;
+  /** The operator. */
+  readonly op: string;
+  /** For `definedness`: the test that must fail under the mutant. */
+  readonly test?: string;
+  /** Always `differential`: no reason written by hand. */
+  readonly evidence: "differential";
+}
 
 /** The test that every value the reference calls undefined is shown to vary by seed-c. */
 export const TIGHTNESS_TEST = "cli/fills_tightness_test.ts";
@@ -21,13 +45,13 @@ export const TIGHTNESS_TEST = "cli/fills_tightness_test.ts";
 /** What the evidence says of one survivor. */
 export type Proposal =
   | { readonly kind: "gap"; readonly first: string }
-  | { readonly kind: "entry"; readonly entry: TriageEntry };
+  | { readonly kind: "entry"; readonly entry: ProposedEntry };
 
 /**
  * The proposal for a survivor `r` whose differential (on the default suite
  * and `fuzz` fuzzed cases per ABI of seed 2) is `d`.
  */
-export function classify(r: MutantRun, d: Differential, fuzz: number): Proposal {
+export function classify(r: SurvivorRun, d: Differential, fuzz: number): Proposal {
   if (d.threw > 0 || d.observable > 0) {
     const what = d.threw ? `throws on ${d.threw}` : `differs on ${d.observable}`;
     return { kind: "gap", first: `${what} of ${d.runs} runs; first: ${d.first ?? "?"}` };

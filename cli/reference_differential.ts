@@ -7,6 +7,11 @@
  * undefined (definedness, the safe direction), or an observable difference
  * and the first input that shows it (a case to pin it with).
  *
+ * One cohesive thing: the reference and a mutant of it compared in process,
+ * as the differential, as the prefilter (is the gate's suite unchanged?) and
+ * as the replay's walk (which of the gate's runs does it change?), and the
+ * worker each runs in.
+ *
  * @module
  */
 import { join } from "node:path";

@@ -541,6 +541,8 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
           `SEED_C_FILL=${fill}`,
         );
       }
+      // The reference's side of every mutant's walk, made once.
+      base = await referenceBaseline(DEFAULT_FUZZ, kernel0, root);
       opts.note?.(
         `replay: ${n} recorded answers of ${impls.join(", ")}${
           opts.fills?.length ? ` and seed-c with fills ${opts.fills.join(", ")}` : ""

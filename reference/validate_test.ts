@@ -62,3 +62,17 @@ Deno.test("validate: checkpoint's pid and restart's crid are int32 when given", 
     throws(() => restartEnv({ crid: v }), InputError, `crid ${v}`);
   }
 });
+
+// By hand: on i386 a `long` field of 64 bits holds a sign-extended 32-bit value, so each of its
+// two ranges is accepted up to its edges and refused one past them.
+Deno.test("validate: i386 task state longs are sign-extended 32-bit values", () => {
+  const state = (v: bigint) => ({ ...defaultTaskState(), state: v });
+  for (const v of [0n, 0x7fffffffn, 0xffffffff80000000n, 0xffffffffffffffffn]) {
+    doesNotThrow(() => validateTaskState(state(v), "i386"), `state 0x${v.toString(16)}`);
+  }
+  for (const v of [0x80000000n, 0xffffffff7fffffffn, 1n << 64n, -1n]) {
+    throws(() => validateTaskState(state(v), "i386"), InputError, `state 0x${v.toString(16)}`);
+  }
+  // On x86_64 the same field takes every 64-bit value.
+  doesNotThrow(() => validateTaskState(state(0x80000000n), "x86_64"));
+});

@@ -115,14 +115,7 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Whether two restart outcomes agree on everything the gate compares (defined values and definedness). */
 function sameCompared(a: RestartOutcome, b: RestartOutcome): boolean {
-  const m = (x: Maybe<number>, y: Maybe<number>) =>
-    x.defined === y.defined && (!x.defined || x.value === (y as { value: number }).value);
-  if (!m(a.ret, b.ret) || !m(a.consumed, b.consumed) || a.counter !== b.counter) return false;
-  for (let i = 0; i < a.comm.length; i++) {
-    if (a.commDefined[i] !== b.commDefined[i]) return false;
-    if (a.commDefined[i] && a.comm[i] !== b.comm[i]) return false;
-  }
-  return true;
+  return restartDigest(a) === restartDigest(b);
 }
 
 /**

@@ -509,6 +509,15 @@ export async function referenceMutationRun(opts: RunOptions = {}): Promise<Mutat
     if (opts.replay) {
       answers = new Map();
       let n = addAnswers(answers, await Deno.readTextFile(record("gate")!));
+      // Fail closed: an implementation the gate ran with no recorded answer would let every
+      // mutant it alone could kill survive.
+      const recorded = new Set([...answers.values()].flat().map((a) => a.who));
+      const silent = impls.filter((i) => !recorded.has(i));
+      if (silent.length) {
+        throw new Error(
+          `replay: no answer of ${silent.join(", ")} was recorded (conform --answers)`,
+        );
+      }
       if (targeted) {
         // seed-c on every path of every run with undefined values, each with the never-written
         // contents that decide it (docs/FILLS.md): a mutant that calls such a value defined

@@ -61,3 +61,18 @@ Deno.test("restart paths: agree on a registered big-endian ABI too", () => {
   deepStrictEqual(n.wellFormedAnswered, n.wellFormed);
   ok(n.answered / n.runs > 0.5, `concrete path answered ${n.answered} of ${n.runs}`);
 });
+
+Deno.test("restart paths: agree on a registered ABI with 64 KiB pages (lengths past 2^15 are still negative)", () => {
+  using _ = registerAbi({
+    name: "toy-64k",
+    endian: "little",
+    u64Align: 8,
+    longBytes: 8,
+    pageSize: 65536,
+    machine: "toy64k",
+  });
+  const n = compareOn({ abis: ["toy-64k"], cases: 16, fuzz: 1_000, seed: 5 });
+  ok(n.wellFormed > 100, `${n.wellFormed} well-formed`);
+  deepStrictEqual(n.wellFormedAnswered, n.wellFormed);
+  ok(n.answered / n.runs > 0.5, `concrete path answered ${n.answered} of ${n.runs}`);
+});

@@ -5,23 +5,10 @@
 // undefined (lenient: it would let a wrong implementation through on it) fails here: no contents
 // make that value vary.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { buildSeedC } from "../harness/build.ts";
+import { probeSeedC } from "../impls/seed-c/probe.ts";
 import { main, type ValueResult } from "./fills_targeted.ts";
 
-/** Why seed-c-x86_64 cannot run here, if it cannot. */
-async function unavailable(): Promise<string | undefined> {
-  if (Deno.build.arch !== "x86_64") return "not an x86_64 host";
-  try {
-    const bin = await buildSeedC("x86_64");
-    const p = await new Deno.Command(bin, { args: ["hello"], stdin: "null", stdout: "null" })
-      .output();
-    return p.success ? undefined : "seed-c-x86_64 does not answer hello here";
-  } catch (e) {
-    return `seed-c-x86_64 does not build or run here: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
-
-const why = await unavailable();
+const { why } = await probeSeedC("x86_64", true);
 Deno.test({
   name: `tightness: every undefined value of the seed's x86_64 runs is shown to vary by seed-c${
     why ? ` (ignored: ${why})` : ""

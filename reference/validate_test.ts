@@ -1,9 +1,14 @@
 // The environment checks of validate.ts at their boundaries: what restart's and checkpoint's
 // environments accept and reject. (The gate only builds valid environments, so no implementation
 // cross-checks these: this is what pins them; see docs/ORACLE.md.)
-import { doesNotThrow, throws } from "node:assert/strict";
+import { doesNotThrow, strictEqual, throws } from "node:assert/strict";
 import { defaultCheckpointEnv, defaultRestartEnv, defaultTaskState } from "./types.ts";
-import { validateCheckpointEnv, validateRestartEnv, validateTaskState } from "./validate.ts";
+import {
+  taskStateFields,
+  validateCheckpointEnv,
+  validateRestartEnv,
+  validateTaskState,
+} from "./validate.ts";
 import { InputError } from "./errors.ts";
 
 const envs = [
@@ -75,4 +80,33 @@ Deno.test("validate: i386 task state longs are sign-extended 32-bit values", () 
   }
   // On x86_64 the same field takes every 64-bit value.
   doesNotThrow(() => validateTaskState(state(0x80000000n), "x86_64"));
+});
+
+const fieldIs = (field: string) => (e: unknown) => e instanceof InputError && e.field === field;
+
+Deno.test("validate: a task state that is not an object is an InputError naming the state", () => {
+  for (const state of [null, undefined, 7, "state"]) {
+    throws(() => validateTaskState(state as never, "x86_64"), fieldIs("state"), `${state}`);
+  }
+});
+
+Deno.test("validate: a timespec's tv_nsec is 0..999999999 (a kernel keeps it normalised)", () => {
+  for (const abi of ["x86_64", "i386"] as const) {
+    const nsec = taskStateFields(abi).map(({ f }) => f).filter((f) => f.source === "nsec");
+    strictEqual(nsec.length > 0, true, `${abi} has tv_nsec fields`);
+    for (const f of nsec) {
+      const state = (v: bigint) => ({ ...defaultTaskState(), [f.name]: v });
+      for (const v of [0n, 999_999_999n]) doesNotThrow(() => validateTaskState(state(v), abi));
+      for (const v of [1_000_000_000n, (1n << BigInt(8 * f.size)) - 1n]) {
+        throws(() => validateTaskState(state(v), abi), fieldIs(`TASK.${f.name}`), `${f.name} ${v}`);
+      }
+    }
+  }
+});
+
+Deno.test("validate: an unknown ABI is the environment's first error, named env.abi", () => {
+  for (const [name, check] of envs) {
+    throws(() => check({ abi: "arm" }), fieldIs("env.abi"), name);
+    throws(() => check({ abi: "arm", kernel: { major: -1 } }), fieldIs("env.abi"), name);
+  }
 });

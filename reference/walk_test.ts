@@ -3,7 +3,7 @@
 // scenarios read images through it.
 import { deepStrictEqual } from "node:assert/strict";
 import { KNOWN_I386, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
-import { walkRecords } from "./walk.ts";
+import { fieldSpans, walkRecords } from "./walk.ts";
 
 const brief = (abi: "x86_64" | "i386", bytes: Uint8Array) =>
   [...walkRecords(abi, bytes)].map((r) => [
@@ -48,4 +48,40 @@ Deno.test("walkRecords(): a header cut short is UNKNOWN with the bytes present; 
   neg[234] = 0xff; // TASK len 0xffff: -1
   neg[235] = 0xff;
   deepStrictEqual(brief("x86_64", neg).map((r) => [r[0], r[4]]), [["HEAD", 224], ["TASK", -1]]);
+});
+
+Deno.test("walkRecords(): an image that ends right after a record ends the walk there", () => {
+  // HEAD is 8 + 224 = 232 bytes: nothing follows it, so no record (not even an empty one) does.
+  deepStrictEqual(brief("x86_64", KNOWN_X86_64.subarray(0, 232)).map((r) => r[0]), ["HEAD"]);
+});
+
+// x86_64 with STRING's len 0 and its 16 payload bytes gone: HEAD 0, TASK 232, STRING 392 (8
+// bytes, no payload), TAIL 400; and with STRING's type made 77 (no record has it): UNKNOWN.
+const emptyString = (type = 2) => {
+  const img = Uint8Array.of(...KNOWN_X86_64.subarray(0, 400), ...KNOWN_X86_64.subarray(416));
+  img[392] = type; // STRING type, little-endian s16
+  img[394] = 0; // STRING len 0
+  img[395] = 0;
+  return img;
+};
+
+Deno.test("walkRecords(): a record of len 0 is walked past, and a STRING of len 0 has an empty layout", () => {
+  deepStrictEqual(brief("x86_64", emptyString()), [
+    ["HEAD", 0, 8, 1, 224, 0n, 8, 224],
+    ["TASK", 232, 8, 101, 152, 0n, 240, 152],
+    ["STRING", 392, 8, 2, 0, 0n, 400, 0],
+    ["TAIL", 400, 8, 5001, 8, 0n, 408, 8],
+  ]);
+  const string = [...walkRecords("x86_64", emptyString())][2]!;
+  deepStrictEqual(string.layout?.size, 0);
+});
+
+Deno.test("fieldSpans(): a record of len 0 has its header's spans and an empty payload, nothing more", () => {
+  const spans = fieldSpans("x86_64", emptyString(77)).filter((s) => s.record === "UNKNOWN");
+  deepStrictEqual(spans.map((s) => [s.record, s.field, s.start, s.size]), [
+    ["UNKNOWN", "hdr.type", 392, 2],
+    ["UNKNOWN", "hdr.len", 394, 2],
+    ["UNKNOWN", "hdr.parent", 396, 4],
+    ["UNKNOWN", "payload", 400, 0],
+  ]);
 });

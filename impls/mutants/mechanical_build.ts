@@ -150,6 +150,30 @@ function compileOf(b: RecordedBuild, file: string): { argv: readonly string[]; s
 
 const outOf = (argv: readonly string[]) => argv[argv.indexOf("-o") + 1];
 
+/**
+ * A recorded compile command rewritten for a variant: the source argument
+ * (index `src`) becomes `source`, the output becomes `out` (dropped with its
+ * `-o` when undefined), and every flag `drop` names is left out.
+ */
+function rewritten(
+  argv: readonly string[],
+  src: number,
+  source: string,
+  out: string | undefined,
+  drop: (flag: string) => boolean,
+): string[] {
+  const cmd: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-o") {
+      if (out !== undefined) cmd.push("-o", out);
+      i++;
+    } else if (i === src) cmd.push(source);
+    else if (!drop(a)) cmd.push(a);
+  }
+  return cmd;
+}
+
 /** What compiling one file's variant gave. */
 export interface Compiled {
   /** The TCE key (hash of the object code), or undefined when it did not compile. */
@@ -182,13 +206,13 @@ export async function compileVariant(
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/${base}`, text);
   const origDir = real(argv[src]!)!.replace(/\/[^/]*$/, "");
-  const cmd: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-o") i++;
-    else if (a === "-Werror" || a === "-pedantic-errors" || /^-g/.test(a) || a === "-c") continue;
-    else cmd.push(i === src ? `${dir}/${base}` : a);
-  }
+  const cmd = rewritten(
+    argv,
+    src,
+    `${dir}/${base}`,
+    undefined,
+    (a) => a === "-Werror" || a === "-pedantic-errors" || /^-g/.test(a) || a === "-c",
+  );
   cmd.push(
     "-g0",
     "-c",
@@ -281,13 +305,7 @@ export async function memcheckVariant(
   const base = file.replace(/^.*\//, "");
   await Deno.writeTextFile(`${dir}/${base}`, text);
   const origDir = real(argv[src]!)!.replace(/\/[^/]*$/, "");
-  const cmd: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-o") cmd.push("-o", `${bin}.tmp`), i++;
-    else if (a === "-Werror") continue;
-    else cmd.push(i === src ? `${dir}/${base}` : a);
-  }
+  const cmd = rewritten(argv, src, `${dir}/${base}`, `${bin}.tmp`, (a) => a === "-Werror");
   cmd.push(...MEMCHECK_FLAGS, "-iquote", origDir);
   try {
     await run(cmd);

@@ -11,38 +11,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { fileBehaviourCases } from "../../cases/file_behaviours.ts";
 import { catalogBase, namedCases } from "../../cases/suite.ts";
-import { buildSeedC } from "../../harness/build.ts";
-import { i386Runner } from "../../harness/host.ts";
 import { ProcessTestee } from "../../harness/process_testee.ts";
 import { conforms, type ImplReport, runImpl, selectRuns } from "../../harness/runner.ts";
-
-/**
- * The command that runs an ABI's binary here (under qemu-i386 where this
- * host cannot execute i386 programs, as the gate runs it), or why it
- * cannot.
- */
-async function probe(abi: string): Promise<{ bin?: string; why?: string }> {
-  const runner = abi === "i386" ? await i386Runner() : { prefix: [] };
-  if (!("prefix" in runner)) return { why: `seed-c-${abi} cannot run here: ${runner.reason}` };
-  let bin: string;
-  try {
-    bin = await buildSeedC(abi);
-  } catch (e) {
-    return { why: `seed-c-${abi} does not build here: ${(e as Error).message.split("\n")[0]}` };
-  }
-  const [cmd, ...args] = [...runner.prefix, bin];
-  try {
-    const p = new Deno.Command(cmd!, { args: [...args, "hello"], stdin: "null", stdout: "piped" })
-      .outputSync();
-    const cmdline = [cmd, ...args].join(" ");
-    if (p.success && new TextDecoder().decode(p.stdout).includes("features io")) {
-      return { bin: cmdline };
-    }
-    return { why: `seed-c-${abi} does not answer hello here (${cmdline})` };
-  } catch (e) {
-    return { why: `seed-c-${abi} cannot run here: ${(e as Error).message}` };
-  }
-}
+import { probeSeedC } from "./probe.ts";
 
 function failures(rep: ImplReport): string[] {
   return rep.results.filter((r) => r.status !== "pass").map((r) =>
@@ -51,7 +22,7 @@ function failures(rep: ImplReport): string[] {
 }
 
 for (const abi of ["x86_64", "i386"] as const) {
-  const { bin, why } = await probe(abi);
+  const { bin, why } = await probeSeedC(abi);
   if (why) console.warn(`ignored: ${why}`);
 
   Deno.test({

@@ -16,7 +16,7 @@ import {
   defaultRestartEnv,
   defaultTaskState,
 } from "../../reference/types.ts";
-import { buildSeedC } from "../../harness/build.ts";
+import { probeSeedC } from "./probe.ts";
 import {
   type Assignment,
   explore,
@@ -27,20 +27,7 @@ import {
   valueOf,
 } from "./targeted.ts";
 
-/** The x86_64 binary, or why this host cannot run it. */
-async function probe(): Promise<{ bin?: string; why?: string }> {
-  if (Deno.build.arch !== "x86_64") return { why: "not an x86_64 host" };
-  try {
-    const bin = await buildSeedC("x86_64");
-    const p = new Deno.Command(bin, { args: ["hello"], stdin: "null", stdout: "piped" })
-      .outputSync();
-    return p.success ? { bin } : { why: "seed-c-x86_64 does not answer hello here" };
-  } catch (e) {
-    return { why: `seed-c-x86_64 does not build or run here: ${(e as Error).message}` };
-  }
-}
-
-const { bin, why } = await probe();
+const { bin, why } = await probeSeedC("x86_64", true);
 if (why) console.warn(`ignored: ${why}`);
 
 // The default x86_64 image: HEAD 0..232, TASK 232..392, STRING 392..416, TAIL 416..432.

@@ -11,7 +11,8 @@
  * - `stale`: every short read of a record that reuses the scratch buffer, in
  *   variants whose earlier record carries meaningful bytes exactly where the
  *   short read takes its stale bytes (an implementation that zeroes or
- *   reallocates the buffer answers differently);
+ *   reallocates the buffer answers differently), and the same over every
+ *   earlier record, STRING included, with a positive parent before the short one;
  * - `value`: every task field at its width's boundaries and sign edges, the
  *   state word around `TASK_DEAD` in every width, and `bits`: every bit of
  *   every header field and every checked payload field flipped;
@@ -25,13 +26,12 @@ import { getAbi } from "../reference/abi.ts";
 import { concat, copyBytes } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type Field, layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
-import { RESTART_CHECKS } from "../reference/restart.ts";
 import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts";
 import { fieldDomain, NSEC_PER_SEC } from "../reference/validate.ts";
 import { imagePlan, type PlannedRecord } from "../reference/walk.ts";
 import type { CatalogBase } from "./catalog.ts";
 import { withBytes } from "./image.ts";
-import { groupCheckpointCases, groupRestartCases } from "./groups.ts";
+import { checkedFields, groupCheckpointCases, groupRestartCases } from "./groups.ts";
 import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases } from "./meaning.ts";
 import { orderCases } from "./violations.ts";
 import { sweepsAfterShortString } from "./shape.ts";
@@ -138,16 +138,6 @@ export function lengthCases(b: CatalogBase): RestartCase[] {
   return out;
 }
 
-/** The payload fields restart checks, by record (from the check list). */
-function checkedFields(rec: string): Set<string> {
-  return new Set(
-    RESTART_CHECKS.map((c) => c.id.split(".")).filter((p) =>
-      p[0] === rec && p[1] !== "hdr" && p.length === 2
-    )
-      .map((p) => p[1]!),
-  );
-}
-
 /**
  * Short reads of records that reuse the scratch buffer, with the stale
  * bytes made meaningful: the previous record written there carries, where it
@@ -223,6 +213,65 @@ export function staleCases(b: CatalogBase): RestartCase[] {
           image: seeded.slice(0, cur.payloadOffset + n),
           env: b.rstEnv,
         });
+      }
+    }
+  }
+  out.push(...staleOverEveryRecord(b, image));
+  return out;
+}
+
+/**
+ * The same without the model's knowledge of which buffer each record is read
+ * into: every earlier record (STRING included) is given the short record's
+ * own well-formed payload from its first byte, and the record just before
+ * the short one is also tried with parent 1 (restart may go on past a record
+ * without using what it read). Where those bytes are what the short record
+ * reads, its checks pass on them; where they are not, the checks read
+ * something else: a model that reads a record into the wrong buffer, or
+ * keeps the wrong one, answers otherwise.
+ */
+function staleOverEveryRecord(b: CatalogBase, image: Uint8Array): RestartCase[] {
+  const { abi } = b;
+  const l = layoutOf(abi);
+  const plan = imagePlan(abi).records;
+  const lenF = l.HDR.byName["len"]!;
+  const parentF = l.HDR.byName["parent"]!;
+  const out: RestartCase[] = [];
+  for (let j = 1; j < plan.length; j++) {
+    const r = plan[j]!, before = plan[j - 1]!;
+    const payload = image.slice(r.payloadOffset, r.payloadOffset + r.layout.size);
+    const shorts = [...new Set([0, r.layout.size >> 1, r.layout.size - 1])].filter((n) => n >= 0);
+    for (let i = 0; i < j; i++) {
+      const p = plan[i]!;
+      const base = copyBytes(image);
+      base.set(payload.subarray(0, Math.min(payload.length, p.layout.size)), p.payloadOffset);
+      // The record before the short one also with a positive parent (restart may go on past it
+      // without using what it read).
+      const parents = [
+        ["", base],
+        ["-parent-1", withBytes(base, abi, before.offset + parentF.offset, parentF, 1n)],
+      ] as const;
+      for (const n of shorts) {
+        for (const [tag, over] of parents) {
+          const cut = concat([
+            withBytes(over, abi, r.offset + lenF.offset, lenF, BigInt(n)).subarray(
+              0,
+              r.payloadOffset + n,
+            ),
+            over.subarray(r.payloadOffset + r.layout.size),
+          ]);
+          out.push({
+            id:
+              `restart/${abi}/stale/${r.record.toLowerCase()}-over-${p.record.toLowerCase()}-${n}${tag}`,
+            op: "restart",
+            abi,
+            reason:
+              `${p.record}'s payload holds ${r.record}'s, then ${r.record} is ${n} bytes long` +
+              (tag ? `, ${before.record}'s parent 1` : ""),
+            image: cut,
+            env: b.rstEnv,
+          });
+        }
       }
     }
   }

@@ -4,9 +4,8 @@
  * `dictionary.ts`): the version triple of HEAD and of the restarting
  * kernel, each record's header `{type, len, parent}` with every record type
  * and size and errno-valued parents, `task_comm_len` with STRING's `len`, a
- * record's header with its neighbour's, a short record over the bytes its
- * predecessors left (each given the short record's own payload), the task's
- * state words (in the image
+ * record's header with its neighbour's, every record's `len` together (each
+ * cut short before or after a field restart checks, its payload resized), the task's state words (in the image
  * restart reads and in the task checkpoint writes), the three utsname
  * strings and the checkpointing kernel's version triple.
  *
@@ -15,6 +14,7 @@
 import { getAbi } from "../reference/abi.ts";
 import { concat, copyBytes } from "../reference/bytes.ts";
 import { checkpoint, TASK_STATES } from "../reference/checkpoint.ts";
+import { RESTART_CHECKS } from "../reference/restart.ts";
 import { layoutOf, RECORD_TYPES, TASK_COMM_LEN, UTS_LEN } from "../reference/layout.ts";
 import type {
   CheckpointEnv,
@@ -30,6 +30,16 @@ import { byteStrings, meanings, pairwise } from "./dictionary.ts";
 import { withBytes } from "./image.ts";
 import { fold, hex, STATE_WORDS } from "./meaning.ts";
 import type { CheckpointCase, RestartCase } from "./types.ts";
+
+/** The payload fields restart checks, by record (from the check list). */
+export function checkedFields(rec: string): Set<string> {
+  return new Set(
+    RESTART_CHECKS.map((c) => c.id.split(".")).filter((p) =>
+      p[0] === rec && p[1] !== "hdr" && p.length === 2
+    )
+      .map((p) => p[1]!),
+  );
+}
 
 /** The values a record header's fields are tried at together: every record's type and size, errno parents. */
 function headerValues(
@@ -182,7 +192,23 @@ export function groupRestartCases(b: CatalogBase): RestartCase[] {
       );
     }
   }
-  out.push(...staleCases(b, image));
+  // Every record's len together: each record whole or cut short before or after a checked field (its payload
+  // resized, the records after it intact), so a short record meets another short one.
+  const cuts = plan.map((r) => {
+    const checked = [...checkedFields(r.record)].map((n) => r.layout.byName[n]!);
+    const edges = checked.flatMap((f) => [f.offset, f.offset + f.size]);
+    return [...new Set([r.layout.size, 0, ...edges, r.layout.size >> 1, r.layout.size - 1])];
+  });
+  for (const row of pairwise(cuts.map((c) => c.length))) {
+    const ns = row.map((j, i) => cuts[i]![j]!);
+    if (ns.every((n, i) => n === plan[i]!.layout.size)) continue;
+    const img = concat(plan.flatMap((r, i) => [
+      withBytes(image.subarray(r.offset, r.payloadOffset), abi, lenF.offset, lenF, BigInt(ns[i]!)),
+      image.subarray(r.payloadOffset, r.payloadOffset + ns[i]!),
+    ]));
+    const tag = plan.map((r, i) => `${r.record}-${ns[i]}`).join("-");
+    add(`lens/${tag}`, `record lens ${tag}, payloads cut to them`, img);
+  }
   // The task's state words together, in the image restart reads.
   const words = STATE_WORDS.map((n) => l.TASK.byName[n]!);
   const wordV = stateWordValues(abi);
@@ -193,63 +219,6 @@ export function groupRestartCases(b: CatalogBase): RestartCase[] {
     );
     const tag = row.map((j) => hex(wordV[j]!)).join("-");
     add(`state-words/${tag}`, `TASK ${STATE_WORDS.join(", ")} := ${tag}`, img);
-  }
-  return out;
-}
-
-/**
- * A short record over the bytes its predecessors left: a record read with a
- * `len` shorter than its struct keeps whatever its destination held (the
- * previous record's bytes in a reused buffer, or never-written memory), so
- * each earlier record's payload is given the later record's own well-formed
- * payload (from its first byte) and the later record is then cut short. Where
- * those bytes are what the short record reads, its checks pass on them; where
- * they are not, the checks read something else. A model that reads a record
- * into the wrong buffer, or keeps the wrong one, answers otherwise.
- */
-function staleCases(b: CatalogBase, image: Uint8Array): RestartCase[] {
-  const { abi } = b;
-  const l = layoutOf(abi);
-  const plan = imagePlan(abi).records;
-  const lenF = l.HDR.byName["len"]!;
-  const parentF = l.HDR.byName["parent"]!;
-  const out: RestartCase[] = [];
-  for (let j = 1; j < plan.length; j++) {
-    const r = plan[j]!, before = plan[j - 1]!;
-    const payload = image.slice(r.payloadOffset, r.payloadOffset + r.layout.size);
-    const shorts = [...new Set([0, r.layout.size >> 1, r.layout.size - 1])].filter((n) => n >= 0);
-    for (let i = 0; i < j; i++) {
-      const p = plan[i]!;
-      const base = copyBytes(image);
-      base.set(payload.subarray(0, Math.min(payload.length, p.layout.size)), p.payloadOffset);
-      // The record before the short one also with a positive parent (restart may go on past it
-      // without using what it read).
-      const parents = [
-        ["", base],
-        ["-parent-1", withBytes(base, abi, before.offset + parentF.offset, parentF, 1n)],
-      ] as const;
-      for (const n of shorts) {
-        for (const [tag, over] of parents) {
-          const cut = concat([
-            withBytes(over, abi, r.offset + lenF.offset, lenF, BigInt(n)).subarray(
-              0,
-              r.payloadOffset + n,
-            ),
-            over.subarray(r.payloadOffset + r.layout.size),
-          ]);
-          out.push({
-            id: `restart/${abi}/group/stale/${r.record}-over-${p.record}-len-${n}${tag}`,
-            op: "restart",
-            abi,
-            reason:
-              `${p.record}'s payload holds ${r.record}'s, then ${r.record} is ${n} bytes long` +
-              (tag ? `, ${before.record}'s parent 1` : ""),
-            image: cut,
-            env: b.rstEnv,
-          });
-        }
-      }
-    }
   }
   return out;
 }

@@ -278,6 +278,22 @@ const CASES: Case[] = [
     seed: () => ({ ret: "undefined", consumed: 300 }),
     hardened: () => ({ ret: -32, consumed: 300 }),
   },
+  {
+    // len is 0x??00, its high byte a never-written stack byte: 0x100 and up, or negative, is
+    // -EINVAL at once; 0 reads nothing (end of file) and then type 5 != HEAD is -EINVAL.
+    name: "a header cut after 3 bytes, of type 5 and len 0x??00: -EINVAL whichever way",
+    image: (i) => patch(i, 0, "050000").slice(0, 3),
+    seed: () => ({ ret: -22, consumed: 3, comm: RESTARTER }),
+    hardened: () => ({ ret: -32, consumed: 3 }),
+  },
+  {
+    // The seed zeroes comm and copies min(0, 16) = 0 name bytes: all 16 are defined zeros; the
+    // TAIL header then comes from the stack (end of file), so ret is not defined.
+    name: "task_comm_len 0, a STRING of len 0, then end of file: comm is zeroed, all of it",
+    image: (i, o) => patch(patch(i, o.TCL, "00000000"), o.S + 2, "0000").slice(0, o.S + 8),
+    seed: (o) => ({ ret: "undefined", consumed: o.S + 8, comm: new Uint8Array(16) }),
+    hardened: (o) => ({ ret: -22, consumed: o.S, comm: RESTARTER }),
+  },
 ];
 
 function check(out: RestartOutcome, want: Want): void {
@@ -418,4 +434,17 @@ Deno.test("restart() rejects a bad environment or profile, never the image", () 
     () => restart("abc" as unknown as Uint8Array, renv("x86_64")),
     /image: expected a Uint8Array/,
   );
+});
+
+Deno.test("restart() without a counter counts from 0: 1 after any read, 0 when refused before one", () => {
+  const { counter: _, ...env } = renv("x86_64");
+  for (const profile of ["seed", "hardened"] as const) {
+    const counters = [
+      restart(KNOWN_X86_64, env, profile), // a valid image
+      restart(KNOWN_X86_64.slice(0, 300), env, profile), // end of file inside TASK
+      restart(KNOWN_X86_64, { ...env, file: "write-only" }, profile), // refused at the first read
+      restart(KNOWN_X86_64, { ...env, flags: 1n }, profile), // refused before counting
+    ].map((o) => o.counter);
+    deepStrictEqual(counters, [1, 1, 1, 0], profile);
+  }
 });

@@ -5,7 +5,9 @@
  * kernel, each record's header `{type, len, parent}` with every record type
  * and size and errno-valued parents, `task_comm_len` with STRING's `len`, a
  * record's header with its neighbour's, every record's `len` together (each
- * cut short before or after a field restart checks, its payload resized), the task's state words (in the image
+ * cut short before, inside or after a field restart checks, its payload
+ * resized, its checked fields as written or complemented), the task's state
+ * words (in the image
  * restart reads and in the task checkpoint writes), the three utsname
  * strings and the checkpointing kernel's version triple.
  *
@@ -192,22 +194,39 @@ export function groupRestartCases(b: CatalogBase): RestartCase[] {
       );
     }
   }
-  // Every record's len together: each record whole or cut short before or after a checked field (its payload
-  // resized, the records after it intact), so a short record meets another short one.
-  const cuts = plan.map((r) => {
-    const checked = [...checkedFields(r.record)].map((n) => r.layout.byName[n]!);
-    const edges = checked.flatMap((f) => [f.offset, f.offset + f.size]);
+  // Every record's len together: each record whole or cut short before, inside or after a field
+  // restart checks (its payload resized, the records after it intact), and each record's checked
+  // fields as written or complemented (rejected), so a short record meets another short one and
+  // a rejected value read in part.
+  const checkedOf = plan.map((r) => [...checkedFields(r.record)].map((n) => r.layout.byName[n]!));
+  const cuts = plan.map((r, i) => {
+    const edges = checkedOf[i]!.flatMap((
+      f,
+    ) => [f.offset, f.offset + (f.size >> 1), f.offset + f.size]);
     return [...new Set([r.layout.size, 0, ...edges, r.layout.size >> 1, r.layout.size - 1])];
   });
-  for (const row of pairwise(cuts.map((c) => c.length))) {
-    const ns = row.map((j, i) => cuts[i]![j]!);
+  const rejected = plan.map((r, i) => {
+    const p = image.slice(r.payloadOffset, r.payloadOffset + r.layout.size);
+    for (const f of checkedOf[i]!) {
+      for (let k = f.offset; k < f.offset + f.size; k++) p[k] = ~p[k]! & 0xff;
+    }
+    return p;
+  });
+  const factors = plan.flatMap((_, i) => [cuts[i]!.length, checkedOf[i]!.length ? 2 : 1]);
+  for (const row of pairwise(factors)) {
+    const ns = plan.map((_, i) => cuts[i]![row[2 * i]!]!);
+    const bad = plan.map((_, i) => row[2 * i + 1] === 1);
     if (ns.every((n, i) => n === plan[i]!.layout.size)) continue;
     const img = concat(plan.flatMap((r, i) => [
       withBytes(image.subarray(r.offset, r.payloadOffset), abi, lenF.offset, lenF, BigInt(ns[i]!)),
-      image.subarray(r.payloadOffset, r.payloadOffset + ns[i]!),
+      (bad[i] ? rejected[i]! : image.subarray(r.payloadOffset)).subarray(0, ns[i]!),
     ]));
-    const tag = plan.map((r, i) => `${r.record}-${ns[i]}`).join("-");
-    add(`lens/${tag}`, `record lens ${tag}, payloads cut to them`, img);
+    const tag = plan.map((r, i) => `${r.record}-${ns[i]}${bad[i] ? "x" : ""}`).join("-");
+    add(
+      `lens/${tag}`,
+      `record lens ${tag} (x: its checked fields complemented), payloads cut to them`,
+      img,
+    );
   }
   // The task's state words together, in the image restart reads.
   const words = STATE_WORDS.map((n) => l.TASK.byName[n]!);

@@ -287,6 +287,14 @@ const CASES: Case[] = [
     hardened: () => ({ ret: -32, consumed: 3 }),
   },
   {
+    // len is 0x??08 (stack byte high): 8 reads nothing (end of file), then type 3 != TAIL;
+    // anything else is too long or negative. -EINVAL either way.
+    name: "a TAIL header cut after 3 bytes, of type 3: -EINVAL whichever way its len goes",
+    image: (i, o) => patch(i, o.T, "030008").slice(0, o.T + 3),
+    seed: (o) => ({ ret: -22, consumed: o.T + 3, comm: INIT }),
+    hardened: (o) => ({ ret: -32, consumed: o.T + 3 }),
+  },
+  {
     // The seed zeroes comm and copies min(0, 16) = 0 name bytes: all 16 are defined zeros; the
     // TAIL header then comes from the stack (end of file), so ret is not defined.
     name: "task_comm_len 0, a STRING of len 0, then end of file: comm is zeroed, all of it",
@@ -446,5 +454,35 @@ Deno.test("restart() without a counter counts from 0: 1 after any read, 0 when r
       restart(KNOWN_X86_64, { ...env, flags: 1n }, profile), // refused before counting
     ].map((o) => o.counter);
     deepStrictEqual(counters, [1, 1, 1, 0], profile);
+  }
+});
+
+Deno.test("restart() seed: a task_comm_len read in part is -EINVAL when every value it can be is", () => {
+  // HEAD len 100: the scratch buffer's bytes from 100 on are a never-written page. TASK is cut
+  // one byte before the end of task_comm_len, whose written bytes are 01 10 00: it is 0x??001001,
+  // 4097 and up or negative, so -EINVAL at TASK.task_comm_len whatever the page byte holds.
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    const o = OFF[abi];
+    const tcl = o.TCL - 240; // task_comm_len's offset in TASK's payload
+    const img = Uint8Array.from([
+      ...known.subarray(0, 2),
+      ...h("6400"), // HEAD len 100
+      ...known.subarray(4, 108),
+      ...known.subarray(232, 234),
+      ...[tcl + 3, 0], // TASK len
+      ...known.subarray(236, 240 + tcl),
+      ...h("011000"),
+      ...known.subarray(o.S),
+    ]);
+    const out = restart(img, renv(abi), "seed");
+    deepStrictEqual(
+      [out.ret, out.consumed, out.decision.check],
+      [
+        { defined: true, value: -22 },
+        { defined: true, value: 108 + 8 + tcl + 3 },
+        "TASK.task_comm_len",
+      ],
+      abi,
+    );
   }
 });

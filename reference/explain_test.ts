@@ -1,0 +1,24 @@
+// traceRestart()'s steps on hand-made images: what explain shows an implementer must be the
+// seed's own path (the steps it takes, the values it tested), not only end in the right outcome.
+import { deepStrictEqual, match } from "node:assert/strict";
+import { traceRestart } from "./explain.ts";
+import { KNOWN_X86_64 } from "./testdata_test_helpers.ts";
+import { defaultRestartEnv } from "./types.ts";
+
+Deno.test("traceRestart(): a bad HEAD magic is the last step; no later HEAD check is shown", () => {
+  const img = KNOWN_X86_64.slice();
+  img[8]! ^= 1; // HEAD.magic's low byte
+  const { steps } = traceRestart(img, defaultRestartEnv("x86_64"), "seed");
+  deepStrictEqual(steps.filter((s) => s.kind === "check").map((s) => s.id).slice(-3), [
+    "HEAD.hdr.parent",
+    "HEAD.hdr.parent",
+    "HEAD.magic",
+  ]);
+  deepStrictEqual(steps.at(-1)!.verdict, true);
+});
+
+Deno.test("traceRestart(): an environment without flags shows flags = 0", () => {
+  const { flags: _, ...env } = defaultRestartEnv("x86_64");
+  const { steps } = traceRestart(KNOWN_X86_64, env, "seed");
+  match(steps[0]!.text, /^flags: flags = 0;/);
+});

@@ -264,8 +264,8 @@ export class Sym {
     // Each half of the values (sign bit clear, sign bit set) is a run of unsigned bit patterns in
     // order: look for the smallest pattern at or above the run's lower end.
     for (const neg of [false, true]) {
-      if ((k & sign) !== 0 && (((v & sign) !== 0) !== neg)) continue; // the sign bit is known
       if (!this.signed && neg) continue; // unsigned: one run, the whole width
+      if (this.signed && (k & sign) !== 0 && (((v & sign) !== 0) !== neg)) continue; // sign known
       let lo = l, hi = h;
       if (this.signed) {
         lo = neg ? Math.max(l, -(span / 2)) : Math.max(l, 0);

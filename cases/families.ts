@@ -16,6 +16,8 @@
  * - `value`: every task field at its width's boundaries and sign edges, the
  *   state word around `TASK_DEAD` in every width, and `bits`: every bit of
  *   every header field and every checked payload field flipped;
+ * - `partial`: every checked field (header fields too) written in part, its
+ *   written bytes at values that mean something to its check;
  * - `short-string`: the header sweep of every record after STRING on an
  *   image whose comm takes a never-written byte (`shape.ts`), so the shadow
  *   path decides those checks with comm partly undefined.
@@ -23,7 +25,7 @@
  * @module
  */
 import { getAbi } from "../reference/abi.ts";
-import { concat, copyBytes } from "../reference/bytes.ts";
+import { concat, copyBytes, readField } from "../reference/bytes.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { type Field, layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts";
@@ -132,10 +134,32 @@ export function lengthCases(b: CatalogBase): RestartCase[] {
           image: concat([img, stringPayload(len, name), after]),
           env: b.rstEnv,
         });
+        // The same copy decided where a later value is not: the file ends in TAIL's parent, so
+        // the run's end depends on never-written bytes (the model's shadow path).
+        if (name === len) out.push(tailCut(t, len, img));
       }
     }
   }
+  // Names a few hundred bytes long (longer than any small copy, shorter than a page), so cut.
+  for (const len of [255, 256, 257, 300, 511, 512, 513]) {
+    for (const t of [len, page]) {
+      let img = withBytes(before, abi, task.payloadOffset + tcl.offset, tcl, BigInt(t));
+      img = withBytes(img, abi, str.offset + lenF.offset, lenF, BigInt(len));
+      out.push(tailCut(t, len, img));
+    }
+  }
   return out;
+
+  function tailCut(t: number, len: number, img: Uint8Array): RestartCase {
+    return {
+      id: `restart/${abi}/lengths/tcl-${t}-len-${len}-name-${len}-tail-cut`,
+      op: "restart",
+      abi,
+      reason: `task_comm_len ${t}, STRING len ${len}, the file ending in TAIL's parent`,
+      image: concat([img, stringPayload(len, len), after.subarray(0, 5)]),
+      env: b.rstEnv,
+    };
+  }
 }
 
 /**
@@ -278,6 +302,105 @@ function staleOverEveryRecord(b: CatalogBase, image: Uint8Array): RestartCase[] 
   return out;
 }
 
+/**
+ * Checked fields written in part: each field restart checks (header fields
+ * included) cut after each of its bytes, its written bytes set to values that
+ * mean something to its check (as written, complemented, 0, 1, -1, the sign
+ * bit, `PAGE_SIZE` and one past it, the record's size and one past it). A
+ * payload field is cut by the record's `len` (the records after it intact),
+ * with the previous record whole or cut to half (so the bytes not read are
+ * stale, or never written); a header field by the end of the file. The model
+ * must decide such a check exactly when every value the unwritten bytes allow
+ * decides it the same way.
+ */
+export function partialFieldCases(b: CatalogBase): RestartCase[] {
+  const { abi } = b;
+  const l = layoutOf(abi);
+  const e = l.abi.endian;
+  const image = checkpoint(b.state, b.ckptEnv).image;
+  const plan = imagePlan(abi).records;
+  const lenF = l.HDR.byName["len"]!;
+  const page = BigInt(l.abi.pageSize);
+  const out: RestartCase[] = [];
+  plan.forEach((r, i) => {
+    const prev = plan[i - 1];
+    const fields = [
+      ...l.HDR.fields.filter((f) => ["type", "len", "parent"].includes(f.name))
+        .map((f) => ({ f, at: r.offset + f.offset, hdr: true })),
+      ...[...checkedFields(r.record)].map((n) => r.layout.byName[n]!)
+        .map((f) => ({ f, at: r.payloadOffset + f.offset, hdr: false })),
+    ];
+    for (const { f, at, hdr } of fields) {
+      const bits = BigInt(f.size * 8);
+      const mask = (1n << bits) - 1n;
+      const written = readField(image, f, e, at - f.offset);
+      const values = [
+        ...new Set([
+          written,
+          ~written & mask,
+          0n,
+          1n,
+          mask,
+          1n << (bits - 1n),
+          page,
+          page + 1n,
+          BigInt(r.layout.size),
+          BigInt(r.layout.size + 1),
+        ].map((v) => v & mask)),
+      ];
+      // The bytes of the field that are read, in file order: the first k.
+      for (let k = 1; k < f.size; k++) {
+        for (const v of values) {
+          const set = withBytes(image, abi, at, f, v);
+          const tag = `${r.record.toLowerCase()}.${hdr ? "hdr." : ""}${f.name}`;
+          if (hdr) {
+            out.push({
+              id: `restart/${abi}/partial/${tag}-${k}of${f.size}-${hex(v)}`,
+              op: "restart",
+              abi,
+              reason: `${tag} := ${hex(v)}, the file ending after ${k} of its ${f.size} bytes`,
+              image: set.slice(0, at + k),
+              env: b.rstEnv,
+            });
+            continue;
+          }
+          const n = f.offset + k; // the record's len: its payload ends k bytes into the field
+          for (const half of prev ? [false, true] : [false]) {
+            let img = withBytes(set, abi, r.offset + lenF.offset, lenF, BigInt(n));
+            img = concat([
+              img.subarray(0, r.payloadOffset + n),
+              img.subarray(r.payloadOffset + r.layout.size),
+            ]);
+            if (half && prev) {
+              const m = prev.layout.size >> 1;
+              img = concat([
+                withBytes(img, abi, prev.offset + lenF.offset, lenF, BigInt(m)).subarray(
+                  0,
+                  prev.payloadOffset + m,
+                ),
+                img.subarray(prev.payloadOffset + prev.layout.size),
+              ]);
+            }
+            out.push({
+              id: `restart/${abi}/partial/${tag}-${k}of${f.size}-${hex(v)}${
+                half ? `-${prev!.record.toLowerCase()}-half` : ""
+              }`,
+              op: "restart",
+              abi,
+              reason:
+                `${tag} := ${hex(v)}, ${r.record} len ${n}: ${k} of its ${f.size} bytes read` +
+                (half ? `, ${prev!.record} cut to half` : ""),
+              image: img,
+              env: b.rstEnv,
+            });
+          }
+        }
+      }
+    }
+  });
+  return out;
+}
+
 /** Boundary and sign-edge values of a field of `size` bytes. */
 function edges(size: number): bigint[] {
   const out = new Set<bigint>([0n, 1n]);
@@ -376,6 +499,7 @@ export function familyCases(b: CatalogBase): Case[] {
     ...argsCases(b),
     ...lengthCases(b),
     ...staleCases(b),
+    ...partialFieldCases(b),
     ...valueCases(b),
     ...bitCases(b),
     ...sweepsAfterShortString(b.abi, image, b.rstEnv),

@@ -70,6 +70,21 @@ export function decidingContents(
     for (const t of [lo, hi, lo - 1n, hi + 1n, 0n, full, signBit, signBit - 1n]) {
       cands.push({ t: BigInt.asUintN(Number(bits), t), set: unwritten });
     }
+    // The smallest and the largest value inside that the known bits allow, found by a scan of
+    // the range (a page at most for restart's checks): the boundary values above only give the
+    // unknown bytes the bound's bytes, which with a known low byte may all fall outside.
+    if (hi - lo <= 65536n) {
+      let first: bigint | undefined, last: bigint | undefined;
+      for (let x = lo; x <= hi; x++) {
+        const p = BigInt.asUintN(Number(bits), x);
+        if ((p & s.known) !== known) continue;
+        first ??= p;
+        last = p;
+      }
+      if (first !== undefined) {
+        cands.push({ t: first, set: unwritten }, { t: last!, set: unwritten });
+      }
+    }
   } else if ("noBits" in w) {
     holds = (v) => (v & ~w.noBits & full) !== 0n;
     cands.push({ t: 0n, set: unwritten }, { t: full, set: unwritten });

@@ -47,7 +47,7 @@
  *
  * @module
  */
-import { copyBytes } from "./bytes.ts";
+import { copyBytes, readField } from "./bytes.ts";
 import { ioDecision, ioErrorAt, ioFails } from "./file_io.ts";
 import { ERRNO, InputError } from "./errors.ts";
 import {
@@ -124,6 +124,8 @@ export const RESTART_CHECKS: readonly RestartCheck[] = Object.freeze([
 
 /** Sixteen zero bytes: comm cleared before the copy. */
 const ZERO_COMM = new Uint8Array(TASK_COMM_LEN);
+/** An undecidable task_comm_len is followed down each value that passes, up to this many. */
+const MAX_WAYS = 64;
 
 /** The header check ids of each record, made once (they are named on every check). */
 const HDR_IDS: Readonly<Record<RecordName, Readonly<Record<string, string>>>> = Object.fromEntries(
@@ -247,7 +249,7 @@ class Run {
     offset: number,
     source: UndefinedSource,
     f?: Field,
-    pass?: bigint,
+    pass?: bigint | readonly bigint[],
   ): never {
     const why = `${check} reads ${source} bytes never written`;
     // At end of file, or where the file fails, no later read can move the position.
@@ -308,41 +310,47 @@ class Run {
     offset: number,
     source: UndefinedSource,
     f: Field,
-    pass: bigint,
+    pass: bigint | readonly bigint[],
   ): never {
     const why = `${check} reads ${source} bytes never written`;
     const inHeader = f.record === "HDR";
     const mem = inHeader ? this.hdr! : this.hbuf;
-    const given = new Map<number, number>();
-    for (let i = 0; i < f.size; i++) {
-      const at = f.offset + i;
-      if (mem.undef[at] === 0) continue;
-      const sig = this.endian === "little" ? i : f.size - 1 - i;
-      given.set(at, Number((pass >> BigInt(8 * sig)) & 0xffn));
-    }
     const fill = this.fill ?? {};
-    const stack = [...(fill.stack ?? [])];
-    let page = fill.page;
-    if (inHeader) stack[this.headers - 1] = new Map([...(stack[this.headers - 1] ?? []), ...given]);
-    else page = new Map([...(page ?? []), ...given]);
-    // The failing way's values, copied before the other way's run reuses the scratch memory.
+    // The failing way's values, copied before the other ways' runs reuse the scratch memory.
     const failPos = this.pos;
     const failComm = copyBytes(this.comm.val);
     const failUndef = copyBytes(this.comm.undef);
-    const o = restartShadow(this.image, this.env, "seed", undefined, { ...fill, stack, page });
+    const headers = this.headers;
+    // The field's never-written bytes, found before any way's run reuses the scratch memory.
+    const unknown: number[] = [];
+    for (let i = 0; i < f.size; i++) if (mem.undef[f.offset + i] !== 0) unknown.push(i);
+    const outcomes = (typeof pass === "bigint" ? [pass] : pass).map((value) => {
+      const given = new Map<number, number>();
+      for (const i of unknown) {
+        const sig = this.endian === "little" ? i : f.size - 1 - i;
+        given.set(f.offset + i, Number((value >> BigInt(8 * sig)) & 0xffn));
+      }
+      const stack = [...(fill.stack ?? [])];
+      let page = fill.page;
+      if (inHeader) stack[headers - 1] = new Map([...(stack[headers - 1] ?? []), ...given]);
+      else page = new Map([...(page ?? []), ...given]);
+      return restartShadow(this.image, this.env, "seed", undefined, { ...fill, stack, page });
+    });
     const einval = -ERRNO.EINVAL;
-    const ret: Maybe<number> = o.ret.defined && o.ret.value === einval
+    const ret: Maybe<number> = outcomes.every((o) => o.ret.defined && o.ret.value === einval)
       ? defined(einval)
       : { defined: false, source, why };
-    const consumed: Maybe<number> = o.consumed.defined && o.consumed.value === failPos
-      ? defined(failPos)
-      : { defined: false, source, why };
+    const consumed: Maybe<number> =
+      outcomes.every((o) => o.consumed.defined && o.consumed.value === failPos)
+        ? defined(failPos)
+        : { defined: false, source, why };
     const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
     for (let i = 0; i < TASK_COMM_LEN; i++) {
       comm.val[i] = failComm[i]!;
       if (failUndef[i] !== 0) comm.undef[i] = failUndef[i]!; // keeps its own source
-      else if (o.commDefined[i] && o.comm[i] === failComm[i]) comm.undef[i] = 0;
-      else comm.val[i] = 0;
+      else if (outcomes.every((o) => o.commDefined[i] && o.comm[i] === failComm[i])) {
+        comm.undef[i] = 0;
+      } else comm.val[i] = 0;
     }
     this.comm = comm;
     this.pos = failPos;
@@ -363,7 +371,7 @@ class Run {
     check: string,
     offset: number,
     f?: Field,
-    pass?: bigint,
+    pass?: bigint | readonly bigint[],
   ): boolean {
     this.trace?.check(check, offset, f, sym, t);
     if (t === "unknown") this.stuck(record, check, offset, sym.source ?? "stack", f, pass);
@@ -472,6 +480,21 @@ class Run {
     const f = this.hParent;
     const at = start + f.offset;
     const id = HDR_IDS[rec].parent!;
+    if (p.negative() === "unknown" && p.ne(0) === true) {
+      // Negative, it is returned; not, it is non-zero: -EINVAL (both -EINVAL when hardened).
+      // Either way the run stops here, so only ret depends on the never-written bytes.
+      this.trace?.check(id, at, f, p, "unknown");
+      if (this.hardened) this.fail(ERRNO.EINVAL, rec, id, at, "parent != 0 whatever its sign", f);
+      const source = p.source ?? "stack";
+      const why = `${id} reads ${source} bytes never written`;
+      this.finish({ defined: false, source, why }, {
+        record: rec,
+        check: id,
+        offset: at,
+        detail: `${why}; the parent if negative, else -EINVAL (never 0)`,
+        field: f,
+      });
+    }
     if (this.decide(p.negative(), p, rec, id, at, f)) {
       if (this.hardened) {
         this.fail(
@@ -631,6 +654,48 @@ class Run {
     }
   }
 
+  /**
+   * The values an undecidable task_comm_len passes its check with, each a way
+   * the run goes on (the STRING read and the comm copy depend on the value),
+   * when there are few enough to follow every one; else none (the run stops).
+   */
+  tclWays(s: Sym, lo: number): bigint[] | undefined {
+    const page = this.l.abi.pageSize;
+    const k = Number(s.known), v = Number(s.value & s.known);
+    const ways: bigint[] = [];
+    for (let t = lo; t <= page; t++) {
+      if (((t & k) >>> 0) !== v) continue;
+      if (ways.length === MAX_WAYS) return this.tclClasses(s, lo);
+      ways.push(BigInt(t));
+    }
+    return ways;
+  }
+
+  /**
+   * Too many values to follow: one per class of the same behaviour, when
+   * STRING's header is in the file. The run after the check depends on
+   * task_comm_len only through `min(task_comm_len, 16)` (the copy into comm)
+   * and whether STRING's `len` fits (`len > n` is -EINVAL); so every allowed
+   * value up to 16, the smallest above 16, and the smallest from `len` on.
+   */
+  tclClasses(s: Sym, lo: number): bigint[] | undefined {
+    const H = this.l.HDR;
+    if (this.pos + H.size > this.image.length) return undefined; // STRING's len not in the file
+    const len = Number(readField(this.image, this.hLen, this.endian, this.pos - this.hLen.offset));
+    const page = this.l.abi.pageSize;
+    const ways = new Set<bigint>();
+    for (let t = lo; t <= Math.min(TASK_COMM_LEN, page); t++) {
+      const x = s.someIn(t, t);
+      if (x !== undefined) ways.add(x);
+    }
+    for (const from of [TASK_COMM_LEN + 1, len]) {
+      if (from <= TASK_COMM_LEN || from > page) continue;
+      const x = s.someIn(from, page);
+      if (x !== undefined) ways.add(x);
+    }
+    return [...ways];
+  }
+
   task(): void {
     const T = this.l.TASK;
     const start = this.pos;
@@ -644,7 +709,7 @@ class Run {
       "task_comm_len",
       (s) => s.outside(lo, page),
     );
-    if (this.decide(c.t, c.s, "TASK", "TASK.task_comm_len", c.at, c.f)) {
+    if (this.decide(c.t, c.s, "TASK", "TASK.task_comm_len", c.at, c.f, this.tclWays(c.s, lo))) {
       this.fail(
         ERRNO.EINVAL,
         "TASK",
@@ -666,11 +731,12 @@ class Run {
         this.fail(ERRNO.EINVAL, "STRING", "STRING.hdr.parent", at, `parent ${sp.number} != 0`, f);
       }
     } else if (!this.decide(sp.eq(0), sp, "STRING", "STRING.hdr.parent", at, f)) {
+      // Not 0: returned if negative, else restart goes on; neither way copies comm.
+      this.commFinal = true;
       if (this.decide(sp.negative(), sp, "STRING", "STRING.hdr.parent", at, f)) {
         this.returnParent("STRING", sp, at, f);
       }
       // A positive parent: comm is left alone and restart goes on.
-      this.commFinal = true;
       return;
     }
     const comm = pooled("comm-after", TASK_COMM_LEN, "stack");

@@ -452,8 +452,9 @@ Deno.test("restart() without a counter counts from 0: 1 after any read, 0 when r
       restart(KNOWN_X86_64.slice(0, 300), env, profile), // end of file inside TASK
       restart(KNOWN_X86_64, { ...env, file: "write-only" }, profile), // refused at the first read
       restart(KNOWN_X86_64, { ...env, flags: 1n }, profile), // refused before counting
+      restart(KNOWN_X86_64, { ...env, file: "bad-fd" }, profile), // fget fails: not counted
     ].map((o) => o.counter);
-    deepStrictEqual(counters, [1, 1, 1, 0], profile);
+    deepStrictEqual(counters, [1, 1, 1, 0, 0], profile);
   }
 });
 

@@ -85,3 +85,11 @@ Deno.test("fieldSpans(): a record of len 0 has its header's spans and an empty p
     ["UNKNOWN", "payload", 400, 0],
   ]);
 });
+
+Deno.test("fieldSpans(): a payload longer than its struct ends in an extra span of the rest", () => {
+  // TAIL (at 416) with len 12 over its 8-byte struct: 4 more bytes, 432..435.
+  const img = Uint8Array.of(...KNOWN_X86_64, 0xaa, 0xbb, 0xcc, 0xdd);
+  img[418] = 12; // TAIL len, little-endian s16
+  const extra = fieldSpans("x86_64", img).filter((s) => s.field === "extra");
+  deepStrictEqual(extra, [{ record: "TAIL", field: "extra", start: 432, size: 4 }]);
+});

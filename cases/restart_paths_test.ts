@@ -6,7 +6,8 @@
  * most runs, every well-formed image among them.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { registerAbi } from "../reference/abi.ts";
+import { type Abi, registerAbi } from "../reference/abi.ts";
+import { TOY_64K, TOY_BE } from "../reference/testdata_test_helpers.ts";
 import { restartShadow } from "../reference/restart.ts";
 import { restartConcrete } from "../reference/restart_concrete.ts";
 import { PROFILES } from "../reference/types.ts";
@@ -47,32 +48,17 @@ Deno.test("restart paths: the concrete path's outcomes are the shadow path's on 
   ok(n.answered / n.runs > 0.5, `concrete path answered ${n.answered} of ${n.runs}`);
 });
 
-Deno.test("restart paths: agree on a registered big-endian ABI too", () => {
-  using _ = registerAbi({
-    name: "toy-be",
-    endian: "big",
-    u64Align: 8,
-    longBytes: 4,
-    pageSize: 8192,
-    machine: "toybe",
-  });
-  const n = compareOn({ abis: ["toy-be"], cases: 16, fuzz: 3_000, seed: 3 });
+/** The two paths on a registered ABI's suite: they agree, on every well-formed image too. */
+function agreeOn(abi: Abi, fuzz: number, seed: number) {
+  using _ = registerAbi(abi);
+  const n = compareOn({ abis: [abi.name], cases: 16, fuzz, seed });
   ok(n.wellFormed > 100, `${n.wellFormed} well-formed`);
   deepStrictEqual(n.wellFormedAnswered, n.wellFormed);
   ok(n.answered / n.runs > 0.5, `concrete path answered ${n.answered} of ${n.runs}`);
-});
+}
 
-Deno.test("restart paths: agree on a registered ABI with 64 KiB pages (lengths past 2^15 are still negative)", () => {
-  using _ = registerAbi({
-    name: "toy-64k",
-    endian: "little",
-    u64Align: 8,
-    longBytes: 8,
-    pageSize: 65536,
-    machine: "toy64k",
-  });
-  const n = compareOn({ abis: ["toy-64k"], cases: 16, fuzz: 1_000, seed: 5 });
-  ok(n.wellFormed > 100, `${n.wellFormed} well-formed`);
-  deepStrictEqual(n.wellFormedAnswered, n.wellFormed);
-  ok(n.answered / n.runs > 0.5, `concrete path answered ${n.answered} of ${n.runs}`);
-});
+Deno.test("restart paths: agree on a registered big-endian ABI too", () =>
+  agreeOn(TOY_BE, 3_000, 3));
+
+Deno.test("restart paths: agree on a registered ABI with 64 KiB pages (lengths past 2^15 are still negative)", () =>
+  agreeOn(TOY_64K, 1_000, 5));

@@ -4,7 +4,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { registerAbi } from "./abi.ts";
 import { restart, restartShadow } from "./restart.ts";
-import { KNOWN_X86_64 } from "./testdata_test_helpers.ts";
+import { KNOWN_X86_64, TOY_BE } from "./testdata_test_helpers.ts";
 import { defaultRestartEnv, type RestartOutcome } from "./types.ts";
 
 const brief = (o: RestartOutcome) => ({
@@ -37,14 +37,7 @@ Deno.test("restartShadow(): a parent with only its sign byte known (0x80) is ret
 });
 
 Deno.test("restart(): on a big-endian ABI, a 1-byte header 00 may still be HEAD's (type 0x00??)", () => {
-  using _ = registerAbi({
-    name: "toy-be",
-    endian: "big",
-    u64Align: 8,
-    longBytes: 4,
-    pageSize: 8192,
-    machine: "toybe",
-  });
+  using _ = registerAbi(TOY_BE);
   // Type's low byte is the stack's: 1 (HEAD) goes on with len and parent from the stack too.
   const out = restart(Uint8Array.of(0), { ...env, abi: "toy-be" as never }, "seed");
   deepStrictEqual([out.ret.defined, out.consumed], [false, { defined: true, value: 1 }]);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Abi } from "./abi.ts";
 import type { CheckpointEnv, TaskState } from "./types.ts";
 
 /** Test-local hex parser (independent of the code under test). */
@@ -105,3 +106,23 @@ export const KNOWN_I386: Uint8Array = h(
   ascii("init", 16),
   TAIL,
 );
+
+/** A big-endian ABI with 32-bit longs and 8 KiB pages, registered by tests of what no built-in ABI reaches. */
+export const TOY_BE: Abi = {
+  name: "toy-be",
+  endian: "big",
+  u64Align: 8,
+  longBytes: 4,
+  pageSize: 8192,
+  machine: "toybe",
+};
+
+/** A little-endian ABI with 64 KiB pages (lengths past 2^15 fit in a page), registered by tests. */
+export const TOY_64K: Abi = {
+  name: "toy-64k",
+  endian: "little",
+  u64Align: 8,
+  longBytes: 8,
+  pageSize: 65536,
+  machine: "toy64k",
+};

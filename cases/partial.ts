@@ -65,8 +65,9 @@ export function partialFieldCases(b: CatalogBase): RestartCase[] {
         ].map((v) => v & mask)),
       ];
       // The bytes of the field that are read, in file order: the first k.
-      for (let k = 1; k < f.size; k++) {
-        for (const v of values) {
+      // A payload field also cut before its first byte (all of it unwritten: one value will do).
+      for (let k = hdr ? 1 : 0; k < f.size; k++) {
+        for (const v of k ? values : values.slice(0, 1)) {
           const set = withBytes(image, abi, at, f, v);
           const tag = `${r.record.toLowerCase()}.${hdr ? "hdr." : ""}${f.name}`;
           if (hdr) {
@@ -107,6 +108,23 @@ export function partialFieldCases(b: CatalogBase): RestartCase[] {
                 `${tag} := ${hex(v)}, ${r.record} len ${n}: ${k} of its ${f.size} bytes read` +
                 (half ? `, ${prev!.record} cut to half` : ""),
               image: img,
+              env: b.rstEnv,
+            });
+            // And the file ending 3 bytes into the next record's header: a later read that gets
+            // part of a header, so the position after it depends on the check too.
+            const next = plan[i + 1];
+            if (!half || !next) continue;
+            const end = r.payloadOffset + n + 3 - (prev!.layout.size - (prev!.layout.size >> 1));
+            out.push({
+              id: `restart/${abi}/partial/${tag}-${k}of${f.size}-${hex(v)}-${
+                prev!.record.toLowerCase()
+              }-half-${next.record.toLowerCase()}-cut`,
+              op: "restart",
+              abi,
+              reason: `${tag} := ${hex(v)}, ${k} of its ${f.size} bytes read, ${
+                prev!.record
+              } cut to half, the file ending 3 bytes into ${next.record}'s header`,
+              image: img.slice(0, end),
               env: b.rstEnv,
             });
           }

@@ -36,12 +36,10 @@ import { withBytes } from "./image.ts";
 import { checkedFields, groupCheckpointCases, groupRestartCases } from "./groups.ts";
 import { partialFieldCases } from "./partial.ts";
 import { staleCases } from "./stale.ts";
-import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases } from "./meaning.ts";
+import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases, hex } from "./meaning.ts";
 import { orderCases } from "./violations.ts";
 import { sweepsAfterShortString } from "./shape.ts";
 import type { Case, CheckpointCase, RestartCase } from "./types.ts";
-
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** Syscall arguments: flag bits, pids, crids and counters, each with every file kind. */
 export function argsCases(b: CatalogBase): Case[] {

@@ -14,9 +14,8 @@ import { imagePlan } from "../reference/walk.ts";
 import type { CatalogBase } from "./catalog.ts";
 import { checkedFields } from "./groups.ts";
 import { withBytes } from "./image.ts";
+import { hex } from "./meaning.ts";
 import type { RestartCase } from "./types.ts";
-
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /**
  * Checked fields written in part: each field restart checks (header fields

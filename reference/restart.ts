@@ -127,6 +127,12 @@ const ZERO_COMM = new Uint8Array(TASK_COMM_LEN);
 /** An undecidable task_comm_len is followed down each value that passes, up to this many. */
 const MAX_WAYS = 64;
 
+/** The values `lo`..`hi` (non-negative, up to 2^31) whose bits under the symbol's known mask are its own, in order. */
+function* allowedIn(s: Sym, lo: number, hi: number): Generator<number> {
+  const k = Number(s.known), v = Number(s.value & s.known);
+  for (let t = lo; t <= hi; t++) if (((t & k) >>> 0) === v) yield t;
+}
+
 /** The header check ids of each record, made once (they are named on every check). */
 const HDR_IDS: Readonly<Record<RecordName, Readonly<Record<string, string>>>> = Object.fromEntries(
   (["HDR", "HEAD", "TASK", "STRING", "TAIL"] as const).map((rec) => [rec, {
@@ -285,10 +291,10 @@ class Run {
       // The largest copy over every task_comm_len the known bits allow and the check accepts
       // (exactly: an interval over the unknown bytes would let 0x????0000 reach 16).
       const s = this.hbuf.sym(field(this.l.TASK, "task_comm_len"), this.endian);
-      const k = Number(s.known), v = Number(s.value & s.known);
       maxN = -1;
-      for (let t = 0; t <= this.l.abi.pageSize && maxN < TASK_COMM_LEN; t++) {
-        if (((t & k) >>> 0) === v) maxN = Math.min(t, TASK_COMM_LEN);
+      for (const t of allowedIn(s, 0, this.l.abi.pageSize)) {
+        maxN = Math.min(t, TASK_COMM_LEN);
+        if (maxN === TASK_COMM_LEN) break;
       }
       if (maxN < 0) return before; // the check fails on every path: no copy
     }
@@ -657,14 +663,12 @@ class Run {
   /**
    * The values an undecidable task_comm_len passes its check with, each a way
    * the run goes on (the STRING read and the comm copy depend on the value),
-   * when there are few enough to follow every one; else none (the run stops).
+   * when there are few enough to follow every one; else one per class of
+   * behaviour ({@link tclClasses}).
    */
   tclWays(s: Sym, lo: number): bigint[] | undefined {
-    const page = this.l.abi.pageSize;
-    const k = Number(s.known), v = Number(s.value & s.known);
     const ways: bigint[] = [];
-    for (let t = lo; t <= page; t++) {
-      if (((t & k) >>> 0) !== v) continue;
+    for (const t of allowedIn(s, lo, this.l.abi.pageSize)) {
       if (ways.length === MAX_WAYS) return this.tclClasses(s, lo);
       ways.push(BigInt(t));
     }
@@ -709,7 +713,8 @@ class Run {
       "task_comm_len",
       (s) => s.outside(lo, page),
     );
-    if (this.decide(c.t, c.s, "TASK", "TASK.task_comm_len", c.at, c.f, this.tclWays(c.s, lo))) {
+    const ways = c.t === "unknown" && !this.hardened ? this.tclWays(c.s, lo) : undefined;
+    if (this.decide(c.t, c.s, "TASK", "TASK.task_comm_len", c.at, c.f, ways)) {
       this.fail(
         ERRNO.EINVAL,
         "TASK",

@@ -305,10 +305,12 @@ class Run {
   }
 
   /**
-   * The outcome of an undecidable check with two ways: failing (-EINVAL now:
-   * the position and comm as they are) and passing (the run again with the
-   * field's never-written bytes holding `pass`). Values both ways give alike
-   * are defined; the others undefined from `source`.
+   * The outcome of a check whose run goes on differently with the field's
+   * never-written bytes: the failing way (-EINVAL now: the position and comm
+   * as they are), unless the check passes whatever they hold (`failing`
+   * false), and the passing ways (the run again with those bytes holding each
+   * value of `pass`). Values every way gives alike are defined; the others
+   * undefined from `source`.
    */
   bothWays(
     record: RecordName,
@@ -317,6 +319,7 @@ class Run {
     source: UndefinedSource,
     f: Field,
     pass: bigint | readonly bigint[],
+    failing = true,
   ): never {
     const why = `${check} reads ${source} bytes never written`;
     const inHeader = f.record === "HDR";
@@ -325,7 +328,7 @@ class Run {
     // The failing way's values, copied before the other ways' runs reuse the scratch memory.
     const failPos = this.pos;
     const failComm = copyBytes(this.comm.val);
-    const failUndef = copyBytes(this.comm.undef);
+    const failSrc = Array.from(failComm, (_, i) => this.comm.sourceAt(i));
     const headers = this.headers;
     // The field's never-written bytes, found before any way's run reuses the scratch memory.
     const unknown: number[] = [];
@@ -342,29 +345,46 @@ class Run {
       else page = new Map([...(page ?? []), ...given]);
       return restartShadow(this.image, this.env, "seed", undefined, { ...fill, stack, page });
     });
-    const einval = -ERRNO.EINVAL;
-    const ret: Maybe<number> = outcomes.every((o) => o.ret.defined && o.ret.value === einval)
-      ? defined(einval)
+    // Each way's answers; the failing way's comm is as it is now, each byte with its own source.
+    const ways = outcomes.map((o) => ({
+      ret: o.ret,
+      consumed: o.consumed,
+      comm: o.comm,
+      src: o.commSource,
+    }));
+    if (failing) {
+      ways.unshift({
+        ret: defined(-ERRNO.EINVAL),
+        consumed: defined(failPos),
+        comm: failComm,
+        src: failSrc,
+      });
+    }
+    const first = ways[0]!;
+    const agree = (a: Maybe<number>, b: Maybe<number>) =>
+      a.defined && b.defined && a.value === b.value;
+    const ret: Maybe<number> = ways.every((o) => agree(o.ret, first.ret))
+      ? first.ret
       : { defined: false, source, why };
-    const consumed: Maybe<number> =
-      outcomes.every((o) => o.consumed.defined && o.consumed.value === failPos)
-        ? defined(failPos)
-        : { defined: false, source, why };
+    const consumed: Maybe<number> = ways.every((o) => agree(o.consumed, first.consumed))
+      ? first.consumed
+      : { defined: false, source, why };
+    // A byte the first way leaves undefined keeps its source; one every way defines alike is defined.
     const comm = pooled("comm-undefined", TASK_COMM_LEN, source);
     for (let i = 0; i < TASK_COMM_LEN; i++) {
-      comm.val[i] = failComm[i]!;
-      if (failUndef[i] !== 0) comm.undef[i] = failUndef[i]!; // keeps its own source
-      else if (outcomes.every((o) => o.commDefined[i] && o.comm[i] === failComm[i])) {
-        comm.undef[i] = 0;
-      } else comm.val[i] = 0;
+      const v = first.comm[i]!, own = first.src[i];
+      comm.val[i] = v;
+      if (own !== undefined) comm.markUndefined(i, own);
+      else if (ways.every((o) => o.src[i] === undefined && o.comm[i] === v)) comm.undef[i] = 0;
+      else comm.val[i] = 0;
     }
     this.comm = comm;
-    this.pos = failPos;
+    this.pos = consumed.defined ? consumed.value : failPos;
     this.finish(ret, {
       record,
       check,
       offset,
-      detail: ret.defined ? `${why}; -EINVAL whichever way it goes` : why,
+      detail: ret.defined ? `${why}; returns ${ret.value} whichever way it goes` : why,
       field: f,
     }, consumed);
   }
@@ -683,9 +703,8 @@ class Run {
    * value up to 16, the smallest above 16, and the smallest from `len` on.
    */
   tclClasses(s: Sym, lo: number): bigint[] | undefined {
-    const H = this.l.HDR;
-    if (this.pos + H.size > this.image.length) return undefined; // STRING's len not in the file
-    const len = Number(readField(this.image, this.hLen, this.endian, this.pos - this.hLen.offset));
+    const len = this.nextLen();
+    if (len === undefined) return undefined;
     const page = this.l.abi.pageSize;
     const ways = new Set<bigint>();
     for (let t = lo; t <= Math.min(TASK_COMM_LEN, page); t++) {
@@ -698,6 +717,22 @@ class Run {
       if (x !== undefined) ways.add(x);
     }
     return [...ways];
+  }
+
+  /**
+   * The `len` the next header read will get, when known: from the file, or
+   * past its end from the stack bytes a what-if fill gives; else undefined.
+   */
+  nextLen(): number | undefined {
+    const f = this.hLen, given = this.fill?.stack?.[this.headers];
+    const bytes = new Uint8Array(f.size);
+    for (let i = 0; i < f.size; i++) {
+      const at = this.pos + f.offset + i;
+      const b = at < this.image.length ? this.image[at] : given?.get(f.offset + i);
+      if (b === undefined) return undefined;
+      bytes[i] = b;
+    }
+    return Number(readField(bytes, f, this.endian, -f.offset));
   }
 
   task(): void {
@@ -723,6 +758,14 @@ class Run {
         `task_comm_len ${c.s.number} not in ${lo}..${page}`,
         c.f,
       );
+    }
+    if (!c.s.defined) {
+      // Passing whatever the never-written bytes hold (a big-endian ABI's low byte):
+      // what follows depends on them, so every way is followed, or none when too many.
+      const all = this.tclWays(c.s, lo);
+      const source = c.s.source ?? "page";
+      if (all === undefined) this.stuck("TASK", "TASK.task_comm_len", c.at, source, c.f);
+      this.bothWays("TASK", "TASK.task_comm_len", c.at, source, c.f, all, false);
     }
     const tcl = c.s.number;
     const buf = pooled("kmalloc", tcl, "kmalloc").fillIn(this.fill?.kmalloc, tcl);

@@ -42,3 +42,40 @@ Deno.test("restart(): on a big-endian ABI, a 1-byte header 00 may still be HEAD'
   const out = restart(Uint8Array.of(0), { ...env, abi: "toy-be" as never }, "seed");
   deepStrictEqual([out.ret.defined, out.consumed], [false, { defined: true, value: 1 }]);
 });
+
+Deno.test("restartShadow(): on a big-endian ABI, a task_comm_len whose low byte was never written passes, and the run goes each way", () => {
+  using _ = registerAbi(TOY_BE);
+  const be = { ...defaultRestartEnv("x86_64"), abi: "toy-be" as never };
+  // The file ends 147 bytes into HEAD's payload, with payload bytes 144..146 zero. TASK's header
+  // and payload, and STRING's header, are never read from it. The scratch buffer keeps HEAD's
+  // bytes, so task_comm_len (TASK payload 144..147, big-endian) is 00 00 00 ??. Every value it
+  // allows, 0..255, is in 0..8192, so the check passes whatever byte 147 holds.
+  const cut = new Uint8Array(8 + 147);
+  cut.set([0, 1, 0, 224, 0, 0, 0, 0]); // HEAD, len 224, parent 0
+  cut.set([0x00, 0xfe, 0xed, 0x0c, 0xc0, 0xa2, 0xd2, 0x00], 8); // CHECKPOINT_MAGIC_HEAD
+  cut.set([0, 1], 8 + 14); // rev: CR_VERSION
+  cut.set([0, 0, 0, 0, 0, 0, 0, 1], 8 + 24); // flags: CR_CTX_CKPT
+  cut.set([0, 2, 0, 6, 0, 25], 8 + 8); // major, minor, patch: restart's default kernel, 2.6.25
+  const header = (type: number, len: number) =>
+    new Map([[0, type >> 8], [1, type & 0xff], [2, len >> 8], [3, len & 0xff], [4, 0], [5, 0], [
+      6,
+      0,
+    ], [7, 0]]);
+  // The headers past the end of the file are the stack's, given here: TASK (101, len 152), STRING.
+  const fill = (len: number) => ({ stack: [undefined, header(101, 152), header(2, len)] });
+  // STRING's len 256 > every task_comm_len 0..255: -EINVAL whatever byte 147 holds; comm untouched.
+  const o256 = restartShadow(cut, be, "seed", undefined, fill(256));
+  deepStrictEqual(brief(o256).ret, -22);
+  deepStrictEqual(o256.commDefined.every((d) => d), true);
+  // len 100: -EINVAL where byte 147 < 100, else the run goes on past STRING. The model used to
+  // read the unknown byte as 0, and said -EINVAL.
+  deepStrictEqual(
+    brief(restartShadow(cut, be, "seed", undefined, fill(100))).ret,
+    "undefined (page)",
+  );
+  deepStrictEqual(
+    brief(restartShadow(cut, be, "seed", undefined, { ...fill(100), page: new Map([[147, 99]]) }))
+      .ret,
+    -22,
+  );
+});

@@ -77,6 +77,11 @@ export class ShadowMem {
     }
   }
 
+  /** Makes byte `i` never-written, from `source`, keeping its value. */
+  markUndefined(i: number, source: UndefinedSource): void {
+    this.undef[i] = CODES[source];
+  }
+
   /** Where byte `i` comes from when undefined, or `undefined` when it is defined. */
   sourceAt(i: number): UndefinedSource | undefined {
     return SOURCES[this.undef[i]!];

@@ -6,8 +6,9 @@
  * and size and errno-valued parents, `task_comm_len` with STRING's `len`, a
  * record's header with its neighbour's, every record's `len` together (each
  * cut short before, inside or after a field restart checks, its payload
- * resized, its checked fields as written or complemented), the task's state
- * words (in the image
+ * resized, its checked fields as written or complemented), the records that
+ * share the scratch buffer cut together with every STRING `len`, the task's
+ * state words (in the image
  * restart reads and in the task checkpoint writes), the three utsname
  * strings and the checkpointing kernel's version triple.
  *
@@ -227,6 +228,47 @@ export function groupRestartCases(b: CatalogBase): RestartCase[] {
       `record lens ${tag} (x: its checked fields complemented), payloads cut to them`,
       img,
     );
+  }
+  // The records that share the scratch buffer (every one but STRING) cut together at each
+  // point above, so the buffer is never written past it and a checked field is read from
+  // never-written memory, each with STRING's len (its payload resized) at every value above.
+  const shared = plan.filter((r) => r.record !== "STRING");
+  const together = [...new Set(shared.flatMap((r) => cuts[plan.indexOf(r)]!))].sort((a, b) =>
+    a - b
+  );
+  const strLens = [...new Set([...lens, BigInt(TASK_COMM_LEN + 1)])].filter((n) => n <= 0x7fffn);
+  const lenEnd = lenF.offset + lenF.size;
+  for (const c of together) {
+    for (const n of strLens) {
+      let strAt = 0;
+      const parts = plan.flatMap((r) => {
+        const hdr = image.subarray(r.offset, r.payloadOffset);
+        if (r.record === "STRING") {
+          strAt = plan.slice(0, plan.indexOf(r)).reduce(
+            (at, p) => at + (p.payloadOffset - p.offset) + Math.min(c, p.layout.size),
+            0,
+          );
+          const name = Uint8Array.from({ length: Number(n) }, (_, i) => 0x61 + (i % 26));
+          return [withBytes(hdr, abi, lenF.offset, lenF, n), name];
+        }
+        const k = Math.min(c, r.layout.size);
+        return [
+          withBytes(hdr, abi, lenF.offset, lenF, BigInt(k)),
+          image.subarray(r.payloadOffset, r.payloadOffset + k),
+        ];
+      });
+      const img = concat(parts);
+      const what = `${
+        shared.map((r) => r.record).join(", ")
+      } cut to ${c} bytes (the scratch buffer never written past), STRING len ${n}`;
+      add(`scratch/cut-${c}-len-${n}`, what, img);
+      // The file also ends inside STRING's header, just past its len.
+      add(
+        `scratch/cut-${c}-len-${n}-eof`,
+        `${what}; the file ends just past STRING's len`,
+        img.slice(0, strAt + lenEnd),
+      );
+    }
   }
   // The task's state words together, in the image restart reads.
   const words = STATE_WORDS.map((n) => l.TASK.byName[n]!);

@@ -37,6 +37,13 @@ import {
 } from "../impls/seed-c/targeted.ts";
 import { DEFAULT_FUZZ } from "./options.ts";
 
+/** The values of a restart outcome, by name (`ret`, `consumed`, `comm[i]`). */
+const VALUE_NAMES = [
+  "ret",
+  "consumed",
+  ...[...Array(TASK_COMM_LEN).keys()].map((j) => `comm[${j}]`),
+];
+
 /** One undefined value of the suite and what the paths gave it. */
 export interface ValueResult {
   /** Case id. */
@@ -102,6 +109,8 @@ export async function main(args: string[]): Promise<number> {
       c: Case;
       id: string;
       vals: ReturnType<typeof undefinedValues>;
+      /** The values the reference calls defined without contents: they must hold on every path. */
+      fixed: [string, number][];
       decision: string;
       from: number;
       to: number;
@@ -122,7 +131,10 @@ export async function main(args: string[]): Promise<number> {
         runs.push({ image: c.image, env: c.env, fill: leaf.fill });
         owners.push({ id: c.id, leaf, c: cases.length });
       }
-      cases.push({ c, id: c.id, vals, decision: o.decision.check, from, to: runs.length });
+      const open = new Set(vals.map((v) => v.name));
+      const fixed = VALUE_NAMES.filter((n) => !open.has(n))
+        .map((n): [string, number] => [n, valueOf(plainOutcome(o), n)]);
+      cases.push({ c, id: c.id, vals, fixed, decision: o.decision.check, from, to: runs.length });
       for (const v of vals) {
         const k = classOf(o.decision.check, v.source, v.name);
         const n = notes[`${abi} ${k}`] ??= { oneWay: new Set(), truncated: 0, open: 0 };
@@ -151,18 +163,21 @@ export async function main(args: string[]): Promise<number> {
         append: abi !== abis[0],
       });
     }
-    // seed-c must answer what the reference answers with the same contents.
+    // seed-c must answer what the reference answers with the same contents, and on every path
+    // what the reference calls defined without them (defined means: whatever memory holds).
     answers.forEach((a, i) => {
       const { id, leaf } = owners[i]!;
+      for (const [name, want] of cases[owners[i]!.c]!.fixed) {
+        if (want !== valueOf(a, name)) {
+          mismatches.push(
+            `${id} (${abi}) with ${fillSpec(leaf.fill) || "no fill"}: ${name} is defined ` +
+              `(${want}) in the reference without contents, seed-c answers ${valueOf(a, name)}`,
+          );
+        }
+      }
       if (leaf.open) return;
       const ref = plainOutcome(leaf.outcome);
-      for (
-        const name of [
-          "ret",
-          "consumed",
-          ...[...Array(TASK_COMM_LEN).keys()].map((j) => `comm[${j}]`),
-        ]
-      ) {
+      for (const name of VALUE_NAMES) {
         if (valueOf(ref, name) !== valueOf(a, name)) {
           mismatches.push(
             `${id} (${abi}) with ${fillSpec(leaf.fill) || "no fill"}: ${name} reference ${

@@ -198,3 +198,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test("explore: every path keeps each value the reference calls defined without contents (the default suite, both ABIs)", async () => {
+  // Defined means: the same whatever never-written memory holds. So each path's outcome (the
+  // reference run with the contents that take it) must give every such value. A model that
+  // calls a value defined on a guess (a task_comm_len class it never followed) fails here.
+  const { iterCases } = await import("../../cases/suite.ts");
+  let runs = 0, paths = 0;
+  const bad: string[] = [];
+  for (const c of iterCases({ fuzz: 0 })) {
+    if (c.op !== "restart" || !(c.profiles ?? ["seed"]).includes("seed")) continue;
+    const o = restart(c.image, c.env, "seed");
+    const open = new Set(undefinedValues(o).map((v) => v.name));
+    if (!open.size) continue;
+    runs++;
+    const names = ["ret", "consumed", ...[...o.comm.keys()].map((i) => `comm[${i}]`)]
+      .filter((n) => !open.has(n));
+    for (const leaf of explore(c.image, c.env, 32).leaves) {
+      paths++;
+      const got = plainOutcome(leaf.outcome), want = plainOutcome(o);
+      for (const n of names) {
+        const g = valueOf(got, n);
+        if (!Number.isNaN(g) && g !== valueOf(want, n)) {
+          bad.push(`${c.id} ${n}: defined ${valueOf(want, n)}, a path gives ${g}`);
+        }
+      }
+    }
+  }
+  ok(runs > 1000 && paths > runs, `${runs} runs, ${paths} paths`);
+  deepStrictEqual(bad.slice(0, 5), [], `${bad.length} values`);
+});

@@ -1,4 +1,5 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { registerAbi } from "../reference/abi.ts";
 import { checkpoint, TASK_DEAD } from "../reference/checkpoint.ts";
 import { InputError } from "../reference/errors.ts";
 import { restart } from "../reference/restart.ts";
@@ -120,4 +121,26 @@ Deno.test("valueForms: a value cut, sign-extended, byte-swapped and with its hal
       "c0a2d20000feed0c",
     ],
   );
+});
+
+// The dictionary offers every registered ABI's sizes to every ABI, so an ABI registered after
+// meanings() was first asked brings its own: a toy ABI with an 8192-byte page adds
+// "toy-gen PAGE_SIZE" = 8192 to x86_64's meanings while it is registered, and takes it away when
+// disposed (x86_64 and i386 both have 4096).
+Deno.test("meanings: an ABI registered after a first call brings its page size; disposed, it is gone", () => {
+  const toy = (m: { name: string; value: bigint }) =>
+    m.name === "toy-gen PAGE_SIZE" && m.value === 8192n;
+  ok(!meanings("x86_64").some(toy), "no toy ABI yet");
+  {
+    using _ = registerAbi({
+      name: "toy-gen",
+      endian: "little",
+      u64Align: 8,
+      longBytes: 4,
+      pageSize: 8192,
+      machine: "toy",
+    });
+    ok(meanings("x86_64").some(toy), "the registered ABI's PAGE_SIZE is offered");
+  }
+  ok(!meanings("x86_64").some(toy), "gone once disposed");
 });

@@ -1,8 +1,8 @@
 // The ABI registry's own checks, at their boundaries: what registerAbi accepts and rejects, and
 // what getAbi and isAbiName say of names. (No case of the gate registers an ABI: this is what pins
 // these checks; see docs/ORACLE.md.)
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import { type Abi, abiNames, getAbi, isAbiName, registerAbi } from "./abi.ts";
+import { deepStrictEqual, notStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { type Abi, abiNames, getAbi, isAbiName, registerAbi, registryGeneration } from "./abi.ts";
 import { InputError } from "./errors.ts";
 import { layoutOf } from "./layout.ts";
 
@@ -50,4 +50,18 @@ Deno.test("isAbiName: registered strings only", () => {
   strictEqual(isAbiName("arm"), false);
   strictEqual(isAbiName(7), false);
   strictEqual(isAbiName(undefined), false);
+});
+
+// registryGeneration's contract: it changes whenever the registry does, so a cache keyed by it
+// (the dictionary's meanings, which list every registered ABI) is rebuilt both when an ABI comes
+// and when it goes.
+Deno.test("registryGeneration: changes when an ABI is registered and again when it is disposed", () => {
+  const before = registryGeneration();
+  let during: number;
+  {
+    using _ = registerAbi(base);
+    during = registryGeneration();
+    notStrictEqual(during, before, "registering changes the generation");
+  }
+  notStrictEqual(registryGeneration(), during, "disposing changes the generation");
 });

@@ -2,7 +2,7 @@
 // seed's own path (the steps it takes, the values it tested), not only end in the right outcome.
 import { deepStrictEqual, match } from "node:assert/strict";
 import { traceRestart } from "./explain.ts";
-import { KNOWN_X86_64 } from "./testdata_test_helpers.ts";
+import { h, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
 import { defaultRestartEnv } from "./types.ts";
 
 Deno.test("traceRestart(): a bad HEAD magic is the last step; no later HEAD check is shown", () => {
@@ -21,4 +21,13 @@ Deno.test("traceRestart(): an environment without flags shows flags = 0", () => 
   const { flags: _, ...env } = defaultRestartEnv("x86_64");
   const { steps } = traceRestart(KNOWN_X86_64, env, "seed");
   match(steps[0]!.text, /^flags: flags = 0;/);
+});
+
+Deno.test("traceRestart(): a HEAD parent of unknown sign that cannot be 0 is the last step, unknown", () => {
+  // HEAD header cut after parent's low byte 5 (type 1, len 224 whole): parent is 0x??????05,
+  // never 0, sign in never-written stack bytes. The run stops at that check whichever way the
+  // sign goes, so the trace ends with it, its verdict unknown.
+  const { steps } = traceRestart(h("0100e00005"), defaultRestartEnv("x86_64"), "seed");
+  const last = steps.at(-1)!;
+  deepStrictEqual([last.kind, last.id, last.verdict], ["check", "HEAD.hdr.parent", "unknown"]);
 });

@@ -302,6 +302,25 @@ const CASES: Case[] = [
     seed: (o) => ({ ret: "undefined", consumed: o.S + 8, comm: new Uint8Array(16) }),
     hardened: (o) => ({ ret: -22, consumed: o.S, comm: RESTARTER }),
   },
+  {
+    // HEAD's header ends after parent's low byte 5: parent is 0x??????05, never 0, its sign in
+    // never-written stack bytes. Negative, it is returned; positive, it is -EINVAL: the run stops
+    // at HEAD whichever, so ret is undefined but comm (written only by STRING) is the
+    // environment's on every path, defined. Hardened: a cut header is -EPIPE.
+    name: "a HEAD header cut after parent's low byte 5: comm stays the environment's",
+    image: (i) => patch(i, 4, "05").slice(0, 5),
+    seed: () => ({ ret: "undefined", consumed: 5, comm: RESTARTER }),
+    hardened: () => ({ ret: -32, consumed: 5, comm: RESTARTER }),
+  },
+  {
+    // The TAIL header ends after its type and len: its parent is never-written stack bytes, so
+    // ret is undefined; but STRING has already copied "init" into comm, and nothing after it
+    // writes comm, so every comm byte is defined whatever the parent holds.
+    name: "end of file after TAIL's type and len: comm stays as STRING copied it",
+    image: (i, o) => i.slice(0, o.T + 4),
+    seed: (o) => ({ ret: "undefined", consumed: o.T + 4, comm: INIT }),
+    hardened: (o) => ({ ret: -32, consumed: o.T + 4, comm: INIT }),
+  },
 ];
 
 function check(out: RestartOutcome, want: Want): void {

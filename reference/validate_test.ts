@@ -110,3 +110,22 @@ Deno.test("validate: an unknown ABI is the environment's first error, named env.
     throws(() => check({ abi: "arm", kernel: { major: -1 } }), fieldIs("env.abi"), name);
   }
 });
+
+// By hand: checkpoint writes its image, so its env.file is ok, bad-fd or read-only (a descriptor
+// it cannot write); restart reads, so its own is ok, bad-fd or write-only. The other side's kind
+// and any other string are refused, and named env.file (even with no env.io to check).
+Deno.test("validate: env.file is ok, bad-fd or read-only for checkpoint, ok, bad-fd or write-only for restart", () => {
+  const [[, restartEnv], [, checkpointEnv]] = envs;
+  for (const file of ["ok", "bad-fd", "read-only", undefined]) {
+    doesNotThrow(() => checkpointEnv({ file }), `checkpoint ${file}`);
+  }
+  for (const file of ["ok", "bad-fd", "write-only", undefined]) {
+    doesNotThrow(() => restartEnv({ file }), `restart ${file}`);
+  }
+  for (const file of ["write-only", "x", ""]) {
+    throws(() => checkpointEnv({ file }), fieldIs("env.file"), `checkpoint ${file}`);
+  }
+  for (const file of ["read-only", "x", ""]) {
+    throws(() => restartEnv({ file }), fieldIs("env.file"), `restart ${file}`);
+  }
+});

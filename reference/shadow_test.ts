@@ -6,7 +6,7 @@
  * @module
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { Sym } from "./shadow.ts";
+import { ShadowMem, Sym } from "./shadow.ts";
 
 /** Every value of a `bits`-wide field whose bytes under `known` are `value`'s. */
 function allowed(value: number, known: number, bits: number, signed: boolean): number[] {
@@ -218,4 +218,51 @@ Deno.test("Sym: every operation against every value its unknown bits allow, ever
     }
   }
   ok(n > 20000, `${n} someIn checks`);
+});
+
+Deno.test("ShadowMem: copyIn defines exactly the bytes copied; reset clears values and marks the source, short and long blocks", () => {
+  // Blocks over 256 bytes take the fill/set branch, shorter ones the byte loop: both must agree.
+  const m = new ShadowMem(300, "stack");
+  // A short copy of 4 bytes at 0: bytes 0..3 defined with their values, byte 4 still never-written.
+  m.copyIn(0, Uint8Array.of(1, 2, 3, 4), 0, 4);
+  deepStrictEqual([...m.val.subarray(0, 5)], [1, 2, 3, 4, 0]);
+  deepStrictEqual([0, 1, 2, 3, 4].map((i) => m.sourceAt(i)), [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    "stack",
+  ]);
+  // A long copy (300 bytes, each i + 1 mod 256, never 0 at byte 0): every byte defined.
+  const src = Uint8Array.from({ length: 300 }, (_, i) => (i + 1) & 0xff);
+  m.copyIn(0, src, 0, 300);
+  deepStrictEqual(m.val, src);
+  ok(m.undef.every((u) => u === 0), "every byte defined after the long copy");
+  // reset() of all 300 bytes: values are 0 where undefined (ShadowMem.val's contract), byte 0
+  // included, and every byte is kmalloc's.
+  m.reset("kmalloc");
+  deepStrictEqual(m.val, new Uint8Array(300));
+  ok([...m.val.keys()].every((i) => m.sourceAt(i) === "kmalloc"), "every byte from kmalloc");
+  // A short reset of 4 bytes after a short copy: bytes 0..3 are page's again, 0-valued; byte 4
+  // keeps kmalloc.
+  m.copyIn(0, Uint8Array.of(9, 9, 9, 9, 9), 0, 5);
+  m.reset("page", 4);
+  deepStrictEqual([...m.val.subarray(0, 5)], [0, 0, 0, 0, 9]);
+  deepStrictEqual([0, 3, 4].map((i) => m.sourceAt(i)), ["page", "page", undefined]);
+});
+
+Deno.test("Sym: 64 known bits with only bit 63 set are -2^63 when signed, directly or through asInt()", () => {
+  // Two's complement over 64 bits: the pattern 0x8000000000000000 is 2^63 unsigned, -2^63 signed.
+  const top = 1n << 63n, all = (1n << 64n) - 1n;
+  strictEqual(new Sym(top, all, 64, true).number, -(2 ** 63));
+  const u = new Sym(top, all, 64, false);
+  strictEqual(u.number, 2 ** 63);
+  strictEqual(u.negative(), false);
+  // asInt() reinterprets the same bits as signed: same width, sign bit known and set.
+  const i = u.asInt();
+  strictEqual(i.bits, 64);
+  strictEqual(i.signed, true);
+  strictEqual(i.negative(), true);
+  strictEqual(i.number, -(2 ** 63));
+  deepStrictEqual(i.range(), { min: -top, max: -top });
 });

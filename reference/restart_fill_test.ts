@@ -4,7 +4,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { registerAbi } from "./abi.ts";
 import { restart, restartShadow } from "./restart.ts";
-import { KNOWN_X86_64, TOY_BE } from "./testdata_test_helpers.ts";
+import { ascii, h, KNOWN_X86_64, TOY_64K, TOY_BE } from "./testdata_test_helpers.ts";
 import { defaultRestartEnv, type RestartOutcome } from "./types.ts";
 
 const brief = (o: RestartOutcome) => ({
@@ -78,4 +78,40 @@ Deno.test("restartShadow(): on a big-endian ABI, a task_comm_len whose low byte 
       .ret,
     -22,
   );
+});
+
+Deno.test("restart(): with 64 KiB pages, a task_comm_len of 0x??????20 goes each way, one of them past 16", () => {
+  using _ = registerAbi(TOY_64K);
+  const env64 = { ...defaultRestartEnv("x86_64"), abi: "toy-64k" as never };
+  // TOY_64K lays records out as x86_64 does (task_comm_len at TASK payload 144). HEAD len 145:
+  // magic..flags as in the valid image, payload byte 144 = 0x20, and the scratch buffer from 145
+  // on a never-written page. TASK len 0 reads nothing, so task_comm_len is 0x??????20: in 0..65536
+  // it is 32 + 256m (256 values, none <= 16). Out of range: -EINVAL after the TASK header
+  // (8 + 145 + 8 = 161). In range, min(tcl, 16) = 16 and STRING len 16 <= tcl: comm becomes
+  // "ABCDEFGHIJKLMNOP", and the valid TAIL gives 0 at 161 + 24 + 16 = 201. So ret, the position
+  // and comm all hang on the page bytes: undefined.
+  const hp = new Uint8Array(145);
+  hp.set(KNOWN_X86_64.subarray(8, 40));
+  hp[144] = 0x20;
+  const img = Uint8Array.from([
+    ...h("0100 9100 00000000"), // HEAD, len 145
+    ...hp,
+    ...h("6500 0000 00000000"), // TASK, len 0
+    ...h("0200 1000 00000000"), // STRING, len 16
+    ...h(ascii("ABCDEFGHIJKLMNOP", 16)),
+    ...KNOWN_X86_64.subarray(416, 432), // TAIL
+  ]);
+  const out = restart(img, env64, "seed");
+  deepStrictEqual(brief(out), {
+    ret: "undefined (page)",
+    consumed: "undefined (page)",
+    check: "TASK.task_comm_len",
+  });
+  deepStrictEqual(out.commDefined, Array(16).fill(false));
+  // The page bytes given as 0: task_comm_len is 32, and that way alone restores comm.
+  const way32 = restartShadow(img, env64, "seed", undefined, {
+    page: new Map([[145, 0], [146, 0], [147, 0]]),
+  });
+  deepStrictEqual(brief(way32), { ret: 0, consumed: 201, check: "ok" });
+  deepStrictEqual(way32.comm, h(ascii("ABCDEFGHIJKLMNOP", 16)));
 });

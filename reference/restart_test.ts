@@ -9,7 +9,8 @@
 // hand-written known answers patched at hand-computed offsets; expected
 // returns and positions are worked out by hand from the seed's code.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import { restart } from "./restart.ts";
+import { restart, restartShadow } from "./restart.ts";
+import { restartConcrete } from "./restart_concrete.ts";
 import { ascii, h, KNOWN_I386, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
 import type { Profile, RestartEnv, RestartOutcome } from "./types.ts";
 
@@ -344,6 +345,13 @@ for (const abi of ["x86_64", "i386"] as const) {
         const o = OFF[abi];
         check(restart(c.image(base, o), renv(abi), profile), c[profile](o));
       });
+      // The shadow path alone gives the same known answers: restart() answers most of these on
+      // its concrete path, so the shadow path's own checks (H-LEN, H-EOF, H-PARENT, the parent
+      // discipline) would otherwise go unchecked on them.
+      Deno.test(`restartShadow() ${abi} ${profile}: ${c.name}`, () => {
+        const o = OFF[abi];
+        check(restartShadow(c.image(base, o), renv(abi), profile), c[profile](o));
+      });
     }
   }
 }
@@ -505,4 +513,55 @@ Deno.test("restart() seed: a task_comm_len read in part is -EINVAL when every va
       abi,
     );
   }
+});
+
+Deno.test("restart() seed: a task_comm_len never written, with a STRING too long for any value, is -EINVAL whichever way", () => {
+  // HEAD len 32: its checked fields (magic..patch at 0..16, flags at 24..32) are read, and the
+  // scratch buffer's bytes from 32 on are a never-written page. TASK len 0 reads nothing, so
+  // task_comm_len (TASK payload 144 on x86_64, 140 on i386) is that page's: anything. Out of
+  // 0..4096 it is -EINVAL at once, after the TASK header (48). In 0..4096 the STRING header's
+  // len 5000 is more than task_comm_len can be: -EINVAL after the STRING header (56). So ret is
+  // -EINVAL whichever way, the position is not known, and comm is never copied: "restarter".
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    const img = Uint8Array.from([
+      ...h("0100 2000 00000000"), // HEAD, len 32
+      ...known.subarray(8, 40),
+      ...h("6500 0000 00000000"), // TASK, len 0
+      ...h("0200 8813 00000000"), // STRING, len 5000
+    ]);
+    const out = restart(img, renv(abi), "seed");
+    deepStrictEqual(
+      [out.ret, out.consumed.defined, out.decision.check],
+      [{ defined: true, value: -22 }, false, "TASK.task_comm_len"],
+      abi,
+    );
+    strictEqual(!out.consumed.defined && out.consumed.source, "page", abi);
+    deepStrictEqual([out.comm, out.commDefined], [RESTARTER, Array(16).fill(true)], abi);
+  }
+});
+
+Deno.test("restartConcrete() answers a well-formed image, and leaves refused arguments to the shadow path", () => {
+  // Every byte a check reads in the hand-written images is in the file: the concrete path
+  // answers, with the known answer (ret 0, the whole image consumed, comm "init").
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    for (const profile of ["seed", "hardened"] as const) {
+      const out = restartConcrete(known, renv(abi), profile);
+      deepStrictEqual(
+        out && [out.ret, out.consumed, out.comm, out.commDefined],
+        [
+          { defined: true, value: 0 },
+          { defined: true, value: OFF[abi].END },
+          INIT,
+          Array(16).fill(true),
+        ],
+        `${abi} ${profile}`,
+      );
+    }
+  }
+  // Flags or a file refused before any read: not its runs (documented), so undefined.
+  strictEqual(restartConcrete(KNOWN_X86_64, { ...renv("x86_64"), flags: 1n }, "seed"), undefined);
+  strictEqual(
+    restartConcrete(KNOWN_X86_64, { ...renv("x86_64"), file: "write-only" }, "seed"),
+    undefined,
+  );
 });

@@ -21,6 +21,10 @@
  * - `short-string`: the header sweep of every record after STRING on an
  *   image whose comm takes a never-written byte (`shape.ts`), so the shadow
  *   path decides those checks with comm partly undefined.
+ * - `comm-before`: every truncation point again, each restarting a task
+ *   whose comm is one of the dictionary's byte strings in turn (control and
+ *   high bytes, no NUL, ...), since a run that stops before the copy leaves
+ *   comm, or the bytes the copy cannot reach, as they were.
  *
  * @module
  */
@@ -32,13 +36,14 @@ import type { CheckpointEnv, RestartEnv, TaskState } from "../reference/types.ts
 import { fieldDomain, NSEC_PER_SEC } from "../reference/validate.ts";
 import { imagePlan, type PlannedRecord } from "../reference/walk.ts";
 import type { CatalogBase } from "./catalog.ts";
+import { byteStrings } from "./dictionary.ts";
 import { withBytes } from "./image.ts";
 import { checkedFields, groupCheckpointCases, groupRestartCases } from "./groups.ts";
 import { partialFieldCases } from "./partial.ts";
 import { staleCases } from "./stale.ts";
 import { dictCheckpointCases, dictRestartCases, dictRestartEnvCases, hex } from "./meaning.ts";
 import { orderCases } from "./violations.ts";
-import { sweepsAfterShortString } from "./shape.ts";
+import { sweepsAfterShortString, truncations } from "./shape.ts";
 import type { Case, CheckpointCase, RestartCase } from "./types.ts";
 
 /** Syscall arguments: flag bits, pids, crids and counters, each with every file kind. */
@@ -264,6 +269,9 @@ export function familyCases(b: CatalogBase): Case[] {
     ...valueCases(b),
     ...bitCases(b),
     ...sweepsAfterShortString(b.abi, image, b.rstEnv),
+    // Every cut again, restarting a task whose comm is of every kind of bytes: a run that stops
+    // before the copy leaves comm, or the bytes the copy cannot reach, as they were.
+    ...truncations(b.abi, image, b.rstEnv, "comm-before/", byteStrings(TASK_COMM_LEN)),
     ...unique([
       ...dictRestartCases(b),
       ...dictRestartEnvCases(b),

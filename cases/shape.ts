@@ -14,22 +14,30 @@ import { imagePlan } from "../reference/walk.ts";
 import { IMAGE_RECORDS, payloadSize, resize, withBytes, withHeader } from "./image.ts";
 import type { RestartCase } from "./types.ts";
 
-/** Every prefix 0..N-1 of `image`, as `restart/<abi>/truncate/<tag>at-NNNN`. */
+/**
+ * Every prefix 0..N-1 of `image`, as `restart/<abi>/truncate/<tag>at-NNNN`;
+ * with `comms`, prefix n restarts a task whose comm is `comms[n mod length]`
+ * (a run that stops before the copy leaves it, or bytes of it, in place).
+ */
 export function truncations(
   abi: AbiName,
   image: Uint8Array,
   env: RestartEnv,
   tag = "",
+  comms: readonly (readonly [string, Uint8Array])[] = [["", env.comm]],
 ): RestartCase[] {
   const out: RestartCase[] = [];
   for (let n = 0; n < image.length; n++) {
+    const [name, comm] = comms[n % comms.length]!;
     out.push({
       id: `restart/${abi}/truncate/${tag}at-${String(n).padStart(4, "0")}`,
       op: "restart",
       abi,
-      reason: `end of file after ${n} of ${image.length} bytes`,
+      reason: `end of file after ${n} of ${image.length} bytes${
+        name ? `, comm before: ${name}` : ""
+      }`,
       image: copyBytes(image, 0, n),
-      env,
+      env: comm === env.comm ? env : { ...env, comm },
     });
   }
   return out;

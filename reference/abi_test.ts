@@ -65,3 +65,15 @@ Deno.test("registryGeneration: changes when an ABI is registered and again when 
   }
   notStrictEqual(registryGeneration(), during, "disposing changes the generation");
 });
+
+// layoutOf caches layouts until the registry changes (layout.ts). Disposing an ABI is such a
+// change, so afterwards its name is unknown to layoutOf too: getAbi throws InputError for a name
+// not registered. test-abi has x86_64's alignments (u64 8, long 8), so its TASK is 152 bytes
+// while registered.
+Deno.test("layoutOf: a disposed ABI's cached layout goes with it", () => {
+  {
+    using _ = registerAbi(base);
+    strictEqual(layoutOf("test-abi").TASK.size, 152);
+  }
+  throws(() => layoutOf("test-abi"), InputError);
+});

@@ -157,3 +157,14 @@ Deno.test("checkpoint() rejects malformed environments with a typed error", () =
     /TASK\.nvcsw: expected a bigint/,
   );
 });
+
+// CheckpointEnv.counter is optional and defaults to 0 (types.ts), so leaving it out is the same
+// as counter 0: a written checkpoint gets crid 0 + 1 = 1 (ret and counter), and a call refused
+// by its flags returns before counting, leaving the counter at 0.
+Deno.test("checkpoint() without a counter counts from 0: crid 1 when written, 0 when refused", () => {
+  const { counter: _, ...e } = env("x86_64", 1n);
+  const written = checkpoint(sampleTask(), e);
+  deepStrictEqual([written.ret, written.counter], [1, 1]);
+  const refused = checkpoint(sampleTask(), { ...e, flags: 1n });
+  deepStrictEqual([refused.ret, refused.counter], [-22, 0]);
+});

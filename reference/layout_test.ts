@@ -1,7 +1,8 @@
 // The computed layouts against hand-computed offsets (the seed's ckpt_hdr.h under each ABI's C rules).
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { fieldAt, imageSize, layoutOf } from "./layout.ts";
-import { abiNames } from "./abi.ts";
+import { fieldAt, foreignAbi, imageSize, layoutOf } from "./layout.ts";
+import { abiNames, registerAbi } from "./abi.ts";
+import { TOY_64K } from "./testdata_test_helpers.ts";
 
 Deno.test("layouts: HEAD is 224 bytes without padding on both ABIs", () => {
   for (const l of abiNames().map(layoutOf)) {
@@ -79,4 +80,16 @@ Deno.test("layouts: a big-endian ABI is a table entry; the codec follows its byt
   deepStrictEqual([...buf.subarray(0, 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
   deepStrictEqual([...buf.subarray(144, 148)], [0, 0, 0, 16]);
   strictEqual(decodeFrom(task, "big", buf).state, 0x0102030405060708n);
+});
+
+// foreignAbi's contract: the first registered ABI, in registry order (x86_64, i386, then any
+// registered later), that is not `abi` and whose TASK size differs. toy-64k has x86_64's
+// alignments (u64 8, long 8), so its TASK is 152 bytes like x86_64's: x86_64 is skipped for
+// having the same size and i386 (144) is the answer. For x86_64 it is i386, for i386 x86_64.
+Deno.test("foreignAbi: the first other ABI whose TASK size differs, skipping a same-size one", () => {
+  using _ = registerAbi(TOY_64K);
+  strictEqual(layoutOf("toy-64k").TASK.size, 152);
+  strictEqual(foreignAbi("toy-64k"), "i386");
+  strictEqual(foreignAbi("x86_64"), "i386");
+  strictEqual(foreignAbi("i386"), "x86_64");
 });

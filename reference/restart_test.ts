@@ -456,6 +456,26 @@ Deno.test("definedness: known bits decide a check although other bytes of the fi
   strictEqual(!clear.consumed.defined && clear.consumed.source, "page");
 });
 
+// HEAD len 8: only the magic is read into the scratch buffer; rev, major, minor, patch and flags
+// are never-written page memory. The seed checks `magic != CKPT_MAGIC_HEAD || rev != ... ||
+// ...` left to right, so a magic that is written and wrong is -EINVAL whatever the unwritten
+// fields hold: ret and the position (8 header + 8 payload = 16) are defined, and comm is the
+// restarting task's own, untouched.
+Deno.test("definedness: a written wrong magic decides HEAD although the fields after it were never read", () => {
+  const img = Uint8Array.of(
+    ...h("0100 0800 00000000"), // HEAD header: type 1, len 8, parent 0
+    ...h("01d2a2c00cedfe00"), // magic 0x00feed0cc0a2d200 (little-endian) with bit 0 set
+    ...KNOWN_X86_64.subarray(232), // TASK, STRING, TAIL as in the plain image
+  );
+  const out = restart(img, renv("x86_64"), "seed");
+  deepStrictEqual([out.ret, out.consumed, out.decision.check], [
+    { defined: true, value: -22 },
+    { defined: true, value: 16 },
+    "HEAD.magic",
+  ]);
+  deepStrictEqual([out.comm, out.commDefined], [RESTARTER, Array(16).fill(true)]);
+});
+
 Deno.test("restart() rejects a bad environment or profile, never the image", () => {
   throws(
     () => restart(KNOWN_X86_64, { ...renv("x86_64"), comm: new Uint8Array(3) }),

@@ -6,7 +6,7 @@
  * @module
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { ShadowMem, Sym } from "./shadow.ts";
+import { anyOf, ShadowMem, Sym } from "./shadow.ts";
 
 /** Every value of a `bits`-wide field whose bytes under `known` are `value`'s. */
 function allowed(value: number, known: number, bits: number, signed: boolean): number[] {
@@ -265,4 +265,83 @@ Deno.test("Sym: 64 known bits with only bit 63 set are -2^63 when signed, direct
   strictEqual(i.negative(), true);
   strictEqual(i.number, -(2 ** 63));
   deepStrictEqual(i.range(), { min: -top, max: -top });
+});
+
+// Known answers for single symbols, worked out from each operation's contract (`x == c`,
+// `(x & mask) != 0`, `x < 0`, the allowed values' range, a value in lo..hi): the edges the
+// model's own checks never reach (bit 31 of a 32-bit value, masks wider than the field,
+// negative ranges, 64-bit signed symbols).
+
+Deno.test("anyOf: Kleene OR in order, true at the first definite true, else unknown or false", () => {
+  deepStrictEqual(anyOf([false, true, "unknown"]), { verdict: true, first: 1 });
+  deepStrictEqual(anyOf(["unknown", true]), { verdict: true, first: 1 });
+  deepStrictEqual(anyOf([false, "unknown"]), { verdict: "unknown", first: -1 });
+  deepStrictEqual(anyOf([false, false]), { verdict: false, first: -1 });
+});
+
+Deno.test("Sym.eq: a 32-bit value with bit 31 set equals the same pattern, as unsigned or as -1", () => {
+  // 0x80000000 known in full: x == 0x80000000 holds, x != it does not.
+  strictEqual(new Sym(0x80000000, 0xffffffff, 32, false).eq(0x80000000), true);
+  strictEqual(new Sym(0x80000000, 0xffffffff, 32, false).ne(0x80000000), false);
+  // A signed 32-bit -1 is the pattern 0xffffffff: equal to -1.
+  strictEqual(new Sym(0xffffffff, 0xffffffff, 32, true).eq(-1), true);
+  // A plain small 32-bit value: 5 == 5, 5 != 6.
+  strictEqual(new Sym(5, 0xffffffff, 32, false).eq(5), true);
+  strictEqual(new Sym(5, 0xffffffff, 32, false).eq(6), false);
+});
+
+Deno.test("Sym.anyBits: mask bits outside the field's width are never set in it", () => {
+  // An 8-bit x has no bit 8: (x & 0x100) == 0 for every x, known bits or not.
+  strictEqual(new Sym(0, 0xff, 8, false).anyBits(0x100), false);
+  strictEqual(new Sym(0, 0xffff, 16, false).anyBits(0x10000), false);
+  // A 16-bit x = 1 against mask -2 (every bit but bit 0): 1 & ...1110 is 0.
+  strictEqual(new Sym(1, 0xffff, 16, false).anyBits(-2), false);
+  // 0x80 has bit 7: against 0x180 that bit is set.
+  strictEqual(new Sym(0x80, 0xff, 8, false).anyBits(0x180), true);
+  // 64 bits, only the low byte known, 2: bit 1 is known set, so (x & ~1) != 0 whatever the rest.
+  strictEqual(new Sym(2n, 0xffn, 64, false).anyBits(~1n), true);
+});
+
+Deno.test("Sym.negative: a 64-bit signed value's sign bit decides it, unknown when not known", () => {
+  const all = (1n << 64n) - 1n;
+  strictEqual(new Sym(1n, all, 64, true).negative(), false); // 1
+  strictEqual(new Sym((1n << 63n) | 1n, all, 64, true).negative(), true); // -2^63 + 1
+  // Bits 56..63 unknown, the sign bit among them: either sign is allowed.
+  strictEqual(new Sym(0n, 0x00ff_ffff_ffff_ffffn, 64, true).negative(), "unknown");
+  strictEqual(new Sym(all, all, 64, false).negative(), false); // unsigned: never below 0
+});
+
+Deno.test("Sym.someIn and outside: negative ranges, ranges from below 0, and 32-bit patterns from 2^31", () => {
+  // A fully known s16 -1 (0xffff) is in -1..-1 and in -5..3: its pattern 0xffff.
+  strictEqual(new Sym(0xffff, 0xffff, 16, true).someIn(-1, -1), 0xffffn);
+  strictEqual(new Sym(0xffff, 0xffff, 16, true).someIn(-5, 3), 0xffffn);
+  // s16 0x??ff: -1 (0xffff) is allowed and in -1..-1, 0x00ff = 255 is not.
+  strictEqual(new Sym(0xffff, 0x00ff, 16, true).outside(-1, -1), "unknown");
+  // s16 0x??00: the values 256k, -32768 (0x8000) the smallest; in -32768..-30000 it is the only one.
+  strictEqual(new Sym(0, 0x00ff, 16, true).someIn(-32768, -30000), 0x8000n);
+  strictEqual(new Sym(0, 0x00ff, 16, true).outside(-32768, -30000), "unknown");
+  // u16 0x00??: 0..255; in -5..3 are 0..3, the smallest 0. 4..255 are outside.
+  strictEqual(new Sym(0, 0xff00, 16, false).someIn(-5, 3), 0n);
+  strictEqual(new Sym(0, 0xff00, 16, false).outside(-5, 3), "unknown");
+  // u32 0x800000??: 0x80000000..0x800000ff; only 0x80000000 is in 0x80000000..0x80000000.
+  strictEqual(
+    new Sym(0x80000000, 0xffffff00, 32, false).someIn(0x80000000, 0x80000000),
+    0x80000000n,
+  );
+  // The same bits signed: -2^31..-2^31 + 255, -2^31 in range and the rest not.
+  strictEqual(new Sym(0x80000000, 0xffffff00, 32, true).outside(-(2 ** 31), -(2 ** 31)), "unknown");
+  // s32 0x000001??: 256..511; the smallest in 17..8192 is 256.
+  strictEqual(new Sym(0x100, 0xffffff00, 32, true).someIn(17, 8192), 0x100n);
+});
+
+Deno.test("Sym wider than 32 bits: range and outside follow the allowed values' interval", () => {
+  // 5 known in full: inside 0..10, outside 6..10.
+  strictEqual(new Sym(5n, (1n << 64n) - 1n, 64, false).outside(0, 10), false);
+  strictEqual(new Sym(5n, (1n << 64n) - 1n, 64, false).outside(6, 10), true);
+  // Only the low byte unknown, the rest 0: 0..255, some in 10..1000 (10..255), some not (0..9).
+  const low = 0xffff_ffff_ffff_ff00n;
+  strictEqual(new Sym(0n, low, 64, false).outside(10, 1000), "unknown");
+  // Signed, sign bit known 0: still 0..255, all of it in 0..300.
+  deepStrictEqual(new Sym(0n, low, 64, true).range(), { min: 0n, max: 255n });
+  strictEqual(new Sym(0n, low, 64, true).outside(0, 300), false);
 });

@@ -3,7 +3,7 @@
 // scenarios read images through it.
 import { deepStrictEqual } from "node:assert/strict";
 import { KNOWN_I386, KNOWN_X86_64 } from "./testdata_test_helpers.ts";
-import { fieldSpans, walkRecords } from "./walk.ts";
+import { fieldSpans, stringLayout, walkRecords } from "./walk.ts";
 
 const brief = (abi: "x86_64" | "i386", bytes: Uint8Array) =>
   [...walkRecords(abi, bytes)].map((r) => [
@@ -92,4 +92,22 @@ Deno.test("fieldSpans(): a payload longer than its struct ends in an extra span 
   img[418] = 12; // TAIL len, little-endian s16
   const extra = fieldSpans("x86_64", img).filter((s) => s.field === "extra");
   deepStrictEqual(extra, [{ record: "TAIL", field: "extra", start: 432, size: 4 }]);
+});
+
+// STRING's payload is comm and nothing else (the seed writes the 16 comm bytes right after the
+// 8-byte header), so comm starts at the payload: file offset 392 + 8 = 400 on x86_64 and
+// 384 + 8 = 392 on i386, 16 bytes.
+Deno.test("fieldSpans(): STRING's comm starts at its payload, 16 bytes, on both ABIs", () => {
+  const string = (abi: "x86_64" | "i386", bytes: Uint8Array) =>
+    fieldSpans(abi, bytes).filter((s) => s.record === "STRING").map((
+      s,
+    ) => [s.field, s.start, s.size]);
+  deepStrictEqual(string("x86_64", KNOWN_X86_64), [
+    ["hdr.type", 392, 2],
+    ["hdr.len", 394, 2],
+    ["hdr.parent", 396, 4],
+    ["comm", 400, 16],
+  ]);
+  deepStrictEqual(string("i386", KNOWN_I386).at(-1), ["comm", 392, 16]);
+  deepStrictEqual(stringLayout(16).byName.comm?.offset, 0);
 });

@@ -115,3 +115,52 @@ Deno.test("restart(): with 64 KiB pages, a task_comm_len of 0x??????20 goes each
   deepStrictEqual(brief(way32), { ret: 0, consumed: 201, check: "ok" });
   deepStrictEqual(way32.comm, h(ascii("ABCDEFGHIJKLMNOP", 16)));
 });
+
+Deno.test("restartShadow(): with 64 KiB pages, a task_comm_len of 0x0000??10 goes the 16 way and a way past 16", () => {
+  using _ = registerAbi(TOY_64K);
+  const env64 = {
+    ...defaultRestartEnv("x86_64"),
+    abi: "toy-64k" as never,
+    comm: new Uint8Array(16),
+  };
+  // HEAD len 32 (magic..flags as in the valid image); the scratch buffer from 32 on is a
+  // never-written page. TASK len 145 writes payload 0..144, ending with task_comm_len's low byte
+  // 0x10; the fill gives page bytes 146, 147 as 0, so task_comm_len is 0x0000??10: 16 + 256k,
+  // k = 0..255, all in 0..65536: the check passes whatever byte 145 holds, and the run goes each
+  // way. tcl 16: STRING len 20 > 16 is -EINVAL after STRING's header (8+32 + 8+145 + 8 = 201),
+  // comm as it was (16 zeros). tcl >= 272: the 20 bytes are read, comm = "init" and 12 zeros,
+  // and the TAIL gives 0 at 201 + 20 + 16 = 237. So ret and the position are undefined, and of
+  // comm only bytes 4..15 (zero both ways) are defined.
+  const img = Uint8Array.from([
+    ...h("0100 2000 00000000"), // HEAD, len 32
+    ...KNOWN_X86_64.subarray(8, 40),
+    ...h("6500 9100 00000000"), // TASK, len 145
+    ...KNOWN_X86_64.subarray(240, 385), // TASK payload to task_comm_len's low byte 0x10
+    ...h("0200 1400 00000000"), // STRING, len 20
+    ...h(ascii("init", 20)),
+    ...KNOWN_X86_64.subarray(416, 432), // TAIL
+  ]);
+  const page = (b145?: number) =>
+    new Map(
+      [...(b145 === undefined ? [] : [[145, b145]]), [146, 0], [147, 0]] as [number, number][],
+    );
+  const both = restartShadow(img, env64, "seed", undefined, { page: page() });
+  deepStrictEqual(brief(both), {
+    ret: "undefined (page)",
+    consumed: "undefined (page)",
+    check: "TASK.task_comm_len",
+  });
+  deepStrictEqual(both.commDefined, [...Array(4).fill(false), ...Array(12).fill(true)]);
+  deepStrictEqual([...both.comm.subarray(4)], Array(12).fill(0));
+  // Each way alone, byte 145 given: 0 is task_comm_len 16, 1 is 272.
+  deepStrictEqual(brief(restartShadow(img, env64, "seed", undefined, { page: page(0) })), {
+    ret: -22,
+    consumed: 201,
+    check: "STRING.hdr.len",
+  });
+  const way272 = restartShadow(img, env64, "seed", undefined, { page: page(1) });
+  deepStrictEqual([brief(way272), way272.comm], [
+    { ret: 0, consumed: 237, check: "ok" },
+    h(ascii("init", 16)),
+  ]);
+});

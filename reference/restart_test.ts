@@ -435,6 +435,56 @@ Deno.test("definedness: a truncated header makes the checks that read it undefin
   );
 });
 
+Deno.test("definedness: a run stuck before STRING keeps defined only the comm bytes zero on every path", () => {
+  // The TASK header stops after type and len (236 bytes): parent is the stack's, so the run is
+  // stuck at TASK.hdr.parent. Parent 0 goes on with task_comm_len = the scratch buffer's stale
+  // HEAD bytes (version[48..52) on x86_64, [44..48) on i386: zero), and a STRING from the stack
+  // may be copied (comm zeroed, 0 bytes copied): 16 zeros. Parent not 0, or a STRING header the
+  // seed rejects (type 0 from a zero stack: -EINVAL at STRING.hdr.type), leaves comm as it was.
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    const cut = known.slice(0, 236);
+    // comm 01 x 16 before: each byte is 0x01 on one path and 0 on another, so none is defined.
+    const ones = { ...renv(abi), comm: new Uint8Array(16).fill(1) };
+    const o1 = restart(cut, ones, "seed");
+    deepStrictEqual([o1.decision.check, o1.commDefined], [
+      "TASK.hdr.parent",
+      Array(16).fill(false),
+    ], abi);
+    // A zero stack is one such path that keeps 01 x 16 (so "defined 0" would be wrong there).
+    const zero = (n: number) => new Map(Array.from({ length: n }, (_, i) => [8 - n + i, 0]));
+    const z = restartShadow(cut, ones, "seed", undefined, { stack: [undefined, zero(4), zero(8)] });
+    deepStrictEqual([z.ret, z.decision.check, z.comm], [
+      { defined: true, value: -22 },
+      "STRING.hdr.type",
+      new Uint8Array(16).fill(1),
+    ], abi);
+    // comm all zeros before: zero on every path, so all 16 bytes are defined zeros.
+    const o0 = restart(cut, { ...renv(abi), comm: new Uint8Array(16) }, "seed");
+    deepStrictEqual([o0.commDefined, o0.comm], [Array(16).fill(true), new Uint8Array(16)], abi);
+  }
+});
+
+Deno.test("restart() hardened forces comm's byte 15 to NUL (H-NUL) on both paths; the seed does not", () => {
+  // STRING's 16 name bytes all 'A' (0x41), no NUL: the seed copies all 16; the hardened profile
+  // then zeroes byte 15 (H-NUL), so comm is 15 x 'A' and a NUL. restartShadow() too: restart()
+  // answers this on its concrete path, which forces the NUL on its own.
+  for (const abi of ["x86_64", "i386"] as const) {
+    const o = OFF[abi];
+    const img = patch(abi === "x86_64" ? KNOWN_X86_64 : KNOWN_I386, o.S + 8, "41".repeat(16));
+    const nul = Uint8Array.from([...Array(15).fill(0x41), 0]);
+    for (const run of [restart, restartShadow]) {
+      const hard = run(img, renv(abi), "hardened");
+      deepStrictEqual([hard.ret, hard.consumed, hard.comm, hard.commDefined], [
+        { defined: true, value: 0 },
+        { defined: true, value: o.END },
+        nul,
+        Array(16).fill(true),
+      ], `${abi} ${run.name} hardened`);
+      deepStrictEqual(run(img, renv(abi), "seed").comm, new Uint8Array(16).fill(0x41));
+    }
+  }
+});
+
 Deno.test("definedness: known bits decide a check although other bytes of the field are undefined", () => {
   // HEAD len 28: flags' low half is read (24..28), its high half is page memory.
   const short = patch(KNOWN_X86_64, 2, "1c00");

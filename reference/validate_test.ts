@@ -129,3 +129,26 @@ Deno.test("validate: env.file is ok, bad-fd or read-only for checkpoint, ok, bad
     throws(() => restartEnv({ file }), fieldIs("env.file"), `restart ${file}`);
   }
 });
+
+// By hand, from FileBehaviour's contract (reference/types.ts): a transfer moves at least 1 byte
+// (chunk >= 1), at most IO_EAGAIN_MAX = 64 -EAGAINs come before one, errorAfter needs both bytes
+// and errno and its errno is not EAGAIN (11: the seed would spin for ever), and io describes a
+// valid file (file ok). Restart reads through the same file model as checkpoint writes through,
+// so both environments refuse the same io, each error named by its field.
+Deno.test("validate: env.io is checked on restart's environment as on checkpoint's, each error named", () => {
+  const bad: [object, string][] = [
+    [{ io: { chunk: 0 } }, "env.io.chunk"],
+    [{ io: { eagain: 65 } }, "env.io.eagain"],
+    [{ io: { errorAfter: { bytes: 1, errno: 11 } } }, "env.io.errorAfter.errno"],
+    [{ io: { errorAfter: { bytes: 1 } } }, "env.io.errorAfter"],
+    [{ io: { chunk: 1 }, file: "bad-fd" }, "env.io"],
+  ];
+  for (const [name, check] of envs) {
+    for (const [e, field] of bad) throws(() => check(e), fieldIs(field), `${name} ${field}`);
+    // The edges themselves are allowed: 1-byte transfers, 64 -EAGAINs, an EIO at byte 0.
+    doesNotThrow(
+      () => check({ io: { chunk: 1, eagain: 64, errorAfter: { bytes: 0, errno: 5 } } }),
+      name,
+    );
+  }
+});

@@ -31,3 +31,16 @@ Deno.test("traceRestart(): a HEAD parent of unknown sign that cannot be 0 is the
   const last = steps.at(-1)!;
   deepStrictEqual([last.kind, last.id, last.verdict], ["check", "HEAD.hdr.parent", "unknown"]);
 });
+
+Deno.test("traceRestart() hardened: both len steps of each header (0..n, then H-LEN) show len's file offset", () => {
+  // The hardened profile checks each header's len twice: the seed's 0..n, then H-LEN (== n).
+  // Both read the same field, len at header offset 2, so both steps print that file offset.
+  // By hand, from the x86_64 known image's layout: HEAD at 0, TASK at 232, STRING at 392,
+  // TAIL at 416, so len is at 0x002, 0x0ea, 0x18a and 0x1a2.
+  const { steps } = traceRestart(KNOWN_X86_64, defaultRestartEnv("x86_64"), "hardened");
+  const want = { HEAD: "0x002", TASK: "0x0ea", STRING: "0x18a", TAIL: "0x1a2" };
+  for (const [rec, at] of Object.entries(want)) {
+    const len = steps.filter((s) => s.kind === "check" && s.id === `${rec}.hdr.len`);
+    deepStrictEqual(len.map((s) => s.text.match(/ @(\S+);/)?.[1]), [at, at], rec);
+  }
+});

@@ -610,6 +610,62 @@ Deno.test("restart() seed: a task_comm_len never written, with a STRING too long
   }
 });
 
+Deno.test("restart() seed: a task_comm_len of 5 + 0x10000 x (never-written half), then a STRING header cut in its len, is -EINVAL whichever way", () => {
+  // HEAD len 32: the scratch buffer's bytes from 32 on are a never-written page. TASK's len is
+  // task_comm_len's offset + 2, so only its low half 05 00 is written: task_comm_len is
+  // 5 + 0x10000 x k. In 0..4096 only 5 passes: one way to follow, besides the failing one
+  // (-EINVAL after the TASK payload). With 5, the STRING header is cut after 3 bytes (type 2,
+  // len's low byte 0xc8): len is 0x??c8, never in 0..5, so -EINVAL after those 3 bytes. ret is
+  // -EINVAL either way, the position is not known, and comm is never copied: "restarter".
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    const tcl = OFF[abi].TCL - 240; // task_comm_len's offset in TASK's payload
+    const img = Uint8Array.from([
+      ...h("0100 2000 00000000"), // HEAD, len 32
+      ...known.subarray(8, 40),
+      ...h("6500"),
+      ...[tcl + 2, 0], // TASK len: up to task_comm_len's low half
+      ...h("00000000"),
+      ...known.subarray(240, 240 + tcl),
+      ...h("0500"), // task_comm_len's low half: 5
+      ...h("0200 c8"), // STRING header cut after len's low byte
+    ]);
+    for (const run of [restart, restartShadow]) {
+      const out = run(img, renv(abi), "seed");
+      deepStrictEqual(
+        [out.ret, out.consumed.defined, out.decision.check],
+        [{ defined: true, value: -22 }, false, "TASK.task_comm_len"],
+        `${abi} ${run.name}`,
+      );
+      deepStrictEqual([out.comm, out.commDefined], [RESTARTER, Array(16).fill(true)], abi);
+    }
+  }
+});
+
+Deno.test("definedness: a task_comm_len never written, then a STRING of len 0: no comm byte is alike on every way", () => {
+  // HEAD len 32 and TASK len 0: task_comm_len is a never-written page's, anything. Out of
+  // 0..4096: -EINVAL after the TASK header, comm "restarter". In it, the STRING (len 0, parent
+  // 0, fits any value) zeroes comm and copies min(task_comm_len, 16) never-written kmalloc
+  // bytes, then the TAIL is whole: ret 0. So ret and the position are not known; bytes 0..8 are
+  // "restarter" on one way and 0 on another, and bytes 9..15, zero on the failing way, are
+  // kmalloc's on the task_comm_len 16 way: none is the same on every way, none is defined.
+  for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
+    const img = Uint8Array.from([
+      ...h("0100 2000 00000000"), // HEAD, len 32
+      ...known.subarray(8, 40),
+      ...h("6500 0000 00000000"), // TASK, len 0
+      ...h("0200 0000 00000000"), // STRING, len 0, parent 0
+      ...known.subarray(OFF[abi].T, OFF[abi].END), // TAIL
+    ]);
+    const out = restart(img, renv(abi), "seed");
+    deepStrictEqual(
+      [out.ret.defined, out.consumed.defined, out.decision.check],
+      [false, false, "TASK.task_comm_len"],
+      abi,
+    );
+    deepStrictEqual(out.commDefined, Array(16).fill(false), abi);
+  }
+});
+
 Deno.test("restartConcrete() answers a well-formed image, and leaves refused arguments to the shadow path", () => {
   // Every byte a check reads in the hand-written images is in the file: the concrete path
   // answers, with the known answer (ret 0, the whole image consumed, comm "init").

@@ -193,6 +193,12 @@ export function groupRestartCases(b: CatalogBase): RestartCase[] {
         `task_comm_len ${hex(t)} with STRING len ${hex(n)}`,
         img,
       );
+      // The same with the file ending after len's first byte (the rest of len is the stack's).
+      add(
+        `commlen/tcl-${hex(t)}-len-${hex(n)}-cut`,
+        `task_comm_len ${hex(t)} with STRING len ${hex(n)}, the file ending after len's first byte`,
+        img.slice(0, str.offset + lenF.offset + 1),
+      );
     }
   }
   // Every record's len together: each record whole or cut short before, inside or after a field

@@ -686,7 +686,7 @@ class Run {
    * when there are few enough to follow every one; else one per class of
    * behaviour ({@link tclClasses}).
    */
-  tclWays(s: Sym, lo: number): bigint[] | undefined {
+  tclWays(s: Sym, lo: number): bigint[] {
     const ways: bigint[] = [];
     for (const t of allowedIn(s, lo, this.l.abi.pageSize)) {
       if (ways.length === MAX_WAYS) return this.tclClasses(s, lo);
@@ -700,21 +700,29 @@ class Run {
    * STRING's header is in the file. The run after the check depends on
    * task_comm_len only through `min(task_comm_len, 16)` (the copy into comm)
    * and whether STRING's `len` fits (`len > n` is -EINVAL); so every allowed
-   * value up to 16, the smallest above 16, and the smallest from `len` on.
+   * value up to 16, the smallest above 16, and the smallest from `len` on (the
+   * largest allowed value when `len` is not known).
    */
-  tclClasses(s: Sym, lo: number): bigint[] | undefined {
+  tclClasses(s: Sym, lo: number): bigint[] {
     const len = this.nextLen();
-    if (len === undefined) return undefined;
     const page = this.l.abi.pageSize;
     const ways = new Set<bigint>();
     for (let t = lo; t <= Math.min(TASK_COMM_LEN, page); t++) {
       const x = s.someIn(t, t);
       if (x !== undefined) ways.add(x);
     }
-    for (const from of [TASK_COMM_LEN + 1, len]) {
+    for (const from of [TASK_COMM_LEN + 1, len ?? 0]) {
       if (from <= TASK_COMM_LEN || from > page) continue;
       const x = s.someIn(from, page);
       if (x !== undefined) ways.add(x);
+    }
+    if (len === undefined) {
+      // STRING's len is the stack's (the file ends before it, so its payload reads nothing): a value
+      // above 16 matters only through which lens pass, a set that grows with it, so the largest
+      // allowed value stands for every other above 16.
+      let top: number | undefined;
+      for (const t of allowedIn(s, TASK_COMM_LEN + 1, page)) top = t;
+      if (top !== undefined) ways.add(BigInt(top));
     }
     return [...ways];
   }
@@ -761,11 +769,9 @@ class Run {
     }
     if (!c.s.defined) {
       // Passing whatever the never-written bytes hold (a big-endian ABI's low byte):
-      // what follows depends on them, so every way is followed, or none when too many.
-      const all = this.tclWays(c.s, lo);
+      // what follows depends on them, so every way (or class of ways) is followed.
       const source = c.s.source ?? "page";
-      if (all === undefined) this.stuck("TASK", "TASK.task_comm_len", c.at, source, c.f);
-      this.bothWays("TASK", "TASK.task_comm_len", c.at, source, c.f, all, false);
+      this.bothWays("TASK", "TASK.task_comm_len", c.at, source, c.f, this.tclWays(c.s, lo), false);
     }
     const tcl = c.s.number;
     const buf = pooled("kmalloc", tcl, "kmalloc").fillIn(this.fill?.kmalloc, tcl);

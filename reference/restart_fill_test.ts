@@ -164,3 +164,29 @@ Deno.test("restartShadow(): with 64 KiB pages, a task_comm_len of 0x0000??10 goe
     h(ascii("init", 16)),
   ]);
 });
+
+Deno.test("restart(): a task_comm_len never written and the file ending before STRING's len: every way past 16 is followed", () => {
+  // HEAD len 100 and TASK len 144 write the scratch buffer up to byte 143, so task_comm_len
+  // (TASK payload 144..147) was never written: too many values to follow one by one. Then
+  // the file ends inside STRING's header, before its len (the stack's).
+  const head = h("0100 6400 00000000"), task = h("6500 9000 00000000");
+  const image = (tail: string) =>
+    Uint8Array.from([
+      ...head,
+      ...KNOWN_X86_64.subarray(8, 108),
+      ...task,
+      ...KNOWN_X86_64.subarray(240, 384),
+      ...h(tail),
+    ]);
+  // Type 3: the check fails (-EINVAL at 260), or STRING's len fails (-EINVAL), or its payload
+  // reads nothing and the type is not STRING's (-EINVAL): -EINVAL every way, comm never copied
+  // ("restarter" stays); the position is 260 or 262.
+  const three = restart(image("0300"), env, "seed");
+  deepStrictEqual(brief(three).ret, -22);
+  deepStrictEqual(brief(three).consumed, "undefined (page)");
+  deepStrictEqual(new TextDecoder().decode(three.comm.subarray(0, 9)), "restarter");
+  deepStrictEqual(three.commDefined.every((d) => d), true);
+  // Type 2 (STRING) with len's low byte 0x64: a task_comm_len of 100 or more lets len 100 pass, the
+  // payload reads nothing, and the parent is the stack's: ret is not the same every way.
+  deepStrictEqual(brief(restart(image("0200 64"), env, "seed")).ret, "undefined (page)");
+});

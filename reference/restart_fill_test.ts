@@ -190,3 +190,42 @@ Deno.test("restart(): a task_comm_len never written and the file ending before S
   // payload reads nothing, and the parent is the stack's: ret is not the same every way.
   deepStrictEqual(brief(restart(image("0200 64"), env, "seed")).ret, "undefined (page)");
 });
+
+Deno.test("restart(): comm bytes the ways of a never-written task_comm_len disagree on are undefined with value 0", () => {
+  // HEAD len 32 and TASK len 0: task_comm_len was never written. The way where it is out of
+  // range keeps "restarter\0..."; a way of 16 or more copies STRING's "ABCDEFGHIJKLMNOP". They
+  // differ at all 16 bytes, so every comm byte is undefined, and RestartOutcome.comm holds 0
+  // where a byte is undefined.
+  const img = Uint8Array.from([
+    ...h("0100 2000 00000000"),
+    ...KNOWN_X86_64.subarray(8, 40),
+    ...h("6500 0000 00000000", "0200 1000 00000000", ascii("ABCDEFGHIJKLMNOP", 16)),
+    ...KNOWN_X86_64.subarray(416, 432),
+  ]);
+  const out = restart(img, env, "seed");
+  deepStrictEqual([out.comm, out.commDefined], [new Uint8Array(16), Array(16).fill(false)]);
+});
+
+Deno.test("restartShadow(): a task_comm_len of 0x000001?? passes whatever its low byte, and its one class (256) copies STRING", () => {
+  // HEAD len 100 and TASK len 144 leave task_comm_len (scratch 144..147) never written; the page
+  // fill makes bytes 145..147 01 00 00, so it is 256..511: always in 0..4096, the check passes.
+  // 256 values are too many to follow, and none is up to 16, so the one class is 256 (>= 17 and
+  // >= STRING's len 16). STRING len 16 fits, its 16 bytes go to comm, and TAIL ends the run:
+  // ret 0 at 260 + 24 + 16 = 300.
+  const img = Uint8Array.from([
+    ...h("0100 6400 00000000"),
+    ...KNOWN_X86_64.subarray(8, 108),
+    ...h("6500 9000 00000000"),
+    ...KNOWN_X86_64.subarray(240, 384),
+    ...h("0200 1000 00000000", ascii("ABCDEFGHIJKLMNOP", 16)),
+    ...KNOWN_X86_64.subarray(416, 432),
+  ]);
+  const out = restartShadow(img, env, "seed", undefined, {
+    page: new Map([[145, 1], [146, 0], [147, 0]]),
+  });
+  deepStrictEqual([brief(out), out.comm, out.commDefined.every((d) => d)], [
+    { ret: 0, consumed: 300, check: "TASK.task_comm_len" },
+    h(ascii("ABCDEFGHIJKLMNOP", 16)),
+    true,
+  ]);
+});

@@ -229,3 +229,27 @@ Deno.test("restartShadow(): a task_comm_len of 0x000001?? passes whatever its lo
     true,
   ]);
 });
+
+Deno.test("restartShadow(): a what-if fill for STRING header bytes the file holds changes nothing (nextLen reads the file)", () => {
+  // HEAD len 32, TASK len 0: task_comm_len (scratch 144..147) is never-written page memory, so all
+  // 4097 values 0..4096 pass and tclClasses picks the ways from STRING's len, which the file holds:
+  // 20. Ways 0..17 fail `len 20 > t` (-22 at 56); the way 20 reads the 20 bytes and TAIL: ret 0 at
+  // 56 + 20 + 16 = 92. They disagree, so ret is the page's. A fill giving STRING's header (stack[2])
+  // len bytes 0 must be ignored: the file's bytes win, and the way 20 is still followed (were len 0
+  // taken, the ways would be 0..17 only, every one -22).
+  const img = Uint8Array.from([
+    ...h("0100 2000 00000000"),
+    ...KNOWN_X86_64.subarray(8, 40),
+    ...h("6500 0000 00000000"),
+    ...h("0200 1400 00000000", ascii("ABCDEFGHIJKLMNOPQRST", 20)),
+    ...KNOWN_X86_64.subarray(416, 432),
+  ]);
+  const fill = { stack: [undefined, undefined, new Map([[2, 0], [3, 0]])] };
+  const want = {
+    ret: "undefined (page)",
+    consumed: "undefined (page)",
+    check: "TASK.task_comm_len",
+  };
+  deepStrictEqual(brief(restart(img, env, "seed")), want);
+  deepStrictEqual(brief(restartShadow(img, env, "seed", undefined, fill)), want);
+});

@@ -585,6 +585,19 @@ Deno.test("restart() seed: a task_comm_len read in part is -EINVAL when every va
   }
 });
 
+/**
+ * HEAD len 32 (its checked fields read, the scratch buffer never written from byte 32 on) and
+ * TASK len 0, then `rest`: task_comm_len is a never-written page's, anything.
+ */
+function unwrittenTcl(known: Uint8Array, ...rest: Uint8Array[]): Uint8Array {
+  return Uint8Array.from([
+    ...h("0100 2000 00000000"), // HEAD, len 32
+    ...known.subarray(8, 40),
+    ...h("6500 0000 00000000"), // TASK, len 0
+    ...rest.flatMap((r) => [...r]),
+  ]);
+}
+
 Deno.test("restart() seed: a task_comm_len never written, with a STRING too long for any value, is -EINVAL whichever way", () => {
   // HEAD len 32: its checked fields (magic..patch at 0..16, flags at 24..32) are read, and the
   // scratch buffer's bytes from 32 on are a never-written page. TASK len 0 reads nothing, so
@@ -593,12 +606,7 @@ Deno.test("restart() seed: a task_comm_len never written, with a STRING too long
   // len 5000 is more than task_comm_len can be: -EINVAL after the STRING header (56). So ret is
   // -EINVAL whichever way, the position is not known, and comm is never copied: "restarter".
   for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
-    const img = Uint8Array.from([
-      ...h("0100 2000 00000000"), // HEAD, len 32
-      ...known.subarray(8, 40),
-      ...h("6500 0000 00000000"), // TASK, len 0
-      ...h("0200 8813 00000000"), // STRING, len 5000
-    ]);
+    const img = unwrittenTcl(known, h("0200 8813 00000000")); // STRING, len 5000
     const out = restart(img, renv(abi), "seed");
     deepStrictEqual(
       [out.ret, out.consumed.defined, out.decision.check],
@@ -649,13 +657,11 @@ Deno.test("definedness: a task_comm_len never written, then a STRING of len 0: n
   // "restarter" on one way and 0 on another, and bytes 9..15, zero on the failing way, are
   // kmalloc's on the task_comm_len 16 way: none is the same on every way, none is defined.
   for (const [abi, known] of [["x86_64", KNOWN_X86_64], ["i386", KNOWN_I386]] as const) {
-    const img = Uint8Array.from([
-      ...h("0100 2000 00000000"), // HEAD, len 32
-      ...known.subarray(8, 40),
-      ...h("6500 0000 00000000"), // TASK, len 0
-      ...h("0200 0000 00000000"), // STRING, len 0, parent 0
-      ...known.subarray(OFF[abi].T, OFF[abi].END), // TAIL
-    ]);
+    const img = unwrittenTcl(
+      known,
+      h("0200 0000 00000000"), // STRING, len 0, parent 0
+      known.subarray(OFF[abi].T, OFF[abi].END), // TAIL
+    );
     const out = restart(img, renv(abi), "seed");
     deepStrictEqual(
       [out.ret.defined, out.consumed.defined, out.decision.check],

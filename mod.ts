@@ -68,6 +68,7 @@ export {
   type Profile,
   PROFILES,
   type RestartEnv,
+  type RestartFileKind,
   type RestartOutcome,
   type TaskState,
   type UndefinedSource,

@@ -177,6 +177,13 @@ export function restartCatalog(b: CatalogBase): RestartCase[] {
       file: "write-only",
     },
   );
+  add(
+    "syscall/no-read",
+    "restart on a file without a read method (an epoll fd): the first read fails, -EINVAL, " +
+      "counter advanced",
+    base,
+    { ...b.rstEnv, file: "no-read" },
+  );
   add("syscall/counter", "the context counter is advanced by restart", base, {
     ...b.rstEnv,
     counter: 41,
@@ -205,6 +212,12 @@ export function checkpointCatalog(b: CatalogBase): CheckpointCase[] {
     ...b.ckptEnv,
     file: "read-only",
   });
+  add(
+    "syscall/no-write",
+    "a file without a write method (an epoll fd): -EINVAL, nothing written, counter advanced",
+    b.state,
+    { ...b.ckptEnv, file: "no-write" },
+  );
   add("syscall/pid-ignored", "pid 4242 is ignored: the image is of current", b.state, {
     ...b.ckptEnv,
     pid: 4242,

@@ -36,6 +36,7 @@ const WANT: Record<string, [string, string]> = {
   "syscall/flags": ["flags", "flags"],
   "syscall/bad-fd": ["fd", "fd"],
   "syscall/write-only": ["read", "read"],
+  "syscall/no-read": ["read", "read"],
   "syscall/counter": ["ok", "ok"],
 };
 for (const rec of ["head", "task", "string", "tail"]) {

@@ -61,7 +61,7 @@ export function argsCases(b: CatalogBase): Case[] {
   const ints = [0, 1, -1, 0x7fffffff, -0x80000000];
   const counters = [0, 1, 0x7ffffffe];
   const out: Case[] = [];
-  for (const file of ["ok", "bad-fd", "read-only"] as const) {
+  for (const file of ["ok", "bad-fd", "read-only", "no-write"] as const) {
     const add = (name: string, env: Partial<CheckpointEnv>) =>
       out.push({
         id: `checkpoint/${abi}/args/${name}-${file}`,
@@ -75,7 +75,7 @@ export function argsCases(b: CatalogBase): Case[] {
     for (const pid of ints) add(`pid-${pid}`, { pid });
     for (const counter of counters) add(`counter-${counter}`, { counter });
   }
-  for (const file of ["ok", "bad-fd", "write-only"] as const) {
+  for (const file of ["ok", "bad-fd", "write-only", "no-read"] as const) {
     const add = (name: string, env: Partial<RestartEnv>) =>
       out.push({
         id: `restart/${abi}/args/${name}-${file}`,

@@ -1,15 +1,18 @@
 /**
  * The file as part of the domain: cases whose file behaves (short
- * transfers, runs of -EAGAIN, a failure after N bytes), on both operations.
- * The seed's transfer loops hide the first two (the answer is the plain
- * file's); the third cuts the image or the read where it comes. Sent only to
- * testees whose hello declares the `io` feature (`protocol/PROTOCOL.md`).
+ * transfers, runs of -EAGAIN, a failure after N bytes), on both operations,
+ * and checkpoint's file taking nothing at a byte. The seed's transfer loops
+ * hide the first two (the answer is the plain file's); the third cuts the
+ * image or the read where it comes; the fourth drops the rest of the write
+ * loop it ends, and the seed reports success. Sent only to testees whose
+ * hello declares the `io` feature (`io-zero` for the fourth:
+ * `protocol/PROTOCOL.md`).
  *
  * Ids: `checkpoint/<abi>/io/<what>` and `restart/<abi>/io/<what>`.
  *
  * @module
  */
-import { checkpoint } from "../reference/checkpoint.ts";
+import { checkpoint, writeLoops } from "../reference/checkpoint.ts";
 import { IO_ERRNO_MAX } from "../reference/file_io.ts";
 import { layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import { type FileBehaviour, IO_EAGAIN_MAX } from "../reference/types.ts";
@@ -39,12 +42,7 @@ export const IO_ERRNOS: readonly number[] = Object.freeze([
 
 /** The offsets where the image's pieces (each header, each payload) start, and its end. */
 export function pieceBoundaries(abi: CatalogBase["abi"]): number[] {
-  const l = layoutOf(abi);
-  const out = [0];
-  for (const size of [l.HEAD.size, l.TASK.size, TASK_COMM_LEN, l.TAIL.size]) {
-    out.push(out.at(-1)! + l.HDR.size, out.at(-1)! + l.HDR.size + size);
-  }
-  return out;
+  return [0, ...writeLoops(abi).map((w) => w.at + w.count)];
 }
 
 /** Chunk sizes: 1, 2, 3, 7, and each piece size and boundary offset, ±1. */
@@ -68,14 +66,44 @@ const EAGAINS: readonly FileBehaviour[] = [
   { eagain: 3, chunk: 7 },
 ];
 
-/** A short tag for a behaviour: `c7-a2-e232.5`, `e8.4x1` (a transient failure). */
+/**
+ * A short tag for a behaviour: `c7-a2-e232.5`, `e8.4x1` (a transient
+ * failure), `z40x1` (one write that moves nothing at 40).
+ */
 function tagOf(io: FileBehaviour): string {
   const parts: string[] = [];
   if (io.chunk !== undefined) parts.push(`c${io.chunk}`);
   if (io.eagain !== undefined) parts.push(`a${io.eagain}`);
   const e = io.errorAfter;
   if (e) parts.push(`e${e.bytes}.${e.errno}${e.count === undefined ? "" : `x${e.count}`}`);
+  const z = io.zeroAfter;
+  if (z) parts.push(`z${z.bytes}${z.count === undefined ? "" : `x${z.count}`}`);
   return parts.join("-");
+}
+
+/**
+ * The write-only behaviours of checkpoint's file over an image of `size`
+ * bytes: one write that moves nothing at every offset 0..size (the loop it
+ * ends drops the rest of its bytes, the next goes on), and at each piece
+ * boundary ±1 a file that takes nothing from there on (the seed still
+ * succeeds), two or three such writes, with short transfers and -EAGAIN.
+ */
+export function zeroWriteBehaviours(abi: CatalogBase["abi"], size: number): FileBehaviour[] {
+  const out: FileBehaviour[] = [];
+  for (let n = 0; n <= size; n++) out.push({ zeroAfter: { bytes: n, count: 1 } });
+  for (const b of pieceBoundaries(abi)) {
+    for (const d of [-1, 0, 1]) {
+      if (b + d < 0 || b + d > size) continue;
+      const bytes = b + d;
+      out.push(
+        { zeroAfter: { bytes } },
+        { zeroAfter: { bytes, count: 2 } },
+        { chunk: 3, eagain: 1, zeroAfter: { bytes, count: 3 } },
+        { chunk: 7, zeroAfter: { bytes, count: 1 } },
+      );
+    }
+  }
+  return out;
 }
 
 /**
@@ -137,6 +165,7 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
     ckpt("", io);
     rst("", image, io);
   }
+  for (const io of zeroWriteBehaviours(abi, image.length)) ckpt("", io);
   const bounds = pieceBoundaries(abi);
   // End of file inside a transfer, and before (or at) the failure.
   for (const cut of [bounds[3]! + 5, bounds[6]! - 1]) {
@@ -164,17 +193,27 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
 /**
  * A fuzzed file behaviour for a file of `size` bytes, or undefined (7 times
  * in 8): short transfers, a -EAGAIN run and a failure (transient half the
- * time), each drawn at even odds (at least one of them).
+ * time), each drawn at even odds (at least one of them); for checkpoint, the
+ * failure is one time in three a write that moves nothing instead.
  */
-export function fuzzFileBehaviour(rng: Prng, size: number): FileBehaviour | undefined {
+export function fuzzFileBehaviour(
+  rng: Prng,
+  size: number,
+  op: "checkpoint" | "restart",
+): FileBehaviour | undefined {
   if (rng.int(8) !== 0) return undefined;
   const io: FileBehaviour = {};
   const which = 1 + rng.int(7); // a non-empty subset of the three
   if (which & 1) io.chunk = 1 + rng.int(rng.int(2) ? 16 : Math.max(1, size + 8));
   if (which & 2) io.eagain = 1 + rng.int(4);
   if (which & 4) {
-    io.errorAfter = { bytes: rng.int(size + 9), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
-    if (rng.int(2)) io.errorAfter.count = 1 + rng.int(3);
+    if (op === "checkpoint" && rng.int(3) === 0) {
+      io.zeroAfter = { bytes: rng.int(size + 9) };
+      if (rng.int(2)) io.zeroAfter.count = 1 + rng.int(3);
+    } else {
+      io.errorAfter = { bytes: rng.int(size + 9), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
+      if (rng.int(2)) io.errorAfter.count = 1 + rng.int(3);
+    }
   }
   return io;
 }

@@ -245,7 +245,7 @@ function fuzzRestartEnv(rng: Prng, abi: AbiName, kernel: RestartEnv["kernel"]): 
     counter: fuzzCounter(rng, abi),
     flags: fuzzFlags(rng, abi, r),
     crid: fuzzInt32(rng, abi, [0, 1, -1, 0x7fffffff, rng.int(1 << 16)]),
-    file: r === 1 ? "bad-fd" : r === 2 ? "write-only" : "ok",
+    file: r === 1 ? "bad-fd" : r === 2 ? "write-only" : r === 4 ? "no-read" : "ok",
   };
 }
 
@@ -274,9 +274,14 @@ function fuzzInt32(rng: Prng, abi: AbiName, usual: readonly number[]): number {
  * The environment with a fuzzed file behaviour (`io`) when its file is `ok`,
  * 1 time in 8, drawn from its own stream (the case's other draws do not move).
  */
-function withIo<E extends RestartEnv | CheckpointEnv>(env: E, rng: Prng, size: number): E {
+function withIo<E extends RestartEnv | CheckpointEnv>(
+  env: E,
+  rng: Prng,
+  size: number,
+  op: "checkpoint" | "restart",
+): E {
   if (env.file !== undefined && env.file !== "ok") return env;
-  const io = fuzzFileBehaviour(rng, size);
+  const io = fuzzFileBehaviour(rng, size, op);
   return io ? { ...env, io } : env;
 }
 
@@ -326,6 +331,7 @@ export function fuzzRestartCase(seed: number, index: number, abi: AbiName): Rest
       fuzzRestartEnv(rng, abi, cenv.kernel),
       rngFor(seed, index, abi, "restart-io"),
       image.length,
+      "restart",
     ),
     origin: { kind: "fuzz", seed, index },
   };
@@ -345,7 +351,7 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
   }
   const r = rng.int(32);
   env.flags = fuzzFlags(rng, abi, r);
-  env.file = r === 1 ? "bad-fd" : r === 2 ? "read-only" : "ok";
+  env.file = r === 1 ? "bad-fd" : r === 2 ? "read-only" : r === 4 ? "no-write" : "ok";
   env.pid = fuzzInt32(rng, abi, [0, 1, -1, 0x7fffffff, -0x80000000, rng.int(1 << 22)]);
   return {
     id: fuzzCaseId("checkpoint", abi, seed, index),
@@ -353,7 +359,7 @@ export function fuzzCheckpointCase(seed: number, index: number, abi: AbiName): C
     abi,
     reason: "fuzzed task state, environment and arguments",
     state,
-    env: withIo(env, rngFor(seed, index, abi, "checkpoint-io"), 512),
+    env: withIo(env, rngFor(seed, index, abi, "checkpoint-io"), 512, "checkpoint"),
     origin: { kind: "fuzz", seed, index },
   };
 }

@@ -40,7 +40,7 @@ const USAGE = `usage:
   deno task explain --replay FILE [RID] [--json]
   deno task explain --image FILE --abi ABI [--profile seed|hardened] [--kernel 2.6.25]
                     [--comm TEXT | --comm-hex HEX] [--counter N] [--flags N]
-                    [--file ok|bad-fd|write-only] [--json]
+                    [--file ok|bad-fd|write-only|no-read] [--json]
 RID is a result id as a failure prints it (restart/x86_64/task/comm-len-4097@seed); the
 arguments of a re-run line are accepted as they are.`;
 
@@ -140,8 +140,8 @@ function imageEnv(values: Record<string, string | boolean | string[] | undefined
   }
   const file = values.file as string | undefined;
   if (file !== undefined) {
-    if (!["ok", "bad-fd", "write-only"].includes(file)) {
-      throw new UsageError(`--file: expected ok, bad-fd or write-only, found ${file}`);
+    if (!["ok", "bad-fd", "write-only", "no-read"].includes(file)) {
+      throw new UsageError(`--file: expected ok, bad-fd, write-only or no-read, found ${file}`);
     }
     env.file = file as RestartEnv["file"];
   }

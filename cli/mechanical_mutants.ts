@@ -272,12 +272,18 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
     const survivors: typeof live = [];
     const perCase = PER_CASE_RUNS[name]?.();
     n = 0;
+    const byRid = new Map(runs.map((r) => [r.rid, r]));
     for (const x of live) {
-      const killed = await stage.verdict(
-        x,
-        "gate",
-        () => firstFailure(x.mutant.id, x.bin, runs, timeoutMs),
-      );
+      const killed = await stage.verdict(x, "gate", async () => {
+        // A kill recorded under an earlier gate names its run: when today's gate has a run of
+        // that id and it fails, the mutant is killed by today's gate, without the other runs.
+        for (const d of await stage.earlierKills(x, "gate")) {
+          const run = byRid.get(d.replace(/ \(.*$/, "")) ?? runs[0]!;
+          const v = await firstFailure(x.mutant.id, x.bin, [run], timeoutMs);
+          if (v) return v;
+        }
+        return await firstFailure(x.mutant.id, x.bin, runs, timeoutMs);
+      });
       const byTest = !killed && perCase
         ? await stage.verdict(
           x,
@@ -442,15 +448,47 @@ const verdictBase = (target: string, x: Live) => ({ mutant: x.mutant, target, li
  * the gate (every run id and every source of the reference, the cases, the
  * protocol and the harness): "" survived, else the killing detail.
  */
-class Stage {
+export class Stage {
   constructor(readonly dir: string, readonly fingerprint: string, readonly timeoutMs: number) {}
-  #path(x: Live, stage: string) {
+  #path(x: Pick<Live, "key">, stage: string) {
     return `${this.dir}/verdicts/${this.fingerprint}/${x.key}-${stage.replace(/[^\w.=-]+/g, "_")}`;
   }
-  async cached(x: Live, stage: string): Promise<string | undefined> {
+  /**
+   * The kills of the same program (its TCE key) at `stage` recorded under
+   * other gates: other fingerprints of this build, and other builds of the
+   * same target (`<target>-<key>` folders beside this one). Only a hint of
+   * which run to try first: a kill counts when a run of today's gate fails.
+   */
+  async earlierKills(x: Pick<Live, "key">, stage: string): Promise<string[]> {
+    const root = this.dir.replace(/\/[^/]*$/, "");
+    const family = this.dir.slice(root.length + 1).replace(/-[0-9a-f]+$/, "");
+    const name = `${x.key}-${stage.replace(/[^\w.=-]+/g, "_")}`;
+    const out: string[] = [];
+    const entries = async (d: string) => {
+      const names: string[] = [];
+      try {
+        for await (const e of Deno.readDir(d)) names.push(e.name);
+      } catch {
+        // no such folder: nothing recorded there
+      }
+      return names.sort();
+    };
+    for (const build of await entries(root)) {
+      if (!build.startsWith(`${family}-`)) continue;
+      for (const fp of await entries(`${root}/${build}/verdicts`)) {
+        if (build === this.dir.slice(root.length + 1) && fp === this.fingerprint) continue;
+        const v = await Deno.readTextFile(`${root}/${build}/verdicts/${fp}/${name}`).catch(() =>
+          ""
+        );
+        if (v) out.push(v);
+      }
+    }
+    return out;
+  }
+  async cached(x: Pick<Live, "key">, stage: string): Promise<string | undefined> {
     return await Deno.readTextFile(this.#path(x, stage)).catch(() => undefined);
   }
-  async store(x: Live, stage: string, verdict: string): Promise<void> {
+  async store(x: Pick<Live, "key">, stage: string, verdict: string): Promise<void> {
     const p = this.#path(x, stage);
     await Deno.mkdir(p.replace(/\/[^/]*$/, ""), { recursive: true });
     await Deno.writeTextFile(p, verdict);

@@ -29,7 +29,8 @@ import {
 } from "../reference/types.ts";
 import { iterCases } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
-import { PROTOCOL_VERSION } from "../protocol/codec.ts";
+import { featuresOf, PROTOCOL_VERSION } from "../protocol/codec.ts";
+import { ioKeys } from "../protocol/encode.ts";
 import { type Selection, selectRunsIter } from "../harness/runs.ts";
 import { facetsOf, FingerprintHash } from "../harness/report/common.ts";
 import config from "../deno.json" with { type: "json" };
@@ -82,6 +83,7 @@ export function vectorInput(c: Case): Record<string, string | number> {
       flags: str(e.flags ?? 0n),
       crid: e.crid ?? 0,
       file: e.file ?? "ok",
+      ...Object.fromEntries(e.io ? ioKeys(e.io) : []),
       comm: toHex(e.comm),
       image: toHex(c.image),
     };
@@ -100,6 +102,7 @@ export function vectorInput(c: Case): Record<string, string | number> {
     flags: str(e.flags ?? 0n),
     pid: e.pid ?? 0,
     file: e.file ?? "ok",
+    ...Object.fromEntries(e.io ? ioKeys(e.io) : []),
   };
   for (const f of TASK_STATE_FIELDS) input[f] = str(c.state[f as keyof TaskState] as bigint);
   input.comm = toHex(c.state.comm);
@@ -151,7 +154,14 @@ export function expectedCheckpoint(r: CheckpointResult, cls: string): Record<str
 /** One test: the case's input and, per run (profile), the expected outcome. */
 function testOf(tcId: number, runs: readonly CaseRun[]): Record<string, unknown> {
   const c = runs[0]!.case;
-  const base = { tcId, id: c.id, comment: c.reason, input: vectorInput(c) };
+  const requires = featuresOf(c.env);
+  const base = {
+    tcId,
+    id: c.id,
+    comment: c.reason,
+    ...(requires.length ? { requires } : {}),
+    input: vectorInput(c),
+  };
   if (c.op === "checkpoint") {
     const e = runs[0]!.expected;
     if (e.kind !== "checkpoint") throw new Error(`${c.id}: a restart result for a checkpoint`);
@@ -268,6 +278,8 @@ const NOTES = {
     "restart: ret and consumed when not null, counter, comm byte by byte where not ??; checkpoint: ret, counter, image",
   input:
     "the protocol's request keys (protocol/PROTOCOL.md): send them as `key value` lines with op, id and, for restart, profile",
+  requires:
+    "the protocol features a test needs (io, io-zero, no-method: PROTOCOL.md, Features); absent: none. Skip a test whose features your implementation does not handle",
 };
 
 /** The command that writes these vectors, as the header records it (no path). */

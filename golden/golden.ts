@@ -10,13 +10,14 @@
 import { createHash } from "node:crypto";
 import { fromHex, toHex } from "../reference/bytes.ts";
 import type { AbiName } from "../reference/layout.ts";
-import type { KernelVersion } from "../reference/types.ts";
+import type { KernelVersion, RestartFileKind } from "../reference/types.ts";
+import { InputError } from "../reference/errors.ts";
 import { namedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
 import { type Hello, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
 import { requestBody } from "../protocol/encode.ts";
 import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
-import { type BundleCase, encodeBundle, prctlCanSet } from "./bundle.ts";
+import { type BundleCase, type BundleFdKind, encodeBundle, prctlCanSet } from "./bundle.ts";
 import { buildKeys, KERNEL_ABIS, type KernelAbi, type KernelVariant } from "./kernel_build.ts";
 import type { KernelRestartResult } from "./serial.ts";
 
@@ -102,8 +103,10 @@ export interface StoredRestarts {
 /** True when a kernel can take on the environment: its own version, a comm prctl can set. */
 export function runnable(env: RestartCase["env"], kernel: KernelVersion): boolean {
   const k = env.kernel;
-  // A file that behaves (env.io) needs a real one that does: not wired up yet.
-  return env.io === undefined && k.major === kernel.major && k.minor === kernel.minor &&
+  // A file that behaves (env.io), or one without a read method, needs a real one that does: not
+  // wired up yet.
+  return env.io === undefined && env.file !== "no-read" && k.major === kernel.major &&
+    k.minor === kernel.minor &&
     k.patch === kernel.patch &&
     prctlCanSet(env.comm);
 }
@@ -129,9 +132,17 @@ export function bundleCases(
     id: c.id,
     commBefore: c.env.comm,
     image: c.image,
-    fd: c.env.file ?? "ok",
+    fd: bundleFd(c.id, c.env.file ?? "ok"),
     flags: c.env.flags ?? 0n,
   }));
+}
+
+/** A restart case's file as the bundle's testee opens it; throws for one it cannot open. */
+function bundleFd(id: string, file: RestartFileKind): BundleFdKind {
+  if (file === "no-read") {
+    throw new InputError(`${id}: env.file`, "a file the bundle can open", "no-read (see runnable)");
+  }
+  return file;
 }
 
 /** SHA-256 (16 hex digits) of a restart request's content under the seed profile. */

@@ -19,6 +19,7 @@ import { fuzzRestartCase } from "../cases/fuzz.ts";
 import { withBytes } from "../cases/image.ts";
 import { catalogBase, generatedCases, regressionCases } from "../cases/suite.ts";
 import type { Case, RestartCase } from "../cases/types.ts";
+import { featuresOf } from "../protocol/codec.ts";
 import { prctlCanSet } from "./bundle.ts";
 
 const VERSION_FIELDS = ["major", "minor", "patch"] as const;
@@ -99,7 +100,8 @@ export interface LiveSuite {
  * `named` (the golden set: catalog, truncations, flips, sweeps, shapes, as
  * `goldenCases` builds them for the kernel), the families built for the
  * kernel, the regressions, the restarts of the generated states and the
- * fuzz batch, each retargeted to the kernel; ids unique.
+ * fuzz batch, each retargeted to the kernel; ids unique; none that needs a
+ * protocol feature (the kernel's testee declares none).
  */
 export function liveKernelCases(
   abi: AbiName,
@@ -112,6 +114,9 @@ export function liveKernelCases(
   const seen = new Set(out.map((c) => c.id));
   const add = (c: Case) => {
     if (c.op !== "restart" || c.abi !== abi || seen.has(c.id)) return;
+    // A case that needs a feature (a file that behaves, one without a read method) needs a real
+    // file that does: the live kernel's testee declares none, so such a case is never bundled.
+    if (featuresOf(c.env).length > 0) return;
     seen.add(c.id);
     out.push({ ...retargetRestart(c, kernel), profiles: ["seed"] });
   };

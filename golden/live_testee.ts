@@ -94,7 +94,8 @@ export class LiveKernelTestee implements Testee {
       else if (!runnable(r.env, this.kernel!)) {
         onOutcome(i, {
           status: "unsupported",
-          detail: "environment a kernel cannot take on (version or comm)",
+          detail:
+            "environment a kernel cannot take on (version, comm, or a file without a read method)",
         });
       } else batch.push({ i, r });
     });

@@ -14,7 +14,7 @@ import type { CaseRun } from "../cases/types.ts";
 import { type CaseResult, compare, expectedOf, notRun, requestOf, skipped } from "./compare.ts";
 import { type Expectation, ExpectationTally, type Stale } from "./expect.ts";
 import type { Outcome } from "../protocol/testee.ts";
-import { featureOf, type Hello, helloAccepts } from "../protocol/codec.ts";
+import { featuresOf, type Hello, helloAccepts } from "../protocol/codec.ts";
 import type { Testee } from "../protocol/testee.ts";
 import { type Cell, cellOf, type Coverage, coverage, declaredCells, type Scope } from "./cells.ts";
 import { summarize, type Summary, Tally } from "./summary.ts";
@@ -245,7 +245,7 @@ export async function runImpl(
           cell && !declared.has(cell)
             ? skipped(r, cell)
             : lacks
-            ? skipped(r, `feature ${featureOf(r.case.env)}`)
+            ? skipped(r, `feature ${featuresOf(r.case.env).join(" ")}`)
             : notRun(r, stopped!),
         );
       }
@@ -350,7 +350,7 @@ export async function runImpl(
         if (streamed) read(cell);
         if (!declared.has(cell)) segResults[i] = skipped(r, cell);
         else if (!helloAccepts(hello, r.case.env)) {
-          segResults[i] = skipped(r, `feature ${featureOf(r.case.env)}`);
+          segResults[i] = skipped(r, `feature ${featuresOf(r.case.env).join(" ")}`);
           if (streamed) count(cell, -1); // counted up front with its cell: not sent after all
         } else {
           sendIdx.push(i);

@@ -84,19 +84,27 @@ export interface Hello {
 
 /**
  * The optional request features (`PROTOCOL.md`, "Features"): `io`, a file
- * that behaves (`io_chunk`, `io_eagain`, `io_error_at`/`io_errno`).
+ * that behaves (`io_chunk`, `io_eagain`, `io_error_at`/`io_errno`); `io-zero`,
+ * a file that takes nothing at a byte (`io_zero_at`, `io_zero_count`);
+ * `no-method`, a descriptor whose file has no write or read method (`file`
+ * `no-write`, `no-read`).
  */
-export const FEATURES: readonly string[] = Object.freeze(["io"]);
+export const FEATURES: readonly string[] = Object.freeze(["io", "io-zero", "no-method"]);
 
-/** The feature a case's environment needs (`io` when it has a file behaviour), or undefined. */
-export function featureOf(env: CheckpointEnv | RestartEnv): string | undefined {
-  return env.io ? "io" : undefined;
+/** The features a case's environment needs (none for most), in {@link FEATURES} order. */
+export function featuresOf(env: CheckpointEnv | RestartEnv): string[] {
+  const out: string[] = [];
+  const io = env.io;
+  if (io && (io.chunk !== undefined || io.eagain !== undefined || io.errorAfter)) out.push("io");
+  if (io?.zeroAfter) out.push("io-zero");
+  if (env.file === "no-write" || env.file === "no-read") out.push("no-method");
+  return out;
 }
 
 /** True when a testee whose hello is `h` can be sent a case with environment `env`. */
 export function helloAccepts(h: Hello, env: CheckpointEnv | RestartEnv): boolean {
-  const f = featureOf(env);
-  return f === undefined || (h.features ?? []).includes(f);
+  const need = featuresOf(env);
+  return need.length === 0 || need.every((f) => (h.features ?? []).includes(f));
 }
 
 export type { Answer, CheckpointAnswer, RestartAnswer } from "./answer.ts";

@@ -126,6 +126,10 @@ Deno.test("requestPayload() writes what a plain string rendering of PROTOCOL.md'
       t += `io_error_at ${io.errorAfter.bytes}\nio_errno ${io.errorAfter.errno}\n`;
       if (io.errorAfter.count !== undefined) t += `io_error_count ${io.errorAfter.count}\n`;
     }
+    if (io?.zeroAfter) {
+      t += `io_zero_at ${io.zeroAfter.bytes}\n`;
+      if (io.zeroAfter.count !== undefined) t += `io_zero_count ${io.zeroAfter.count}\n`;
+    }
     if (req.op === "checkpoint") {
       const u = req.env.uts;
       t += `release ${toHex(u.release)}\nversion ${toHex(u.version)}\nmachine ${
@@ -334,4 +338,21 @@ Deno.test("io keys go on the wire only for a case with a file behaviour (PROTOCO
       base.env,
     ),
   );
+  // io-zero's keys, and each feature a case needs: all of them must be declared.
+  const zeroEnv = { ...base.env, io: { chunk: 3, zeroAfter: { bytes: 40, count: 2 } } };
+  const zero = dec.decode(requestPayload({ ...base, env: zeroEnv }, 3)).split("\n");
+  deepStrictEqual(zero.filter((l) => l.startsWith("io_")), [
+    "io_chunk 3",
+    "io_zero_at 40",
+    "io_zero_count 2",
+  ]);
+  const hello = (f: string) =>
+    parseHello(enc.encode(`protocol 1\nname x\nabis i386\nprofiles seed\nfeatures ${f}\n`));
+  ok(!helloAccepts(hello("io"), zeroEnv));
+  ok(!helloAccepts(hello("io-zero"), zeroEnv));
+  ok(helloAccepts(hello("io-zero io"), zeroEnv));
+  ok(helloAccepts(hello("io-zero"), { ...base.env, io: { zeroAfter: { bytes: 0 } } }));
+  const noRead = { ...base.env, file: "no-read" as const };
+  ok(!helloAccepts(hello("io io-zero"), noRead));
+  ok(helloAccepts(hello("no-method"), noRead));
 });

@@ -208,11 +208,6 @@ const K = {
   counter: asciiOf("\ncounter "),
   flags: asciiOf("\nflags "),
   file: asciiOf("\nfile "),
-  ioChunk: asciiOf("\nio_chunk "),
-  ioEagain: asciiOf("\nio_eagain "),
-  ioErrorAt: asciiOf("\nio_error_at "),
-  ioErrno: asciiOf("\nio_errno "),
-  ioErrorCount: asciiOf("\nio_error_count "),
   release: asciiOf("\nrelease "),
   version: asciiOf("\nversion "),
   machine: asciiOf("\nmachine "),
@@ -278,15 +273,28 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
   }
 }
 
-/** The `io` feature's keys (only for a case with a file behaviour: `PROTOCOL.md`, "Features"). */
-function writeIo(w: ByteWriter, io: FileBehaviour): void {
-  if (io.chunk !== undefined) w.ascii(K.ioChunk).decimal(io.chunk);
-  if (io.eagain !== undefined) w.ascii(K.ioEagain).decimal(io.eagain);
+/**
+ * The `io` and `io-zero` features' keys of a file behaviour, in the order
+ * they go on the wire (only those set: `PROTOCOL.md`, "Features").
+ */
+export function ioKeys(io: FileBehaviour): [key: string, value: number][] {
+  const out: [string, number][] = [];
+  if (io.chunk !== undefined) out.push(["io_chunk", io.chunk]);
+  if (io.eagain !== undefined) out.push(["io_eagain", io.eagain]);
   if (io.errorAfter) {
-    w.ascii(K.ioErrorAt).decimal(io.errorAfter.bytes);
-    w.ascii(K.ioErrno).decimal(io.errorAfter.errno);
-    if (io.errorAfter.count !== undefined) w.ascii(K.ioErrorCount).decimal(io.errorAfter.count);
+    out.push(["io_error_at", io.errorAfter.bytes], ["io_errno", io.errorAfter.errno]);
+    if (io.errorAfter.count !== undefined) out.push(["io_error_count", io.errorAfter.count]);
   }
+  if (io.zeroAfter) {
+    out.push(["io_zero_at", io.zeroAfter.bytes]);
+    if (io.zeroAfter.count !== undefined) out.push(["io_zero_count", io.zeroAfter.count]);
+  }
+  return out;
+}
+
+/** The `io` and `io-zero` features' keys (only for a case with a file behaviour). */
+function writeIo(w: ByteWriter, io: FileBehaviour): void {
+  for (const [k, v] of ioKeys(io)) w.ascii(asciiOf(`\n${k} `)).decimal(v);
 }
 
 const scratch = new ByteWriter();

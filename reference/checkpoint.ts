@@ -17,10 +17,10 @@ import {
   RECORD_TYPES,
   TASK_COMM_LEN,
 } from "./layout.ts";
-import type { AbiLayout } from "./layout.ts";
+import type { AbiLayout, AbiName } from "./layout.ts";
 import { newBytes, writeField } from "./bytes.ts";
 import type { CheckpointTraceSink } from "./trace.ts";
-import { ioDecision, ioErrorAt, ioFails } from "./file_io.ts";
+import { ioDecision, ioErrorAt, ioFails, type WriteLoop, writtenWithZeros } from "./file_io.ts";
 import type { CheckpointEnv, CheckpointResult, Decision, TaskState } from "./types.ts";
 import { taskStateFields, validateCheckpointEnv, validateTaskState } from "./validate.ts";
 
@@ -102,6 +102,22 @@ export function checkpoint(
   trace?: CheckpointTraceSink,
 ): CheckpointResult {
   const r = checkpointWritten(state, env, trace);
+  // A file that takes nothing at byte N: the loop that reaches N takes the 0 for "all written".
+  const zero = env.io?.zeroAfter;
+  if (zero) {
+    const loops = writeLoops(env.abi).filter((w) => w.at < r.image.length);
+    const { held, dropped } = writtenWithZeros(r.image, loops, zero);
+    if (dropped === 0) return r;
+    return {
+      ...r,
+      image: held,
+      decision: {
+        ...r.decision,
+        detail: `${r.decision.detail}; vfs_write moved 0 bytes at ${zero.bytes}, ` +
+          `taken for done: ${dropped} bytes never written`,
+      },
+    };
+  }
   // `cr_kwrite`: the records go out one write loop each; a file that fails at byte N keeps the
   // first N bytes and the first loop that reaches N returns its error.
   const errorAt = ioErrorAt(env.io);
@@ -113,6 +129,21 @@ export function checkpoint(
     counter: r.counter,
     decision: ioDecision("write", errorAt, errno),
   };
+}
+
+/**
+ * The seed's `cr_kwrite` loops of a whole image of `abi`, in order: each
+ * record's header, then its payload (`cr_write_obj`).
+ */
+export function writeLoops(abi: AbiName): WriteLoop[] {
+  const l = layoutOf(abi);
+  const out: WriteLoop[] = [];
+  let at = 0;
+  for (const size of [l.HEAD.size, l.TASK.size, TASK_COMM_LEN, l.TAIL.size]) {
+    out.push({ at, count: l.HDR.size }, { at: at + l.HDR.size, count: size });
+    at += l.HDR.size + size;
+  }
+  return out;
 }
 
 /** {@link checkpoint} on a file that never fails: what the seed writes. */
@@ -154,6 +185,14 @@ function checkpointWritten(
       image: newBytes(0),
       counter: crid,
       decision: decide("write", "vfs_write on a file not open for writing"),
+    };
+  }
+  if (env.file === "no-write") {
+    return {
+      ret: -ERRNO.EINVAL,
+      image: newBytes(0),
+      counter: crid,
+      decision: decide("write", "vfs_write on a file without a write method"),
     };
   }
 

@@ -35,9 +35,14 @@ function checkInt(name: string, v: unknown, min: number, max: number): void {
 
 /**
  * Validates an environment's `io` (with its `file`, which must be `ok` when
- * `io` is given); throws {@link InputError}.
+ * `io` is given, and its operation: `zeroAfter` is checkpoint's only);
+ * throws {@link InputError}.
  */
-export function validateFileBehaviour(io: unknown, file: string | undefined): void {
+export function validateFileBehaviour(
+  io: unknown,
+  file: string | undefined,
+  op: "checkpoint" | "restart",
+): void {
   if (io === undefined) return;
   if (typeof io !== "object" || io === null) {
     throw new InputError("env.io", "a file behaviour object", describe(io));
@@ -67,6 +72,26 @@ export function validateFileBehaviour(io: unknown, file: string | undefined): vo
       );
     }
   }
+  if (b.zeroAfter !== undefined) {
+    if (op === "restart") {
+      throw new InputError(
+        "env.io.zeroAfter",
+        "no zeroAfter on restart (a read's 0 is the end of file: cut the image there)",
+        describe(b.zeroAfter),
+      );
+    }
+    if (typeof b.zeroAfter !== "object" || b.zeroAfter === null) {
+      throw new InputError("env.io.zeroAfter", "{ bytes }", describe(b.zeroAfter));
+    }
+    if (b.zeroAfter.bytes === undefined) {
+      throw new InputError("env.io.zeroAfter.bytes", "an integer", "undefined");
+    }
+    checkInt("env.io.zeroAfter.bytes", b.zeroAfter.bytes, 0, IO_BYTES_MAX);
+    checkInt("env.io.zeroAfter.count", b.zeroAfter.count, 1, IO_EAGAIN_MAX);
+    if (b.errorAfter !== undefined) {
+      throw new InputError("env.io", "errorAfter or zeroAfter, not both", describe(b));
+    }
+  }
 }
 
 /** The file position at which every transfer fails, or Infinity when the file never fails. */
@@ -92,4 +117,44 @@ export function ioDecision(op: "write" | "read", at: number, errno: number): Dec
     offset: at,
     detail: `vfs_${op} failed with -${errno} after ${at} bytes`,
   };
+}
+
+/** One `cr_kwrite` loop of the image: `count` bytes from image offset `at`. */
+export interface WriteLoop {
+  /** Where its bytes start in the image the seed means to write. */
+  readonly at: number;
+  /** How many bytes it asks to write. */
+  readonly count: number;
+}
+
+/**
+ * What a file that takes nothing at `zero.bytes` holds after the seed's
+ * write loops `loops` of `image` (`FileBehaviour.zeroAfter`): each loop
+ * moves its bytes until the file position reaches `zero.bytes` while
+ * transfers there still move nothing; such a transfer returns 0, which
+ * `cr_kwrite` takes for "all written", so the loop's other bytes are
+ * dropped. Returns the bytes held and how many were dropped.
+ */
+export function writtenWithZeros(
+  image: Uint8Array,
+  loops: readonly WriteLoop[],
+  zero: { bytes: number; count?: number },
+): { held: Uint8Array; dropped: number } {
+  const held = new Uint8Array(image.length);
+  let pos = 0;
+  let zeros = zero.count ?? Infinity;
+  for (const { at, count } of loops) {
+    let left = count;
+    while (left > 0) {
+      if (pos === zero.bytes && zeros > 0) {
+        zeros--;
+        break; // the transfer moved 0: the loop ends with success, `left` bytes never written
+      }
+      const move = pos < zero.bytes && zeros > 0 ? Math.min(left, zero.bytes - pos) : left;
+      held.set(image.subarray(at + count - left, at + count - left + move), pos);
+      pos += move;
+      left -= move;
+    }
+  }
+  return { held: held.slice(0, pos), dropped: image.length - pos };
 }

@@ -1,10 +1,10 @@
 // File behaviours against hand-counted offsets: the x86_64 image is HEAD (8 + 224), TASK
 // (8 + 152), STRING (8 + 16), TAIL (8 + 8) = 432 bytes (reference/layout.ts, docs/LAYOUTS.md).
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { checkpoint } from "./checkpoint.ts";
 import { InputError } from "./errors.ts";
-import { ioFails } from "./file_io.ts";
-import { restartShadow } from "./restart.ts";
+import { ioFails, writtenWithZeros } from "./file_io.ts";
+import { restart, restartShadow } from "./restart.ts";
 import { restartConcrete } from "./restart_concrete.ts";
 import {
   defaultCheckpointEnv,
@@ -114,4 +114,84 @@ Deno.test("io is validated: ranges, EAGAIN as the error, io without file ok", ()
   throws(() => ck({ errorAfter: { bytes: -1, errno: 5 } }), InputError);
   throws(() => ck({ errorAfter: { bytes: 1 } }), InputError);
   throws(() => ck({ chunk: 1 }, "read-only"), InputError);
+});
+
+Deno.test("writtenWithZeros: a write that moves nothing ends its loop; the next goes on there", () => {
+  const image = Uint8Array.from({ length: 10 }, (_, i) => i);
+  const loops = [{ at: 0, count: 4 }, { at: 4, count: 6 }];
+  const w = (bytes: number, count?: number) => {
+    const r = writtenWithZeros(image, loops, { bytes, count });
+    return [[...r.held], r.dropped];
+  };
+  // By hand: the first loop moves 0,1 and meets the 0 at 2: 2,3 dropped; the second goes on at 2.
+  deepStrictEqual(w(2, 1), [[0, 1, 4, 5, 6, 7, 8, 9], 2]);
+  deepStrictEqual(w(2, 2), [[0, 1], 8]); // the second loop meets the second 0 at once
+  deepStrictEqual(w(2), [[0, 1], 8]); // a file that takes nothing from 2 on
+  deepStrictEqual(w(4, 1), [[0, 1, 2, 3], 6]); // the first loop ends at 4 without a transfer there
+  deepStrictEqual(w(0, 1), [[4, 5, 6, 7, 8, 9], 4]);
+  deepStrictEqual(w(9, 1), [[0, 1, 2, 3, 4, 5, 6, 7, 8], 1]);
+  deepStrictEqual(w(10), [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0]); // never reached
+  // A loop of 0 bytes makes no transfer, so it meets no 0.
+  const r = writtenWithZeros(image, [{ at: 0, count: 0 }, ...loops], { bytes: 0, count: 1 });
+  deepStrictEqual([...r.held], [4, 5, 6, 7, 8, 9]);
+});
+
+Deno.test("checkpoint: a write that moves nothing is taken for done; ret and counter unchanged", () => {
+  const e = { ...defaultCheckpointEnv("x86_64"), counter: 3 };
+  const ck = (zeroAfter: FileBehaviour["zeroAfter"], more: FileBehaviour = {}) =>
+    checkpoint(defaultTaskState(), { ...e, io: { ...more, zeroAfter } });
+  // At 10, inside HEAD's payload (8..232): 2 of its 224 bytes go, 222 are dropped; TASK goes on at 10.
+  const z = ck({ bytes: 10, count: 1 });
+  strictEqual(z.ret, 4);
+  strictEqual(z.counter, 4);
+  deepStrictEqual(
+    z.image,
+    Uint8Array.from([...plain.image.subarray(0, 10), ...plain.image.subarray(232)]),
+  );
+  // Short transfers and -EAGAIN do not move where it comes.
+  deepStrictEqual(ck({ bytes: 10, count: 1 }, { chunk: 3, eagain: 2 }).image, z.image);
+  // At 232 (TASK's header): the whole header is dropped, TASK's payload goes on at 232.
+  deepStrictEqual(
+    ck({ bytes: 232, count: 1 }).image,
+    Uint8Array.from([...plain.image.subarray(0, 232), ...plain.image.subarray(240)]),
+  );
+  // A file that takes nothing from 400 on (STRING's payload is 400..416): 400 bytes, still success.
+  const full = ck({ bytes: 400 });
+  strictEqual(full.ret, 4);
+  deepStrictEqual(full.image, plain.image.subarray(0, 400));
+  // Past the end: the plain image.
+  deepStrictEqual(ck({ bytes: 432 }).image, plain.image);
+});
+
+Deno.test("a file without a write (read) method: -EINVAL at the first transfer, counter advanced", () => {
+  const c = checkpoint(defaultTaskState(), {
+    ...defaultCheckpointEnv("x86_64"),
+    file: "no-write",
+    counter: 9,
+  });
+  deepStrictEqual([c.ret, c.image.length, c.counter, c.decision.check], [-22, 0, 10, "write"]);
+  const comm = ascii("restarter");
+  const env: RestartEnv = { ...defaultRestartEnv("x86_64"), comm, counter: 9, file: "no-read" };
+  for (const profile of ["seed", "hardened"] as const) {
+    const r = restartShadow(plain.image, env, profile);
+    deepStrictEqual(r.ret, { defined: true, value: -22 });
+    deepStrictEqual(r.consumed, { defined: true, value: 0 });
+    deepStrictEqual([...r.comm], [...comm]);
+    ok(r.commDefined.every((d) => d));
+    strictEqual(r.counter, 10);
+  }
+});
+
+Deno.test("zeroAfter is validated: checkpoint only, not with errorAfter, its ranges", () => {
+  const ck = (io: unknown) =>
+    checkpoint(defaultTaskState(), { ...defaultCheckpointEnv("x86_64"), io: io as FileBehaviour });
+  throws(() => ck({ zeroAfter: { bytes: -1 } }), InputError);
+  throws(() => ck({ zeroAfter: {} }), InputError);
+  throws(() => ck({ zeroAfter: { bytes: 1, count: 0 } }), InputError);
+  throws(() => ck({ zeroAfter: { bytes: 1, count: 65 } }), InputError);
+  throws(() => ck({ zeroAfter: 3 }), InputError);
+  throws(() => ck({ zeroAfter: { bytes: 1 }, errorAfter: { bytes: 2, errno: 5 } }), InputError);
+  strictEqual(ck({ zeroAfter: { bytes: 1, count: 64 } }).ret, 1);
+  const renv = { ...defaultRestartEnv("x86_64"), io: { zeroAfter: { bytes: 1 } } };
+  throws(() => restart(plain.image, renv, "seed"), /zeroAfter on restart/);
 });

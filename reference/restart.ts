@@ -581,13 +581,20 @@ class Run {
         decision: syscall("fd", "fget failed"),
       });
     }
-    this.trace?.check("read", 0, undefined, env.file ?? "ok", env.file === "write-only");
-    if (env.file === "write-only") {
+    const unreadable = env.file === "write-only" || env.file === "no-read";
+    this.trace?.check("read", 0, undefined, env.file ?? "ok", unreadable);
+    if (unreadable) {
+      const open = env.file === "write-only";
       throw new Done({
         ...this.unchanged(),
-        ret: defined(-ERRNO.EBADF),
+        ret: defined(open ? -ERRNO.EBADF : -ERRNO.EINVAL),
         counter: this.counter,
-        decision: syscall("read", "vfs_read on a file not open for reading"),
+        decision: syscall(
+          "read",
+          open
+            ? "vfs_read on a file not open for reading"
+            : "vfs_read on a file without a read method",
+        ),
       });
     }
     this.head();

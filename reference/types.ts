@@ -83,8 +83,21 @@ export interface Uts {
   machine: Uint8Array;
 }
 
-/** What happens when the syscall looks up its file descriptor. */
-export type FileKind = "ok" | "bad-fd" | "read-only";
+/**
+ * What happens when checkpoint looks up and writes its file descriptor: `ok`,
+ * `bad-fd` (fget fails), `read-only` (not open for writing: -EBADF) or
+ * `no-write` (open for writing, but its file has no write method, as an epoll
+ * descriptor: -EINVAL).
+ */
+export type FileKind = "ok" | "bad-fd" | "read-only" | "no-write";
+
+/**
+ * What happens when restart looks up and reads its file descriptor: `ok`,
+ * `bad-fd` (fget fails), `write-only` (not open for reading: -EBADF) or
+ * `no-read` (open for reading, but its file has no read method, as an epoll
+ * descriptor: -EINVAL).
+ */
+export type RestartFileKind = "ok" | "bad-fd" | "write-only" | "no-read";
 
 /**
  * How a valid file behaves under the seed's transfer loop (`cr_kwrite` /
@@ -121,6 +134,20 @@ export interface FileBehaviour {
      */
     count?: number;
   };
+  /**
+   * Checkpoint only: the file takes nothing at this offset. The transfer
+   * that would go past `bytes` moves only up to it, then `count` transfers
+   * at `bytes` move nothing and return 0 (no error) before the file works
+   * again; absent `count`: every one. The seed's `cr_kwrite` takes a 0 for
+   * "all written": that loop's other bytes are never written and the next
+   * record goes on at `bytes`. (For a read, 0 is the end of file: a restart
+   * image cut at `bytes` says it.) Not with `errorAfter`.
+   */
+  zeroAfter?: {
+    bytes: number;
+    /** How many transfers move nothing (1..{@link IO_EAGAIN_MAX}); absent: every one. */
+    count?: number;
+  };
 }
 
 /** The longest run of -EAGAIN a {@link FileBehaviour} may ask for before each transfer. */
@@ -142,7 +169,7 @@ export interface CheckpointEnv {
   flags?: bigint;
   /** The syscall's `pid` argument, which the seed ignores. @default 0 */
   pid?: number;
-  /** The file descriptor: valid and writable, not open, or open read-only. @default "ok" */
+  /** The file descriptor: valid and writable, not open, open read-only, or without a write method. @default "ok" */
   file?: FileKind;
   /** How the (valid, writable) file behaves per transfer. @default the plain file */
   io?: FileBehaviour;
@@ -162,8 +189,8 @@ export interface RestartEnv {
   flags?: bigint;
   /** The syscall's `crid` argument, which the seed ignores. @default 0 */
   crid?: number;
-  /** The file descriptor: valid, not open, or open write-only (reads fail). @default "ok" */
-  file?: "ok" | "bad-fd" | "write-only";
+  /** The file descriptor: valid, not open, open write-only, or without a read method. @default "ok" */
+  file?: RestartFileKind;
   /** How the (valid, readable) file behaves per transfer. @default the plain file */
   io?: FileBehaviour;
 }

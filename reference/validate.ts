@@ -199,10 +199,10 @@ export function validateCheckpointEnv(env: CheckpointEnv): void {
   }
   checkCommon(env);
   checkInt32("env.pid", env.pid);
-  if (env.file !== undefined && !["ok", "bad-fd", "read-only"].includes(env.file)) {
-    throw new InputError("env.file", "ok, bad-fd or read-only", describe(env.file));
+  if (env.file !== undefined && !["ok", "bad-fd", "read-only", "no-write"].includes(env.file)) {
+    throw new InputError("env.file", "ok, bad-fd, read-only or no-write", describe(env.file));
   }
-  validateFileBehaviour(env.io, env.file);
+  validateFileBehaviour(env.io, env.file, "checkpoint");
 }
 
 /** Validates a restart environment; throws {@link InputError}. */
@@ -215,11 +215,10 @@ export function validateRestartEnv(env: RestartEnv): void {
   checkBytes("env.comm", env.comm, TASK_COMM_LEN);
   checkCommon(env);
   checkInt32("env.crid", env.crid);
-  const file = env.file;
-  if (file !== undefined && file !== "ok" && file !== "bad-fd" && file !== "write-only") {
-    throw new InputError("env.file", "ok, bad-fd or write-only", describe(env.file));
+  if (env.file !== undefined && !["ok", "bad-fd", "write-only", "no-read"].includes(env.file)) {
+    throw new InputError("env.file", "ok, bad-fd, write-only or no-read", describe(env.file));
   }
-  validateFileBehaviour(env.io, env.file);
+  validateFileBehaviour(env.io, env.file, "restart");
 }
 
 /** Validates a profile name; throws {@link InputError}. */

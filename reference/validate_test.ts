@@ -111,21 +111,22 @@ Deno.test("validate: an unknown ABI is the environment's first error, named env.
   }
 });
 
-// By hand: checkpoint writes its image, so its env.file is ok, bad-fd or read-only (a descriptor
-// it cannot write); restart reads, so its own is ok, bad-fd or write-only. The other side's kind
-// and any other string are refused, and named env.file (even with no env.io to check).
-Deno.test("validate: env.file is ok, bad-fd or read-only for checkpoint, ok, bad-fd or write-only for restart", () => {
+// By hand: checkpoint writes its image, so its env.file is ok, bad-fd, read-only or no-write (a
+// descriptor it cannot write, or whose file has no write method); restart reads, so its own is ok,
+// bad-fd, write-only or no-read. The other side's kinds and any other string are refused, and
+// named env.file (even with no env.io to check).
+Deno.test("validate: env.file is ok, bad-fd, read-only or no-write for checkpoint, ok, bad-fd, write-only or no-read for restart", () => {
   const [[, restartEnv], [, checkpointEnv]] = envs;
-  for (const file of ["ok", "bad-fd", "read-only", undefined]) {
+  for (const file of ["ok", "bad-fd", "read-only", "no-write", undefined]) {
     doesNotThrow(() => checkpointEnv({ file }), `checkpoint ${file}`);
   }
-  for (const file of ["ok", "bad-fd", "write-only", undefined]) {
+  for (const file of ["ok", "bad-fd", "write-only", "no-read", undefined]) {
     doesNotThrow(() => restartEnv({ file }), `restart ${file}`);
   }
-  for (const file of ["write-only", "x", ""]) {
+  for (const file of ["write-only", "no-read", "x", ""]) {
     throws(() => checkpointEnv({ file }), fieldIs("env.file"), `checkpoint ${file}`);
   }
-  for (const file of ["read-only", "x", ""]) {
+  for (const file of ["read-only", "no-write", "x", ""]) {
     throws(() => restartEnv({ file }), fieldIs("env.file"), `restart ${file}`);
   }
 });

@@ -8,10 +8,10 @@ Starts CMD once as a persistent testee (protocol/PROTOCOL.md: frames of a
 vector's request (a restart vector once per profile in its expectations)
 and compares every defined value of the answer with the expectation:
 restart ret and consumed when not null, counter, and comm byte by byte
-where not `??`; checkpoint ret, counter and image. A vector for an ABI or
-profile the testee's hello does not list, or answered `unsupported`, is
-skipped. Prints one line per failing run (`FAIL id@profile: …`) and a
-summary; exits 0 when nothing failed, 1 when something did, 2 on a usage,
+where not `??`; checkpoint ret, counter and image. A vector for an ABI,
+profile or feature (`requires`) the testee's hello does not list, or
+answered `unsupported`, is skipped. Prints one line per failing run
+(`FAIL id@profile: …`) and a summary; exits 0 when nothing failed, 1 when something did, 2 on a usage,
 file or protocol error.
 
 What the gate does that this does not: fuzzing, shrinking, timeouts per
@@ -133,7 +133,7 @@ def compare_checkpoint(exp, answer):
 
 
 def runs_of(files, filters):
-    """Every (result id, operation, input, profile, expectation) of the vector files, in order."""
+    """Every (result id, operation, input, profile, expectation, features needed) of the vector files, in order."""
     for path in files:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -149,7 +149,7 @@ def runs_of(files, filters):
                 for rid, profile, exp in items:
                     if filters and not any(fnmatch.fnmatchcase(rid, g) for g in filters):
                         continue
-                    yield rid, op, test["input"], profile, exp
+                    yield rid, op, test["input"], profile, exp, test.get("requires", [])
 
 
 def main(argv):
@@ -191,8 +191,11 @@ def main(argv):
             raise ProtocolError("the testee speaks protocol %r, not 1" % hello.get("protocol"))
         abis = hello.get("abis", "").split()
         profiles = hello.get("profiles", "").split()
-        for n, (rid, op, inp, profile, exp) in enumerate(runs, 1):
-            if inp["abi"] not in abis or (profile and profile not in profiles):
+        features = hello.get("features", "").split()
+        for n, (rid, op, inp, profile, exp, requires) in enumerate(runs, 1):
+            if inp["abi"] not in abis or (profile and profile not in profiles) or any(
+                f not in features for f in requires
+            ):
                 counts["skipped"] += 1
                 continue
             lines = [("op", op), ("id", n)]

@@ -2,7 +2,7 @@
  * A validator for the subset of JSON Schema (2020-12) that
  * `docs/report.schema.json` uses: `type`, `enum`, `const`, `properties`,
  * `required`, `additionalProperties`, `unevaluatedProperties`, `items`,
- * `allOf`, `oneOf`, `anyOf`, `minimum`, `pattern` and local `$ref`s. A
+ * `allOf`, `oneOf`, `anyOf`, `minimum`, `maximum`, `pattern` and local `$ref`s. A
  * keyword outside the subset is an error, so the schema cannot silently say
  * more than this checks. Written here rather than taken from npm: the
  * subset is about 150 lines, and the tests then need no network or package.
@@ -42,6 +42,7 @@ const KEYWORDS = new Set([
   "oneOf",
   "anyOf",
   "minimum",
+  "maximum",
   "pattern",
   "$ref",
 ]);
@@ -109,6 +110,9 @@ class Validator {
     }
     if (typeof v === "number" && typeof s.minimum === "number" && v < s.minimum) {
       fail(`expected at least ${s.minimum}, found ${v}`);
+    }
+    if (typeof v === "number" && typeof s.maximum === "number" && v > s.maximum) {
+      fail(`expected at most ${s.maximum}, found ${v}`);
     }
     if (
       typeof v === "string" && typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(v)

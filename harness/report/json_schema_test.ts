@@ -7,7 +7,7 @@ const SCHEMA = JSON.parse(
   await Deno.readTextFile(new URL("../../docs/report.schema.json", import.meta.url)),
 );
 
-Deno.test("validate(): types, required, enum, const, minimum, pattern, items", () => {
+Deno.test("validate(): types, required, enum, const, minimum, maximum, pattern, items", () => {
   const s = {
     type: "object",
     required: ["a", "b"],
@@ -29,6 +29,9 @@ Deno.test("validate(): types, required, enum, const, minimum, pattern, items", (
     "missing required property b",
     "expected at least 1, found 0",
   ]);
+  const m = { type: "integer", minimum: 1, maximum: 64 };
+  deepStrictEqual(validate(m, 64), []);
+  deepStrictEqual(validate(m, 65).map((e) => e.message), ["expected at most 64, found 65"]);
 });
 
 Deno.test("validate(): oneOf needs exactly one branch; unevaluatedProperties sees through allOf and $ref", () => {

@@ -296,8 +296,8 @@ static void after_call(const char *op, int allocated)
 }
 
 /*
- * The request's file behaviour (protocol feature io: io_chunk, io_eagain,
- * io_error_at with io_errno and io_error_count), set on the shim's file for this call; without
+ * The request's file behaviour (protocol features io: io_chunk, io_eagain,
+ * io_error_at with io_errno and io_error_count; io-zero: io_zero_at and io_zero_count), set on the shim's file for this call; without
  * io_* keys the command line's knobs (--io-chunk, --io-eagain) apply, and the
  * file never fails.
  */
@@ -307,7 +307,8 @@ static void io_of(struct req *r)
 	unsigned eagain = cli_eagain;
 	long long at = 0;
 	int err = 0;
-	unsigned count = 0;
+	unsigned count = 0, zero_count = 0;
+	long long zero_at = -1;
 
 	if (get(r, "io_chunk")) {
 		chunk = (size_t)u64_of(r, "io_chunk", 0x7fffffff);
@@ -316,6 +317,12 @@ static void io_of(struct req *r)
 	}
 	if (get(r, "io_eagain"))
 		eagain = (unsigned)u64_of(r, "io_eagain", 64);
+	if (get(r, "io_zero_at")) {
+		zero_at = (long long)u64_of(r, "io_zero_at", 0x7fffffff);
+		if (get(r, "io_zero_count") &&
+		    !(zero_count = (unsigned)u64_of(r, "io_zero_count", 64)))
+			bad(r, "io_zero_count must be 1..64");
+	}
 	if (get(r, "io_error_at") || get(r, "io_errno")) {
 		at = (long long)u64_of(r, "io_error_at", 0x7fffffff);
 		err = (int)u64_of(r, "io_errno", 4095);
@@ -327,6 +334,7 @@ static void io_of(struct req *r)
 	}
 	shim_set_io(chunk, eagain);
 	shim_set_io_error(at, err, count);
+	shim_set_io_zero(zero_at, zero_count);
 }
 
 static void version_of(struct req *r, unsigned *major, unsigned *minor, unsigned *patch)
@@ -377,8 +385,8 @@ static void checkpoint(struct req *r, const char *id)
 	ver = hex_of(r, "version", 64, &len);
 	mach = hex_of(r, "machine", 64, &len);
 	comm = hex_of(r, "comm", 16, &len);
-	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "read-only"))
-		bad(r, "file is not ok, bad-fd or read-only");
+	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "read-only") && !is(file, "no-write"))
+		bad(r, "file is not ok, bad-fd, read-only or no-write");
 	io_of(r);
 	if (fill_at_request && shim_set_fill_at(get(r, "x-fill-at") ? get(r, "x-fill-at") : ""))
 		bad(r, "x-fill-at is not a fill spec (REGION@OFFSET=HEX,...)");
@@ -404,8 +412,10 @@ static void checkpoint(struct req *r, const char *id)
 		shim_set_time(time);
 		shim_set_uts(rel, ver, mach);
 		shim_set_task(&t);
-		fd = shim_open_file(is(file, "ok") ? SHIM_FILE_WRITE
-				    : is(file, "read-only") ? SHIM_FILE_READ : SHIM_FILE_NONE,
+		fd = shim_open_file(is(file, "ok")	    ? SHIM_FILE_WRITE
+				    : is(file, "read-only") ? SHIM_FILE_READ
+				    : is(file, "no-write")  ? SHIM_FILE_WRITE_NO_METHOD
+							    : SHIM_FILE_NONE,
 				    NULL, 0);
 		ret = sys_checkpoint(pid, fd, (unsigned long)flags);
 		img = shim_file_content(&size);
@@ -436,8 +446,8 @@ static void restart(struct req *r, const char *id)
 	crid = s32_of(r, "crid");
 	comm = hex_of(r, "comm", 16, &len);
 	image = hex_of(r, "image", (size_t)-1, &ilen);
-	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "write-only"))
-		bad(r, "file is not ok, bad-fd or write-only");
+	if (!is(file, "ok") && !is(file, "bad-fd") && !is(file, "write-only") && !is(file, "no-read"))
+		bad(r, "file is not ok, bad-fd, write-only or no-read");
 	io_of(r);
 	if (fill_at_request && shim_set_fill_at(get(r, "x-fill-at") ? get(r, "x-fill-at") : ""))
 		bad(r, "x-fill-at is not a fill spec (REGION@OFFSET=HEX,...)");
@@ -454,8 +464,10 @@ static void restart(struct req *r, const char *id)
 
 		shim_begin(major, minor, patch, (uint32_t)counter);
 		shim_set_comm(comm);
-		fd = shim_open_file(is(file, "ok") ? SHIM_FILE_READ
-				    : is(file, "write-only") ? SHIM_FILE_WRITE : SHIM_FILE_NONE,
+		fd = shim_open_file(is(file, "ok")	     ? SHIM_FILE_READ
+				    : is(file, "write-only") ? SHIM_FILE_WRITE
+				    : is(file, "no-read")    ? SHIM_FILE_READ_NO_METHOD
+							     : SHIM_FILE_NONE,
 				    image, ilen);
 		ret = sys_restart(crid, fd, (unsigned long)flags);
 		shim_get_comm(after);
@@ -481,7 +493,7 @@ static void answer(char *payload, const char *op_arg)
 		op = op_arg;
 	if (is(op, "hello")) {
 		outf("protocol 1\nname seed-c-" ABI "\nabis " ABI "\nprofiles seed\n"
-		     "ops checkpoint restart\nfeatures io\n");
+		     "ops checkpoint restart\nfeatures io io-zero no-method\n");
 		return;
 	}
 	id = get(&r, "id");

@@ -297,6 +297,8 @@ static unsigned io_eagain, io_spun;
 static long long io_err_at;
 static int io_err;
 static unsigned io_err_count, io_failed;
+static long long io_zero_at = -1;
+static unsigned io_zero_count, io_zeroed;
 
 void shim_set_io(size_t chunk, unsigned eagain)
 {
@@ -309,6 +311,12 @@ void shim_set_io_error(long long at, int err, unsigned count)
 	io_err_at = at;
 	io_err = err;
 	io_err_count = count;
+}
+
+void shim_set_io_zero(long long at, unsigned count)
+{
+	io_zero_at = at;
+	io_zero_count = count;
 }
 
 struct file *fget(unsigned int fd)
@@ -327,12 +335,13 @@ void fput(struct file *file)
 }
 
 /* How many bytes one transfer at *pos moves: the whole request, or the knobs'
- * part of it; io_eagain transfers return -EAGAIN before each real one, and
+ * part of it; io_eagain transfers return -EAGAIN before each real one,
  * from io_err_at on transfers fail with -io_err (io_err_count of them, or
- * every one when 0). */
+ * every one when 0), and at io_zero_at they move nothing (io_zero_count of
+ * them, or every one when 0). */
 static ssize_t io_limit(size_t count, const loff_t *pos)
 {
-	int failing;
+	int failing, zeroing;
 
 	if (io_spun < io_eagain) {
 		io_spun++;
@@ -344,10 +353,17 @@ static ssize_t io_limit(size_t count, const loff_t *pos)
 		io_failed++;
 		return -io_err;
 	}
+	zeroing = io_zero_at >= 0 && (!io_zero_count || io_zeroed < io_zero_count);
+	if (zeroing && *pos == io_zero_at) {
+		io_zeroed++;
+		return 0;
+	}
 	if (io_chunk && count > io_chunk)
 		count = io_chunk;
 	if (failing && (long long)count > io_err_at - *pos)
 		count = (size_t)(io_err_at - *pos);
+	if (zeroing && *pos < io_zero_at && (long long)count > io_zero_at - *pos)
+		count = (size_t)(io_zero_at - *pos);
 	return (ssize_t)count;
 }
 
@@ -398,7 +414,7 @@ static ssize_t kernel_read_(struct file *file, void *buf, size_t count, loff_t *
 	if (!(file->f_mode & FMODE_CAN_READ))
 		return -EINVAL;
 	n = io_limit(count, pos);
-	if (n < 0)
+	if (n <= 0)
 		return n;
 	if (*pos < 0)
 		return -EINVAL;
@@ -421,7 +437,7 @@ ssize_t kernel_write(struct file *file, const void *buf, size_t count, loff_t *p
 	if (!(file->f_mode & FMODE_CAN_WRITE))
 		return -EINVAL;
 	n = io_limit(count, pos);
-	if (n < 0)
+	if (n <= 0)
 		return n;
 	if (*pos < 0)
 		return -EINVAL;
@@ -462,21 +478,27 @@ int shim_open_file(enum shim_file_mode mode, const uint8_t *data, size_t len)
 		unsigned eagain = io_eagain;
 		size_t chunk = io_chunk;
 		int err = io_err;
+		long long zero_at = io_zero_at;
 		loff_t pos = 0;
 
 		io_eagain = 0; /* the content goes in whole */
 		io_chunk = 0;
 		io_err = 0;
+		io_zero_at = -1;
 		f->f_mode = FMODE_WRITE | FMODE_CAN_WRITE;
 		kernel_write(f, data, len, &pos);
 		io_eagain = eagain;
 		io_chunk = chunk;
 		io_err = err;
+		io_zero_at = zero_at;
 	}
 	io_spun = 0;
 	io_failed = 0;
-	f->f_mode = mode == SHIM_FILE_READ ? FMODE_READ | FMODE_CAN_READ
-					   : FMODE_WRITE | FMODE_CAN_WRITE;
+	io_zeroed = 0;
+	f->f_mode = mode == SHIM_FILE_READ		? FMODE_READ | FMODE_CAN_READ
+		    : mode == SHIM_FILE_READ_NO_METHOD	? FMODE_READ
+		    : mode == SHIM_FILE_WRITE_NO_METHOD ? FMODE_WRITE
+							: FMODE_WRITE | FMODE_CAN_WRITE;
 	f->f_count = 1; /* the descriptor table's reference */
 	fdt[SHIM_FD] = f;
 	return SHIM_FD;

@@ -26,6 +26,10 @@ void shim_set_io(size_t chunk, unsigned eagain);
  * file works again (0: every one); while it fails, a transfer that would go past at moves only
  * up to it. */
 void shim_set_io_error(long long at, int err, unsigned count);
+/* At file position at (at < 0: never), count transfers move nothing and return 0 (0: every
+ * one), then the file works again; while they last, a transfer that would go past at moves only
+ * up to it. */
+void shim_set_io_zero(long long at, unsigned count);
 
 /* The calling task, each field as the request gives it (the value stored in the image). */
 struct shim_task_in {
@@ -36,7 +40,15 @@ struct shim_task_in {
 	uint8_t comm[16];
 };
 
-enum shim_file_mode { SHIM_FILE_NONE, SHIM_FILE_READ, SHIM_FILE_WRITE };
+/* SHIM_FILE_READ_NO_METHOD / SHIM_FILE_WRITE_NO_METHOD: open for reading (writing) but without a
+ * read (write) method, as an epoll descriptor: FMODE_READ (FMODE_WRITE) without FMODE_CAN_*. */
+enum shim_file_mode {
+	SHIM_FILE_NONE,
+	SHIM_FILE_READ,
+	SHIM_FILE_WRITE,
+	SHIM_FILE_READ_NO_METHOD,
+	SHIM_FILE_WRITE_NO_METHOD,
+};
 
 /* Starts a call: clears the task, the descriptor table and the counters of the previous one. */
 void shim_begin(unsigned major, unsigned minor, unsigned patch, uint32_t counter);

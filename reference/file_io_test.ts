@@ -159,8 +159,10 @@ Deno.test("checkpoint: a write that moves nothing is taken for done; ret and cou
   const full = ck({ bytes: 400 });
   strictEqual(full.ret, 4);
   deepStrictEqual(full.image, plain.image.subarray(0, 400));
-  // Past the end: the plain image.
-  deepStrictEqual(ck({ bytes: 432 }).image, plain.image);
+  // Past the end: the plain result, its decision too.
+  const past = ck({ bytes: 432 });
+  deepStrictEqual(past.image, plain.image);
+  strictEqual(past.decision.detail, "checkpoint written");
 });
 
 Deno.test("a file without a write (read) method: -EINVAL at the first transfer, counter advanced", () => {

@@ -503,17 +503,28 @@ export class Stage {
   }
 }
 
-/** The gate's fingerprint: its run ids and the sources that decide its expected results. */
-function gateFingerprint(runs: readonly CaseRun[]): string {
+/**
+ * The sources that decide the gate's expected results and its judging:
+ * every module of `reference/`, `cases/`, `protocol/` and `harness/` (tests
+ * aside), and each JSON file there that one of them imports (not the triage
+ * lists and exceptions the tools read).
+ */
+export function fingerprintSources(): string[] {
+  const files = ["reference", "cases", "protocol", "harness"].flatMap((d) =>
+    filesUnder(d, /\.(ts|json)$/)
+  ).filter((f) => !f.endsWith("_test.ts"));
+  const text = files.filter((f) => f.endsWith(".ts")).map((f) => Deno.readTextFileSync(repo(f)))
+    .join("\n");
+  return files.filter((f) => !f.endsWith(".json") || text.includes(`/${f.replace(/^.*\//, "")}"`));
+}
+
+const repo = (f: string) => new URL(`../${f}`, import.meta.url);
+
+/** The gate's fingerprint: its run ids and {@link fingerprintSources}. */
+export function gateFingerprint(runs: readonly { rid: string }[]): string {
   const h = createHash("sha256");
   for (const r of runs) h.update(r.rid).update("\n");
-  for (const d of ["reference", "cases", "protocol", "harness"]) {
-    for (const f of filesUnder(d, /\.(ts|json)$/)) {
-      if (!f.endsWith("_test.ts")) {
-        h.update(f).update(Deno.readFileSync(new URL(`../${f}`, import.meta.url)));
-      }
-    }
-  }
+  for (const f of fingerprintSources()) h.update(f).update(Deno.readFileSync(repo(f)));
   return h.digest("hex").slice(0, 16);
 }
 

@@ -1,8 +1,8 @@
 // The mechanical run's verdict cache: kills recorded under an earlier gate are found for the same
 // program (its TCE key) in any build folder of the same target, never its own current verdict,
 // never another target's.
-import { deepStrictEqual } from "node:assert/strict";
-import { Stage } from "./mechanical_mutants.ts";
+import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { fingerprintSources, gateFingerprint, Stage } from "./mechanical_mutants.ts";
 
 Deno.test("Stage.earlierKills: other gates' and other builds' kills of the same program", async () => {
   const root = await Deno.makeTempDir();
@@ -33,4 +33,19 @@ Deno.test("Stage.earlierKills: other gates' and other builds' kills of the same 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("gateFingerprint: the run ids and the modules the gate runs, not the tools' triage lists", () => {
+  const src = fingerprintSources();
+  for (const f of ["reference/restart.ts", "cases/suite.ts", "protocol/encode.ts"]) {
+    ok(src.includes(f), f);
+  }
+  // Imported by a module of the gate: they decide expected results and what a failure shows.
+  ok(src.includes("cases/regressions.json") && src.includes("reference/seed_lines.json"));
+  // Read only by cli/ tools: a verdict does not depend on them.
+  ok(!src.includes("reference/mutation_triage.json"));
+  ok(!src.includes("reference/coverage_exceptions.json"));
+  ok(src.every((f) => !f.endsWith("_test.ts")), "no tests");
+  strictEqual(gateFingerprint([{ rid: "a" }]), gateFingerprint([{ rid: "a" }]));
+  notStrictEqual(gateFingerprint([{ rid: "a" }]), gateFingerprint([{ rid: "b" }]));
 });

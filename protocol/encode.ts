@@ -16,7 +16,10 @@ import {
   lineOrder,
   LOWER_HEX,
   MANY_BLOCK,
-  MANY_LINES,
+  MANY_UNKNOWN,
+  manyLines,
+  manyUnknownCount,
+  MAX_REQUEST_FRAME,
   UNKNOWN_POOL_BYTES,
   type Variation,
   variationOf,
@@ -335,7 +338,13 @@ function writeVaried(w: ByteWriter, req: Request, id: number, v: Variation): voi
   starts.push(b.length);
   for (const line of lineOrder(req.encoding!, starts.length - 1, v)) {
     if (line >= 0) w.bytes(b.subarray(starts[line]!, starts[line + 1]!));
-    else w.bytes(line === MANY_BLOCK ? MANY_LINES : UNKNOWN_POOL_BYTES[-line - 1]!);
+    else if (line !== MANY_BLOCK) w.bytes(UNKNOWN_POOL_BYTES[-line - 1]!);
+    else {
+      // As many unknown lines as drawn, halved until the frame fits PROTOCOL.md's limit.
+      let n = manyUnknownCount(req.encoding!);
+      while (n > MANY_UNKNOWN && b.length + manyLines(n).length > MAX_REQUEST_FRAME) n >>= 1;
+      w.bytes(manyLines(n));
+    }
   }
 }
 
@@ -368,8 +377,9 @@ export function encodeFrames(
   for (let i = from; i < to; i++) {
     const req = reqs[i]!;
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
+    const v = req.encoding === undefined ? CANONICAL : variationOf(req.encoding);
     size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length) +
-      (req.encoding === undefined ? 0 : 128 * variationOf(req.encoding).unknown);
+      (v.unknown >= MANY_UNKNOWN ? 16 * manyUnknownCount(req.encoding!) : 128 * v.unknown);
   }
   // Batches are cut from a shared slab, each after the last one's actual end: one allocation
   // per megabyte or so, not one per batch. A batch given out is never written again.

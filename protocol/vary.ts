@@ -187,12 +187,42 @@ export const UNKNOWN_POOL_BYTES: readonly Uint8Array[] = UNKNOWN_POOL.map((l) =>
   Uint8Array.from(`${l}\n`, (c) => c.charCodeAt(0))
 );
 
-/** The {@link MANY_UNKNOWN} unknown keys of a `many-unknown-keys` request, as ASCII lines. */
-export const MANY_LINES: Uint8Array = Uint8Array.from(
-  Array.from({ length: MANY_UNKNOWN }, (_, i) => `x-${i.toString(36)} ${"v".repeat(i % 7)}\n`)
-    .join(""),
-  (c) => c.charCodeAt(0),
-);
+/**
+ * The largest request frame `PROTOCOL.md` allows: 4 MiB + 64 KiB (a 2 MiB
+ * image in hex and the other keys).
+ */
+export const MAX_REQUEST_FRAME = 2 ** 22 + 2 ** 16;
+
+/**
+ * How many unknown keys a `many-unknown-keys` request of encoding seed
+ * `seed` carries: {@link MANY_UNKNOWN} mostly, and one time in 64 that
+ * times 2^k (k 1..9: 128 to 32,768 lines), since `PROTOCOL.md` sets no limit
+ * on the number of lines but the frame's size (a reader whose key table
+ * stops growing, or grows wrong, fails there). The encoder halves a count
+ * whose lines would pass {@link MAX_REQUEST_FRAME}.
+ */
+export function manyUnknownCount(seed: number): number {
+  return (seed >>> 4) & 63 ? MANY_UNKNOWN : MANY_UNKNOWN << (1 + ((seed >>> 10) % 9));
+}
+
+const manyLinesCache = new Map<number, Uint8Array>();
+
+/** `count` unknown keys `x-0`, `x-1`, … (base 36) with short values, as ASCII lines. */
+export function manyLines(count: number): Uint8Array {
+  let b = manyLinesCache.get(count);
+  if (!b) {
+    const text = Array.from(
+      { length: count },
+      (_, i) => `x-${i.toString(36)} ${"v".repeat(i % 7)}\n`,
+    )
+      .join("");
+    manyLinesCache.set(count, b = Uint8Array.from(text, (c) => c.charCodeAt(0)));
+  }
+  return b;
+}
+
+/** The {@link MANY_UNKNOWN} unknown keys of most `many-unknown-keys` requests, as ASCII lines. */
+export const MANY_LINES: Uint8Array = manyLines(MANY_UNKNOWN);
 
 /** In a {@link lineOrder}: where the {@link MANY_LINES} block goes. */
 export const MANY_BLOCK = -(POOL_SIZE + 1);
@@ -257,8 +287,14 @@ export function describeEncoding(rid: string): string | undefined {
   const parts: string[] = [];
   if (va.hex !== "lower") parts.push(`hex digits in ${va.hex} case`);
   if (va.shuffle) parts.push("keys in a shuffled order");
-  if (va.unknown >= MANY_UNKNOWN) parts.push(`${va.unknown} unknown keys (x-…)`);
-  else if (va.unknown) {
+  if (va.unknown >= MANY_UNKNOWN) {
+    const n = manyUnknownCount(seed);
+    parts.push(
+      `${n} unknown keys (x-…${
+        n > MANY_UNKNOWN ? ", fewer if the frame would pass 4 MiB + 64 KiB" : ""
+      })`,
+    );
+  } else if (va.unknown) {
     const shown = unknownIndices(seed, va.unknown).map((i) => JSON.stringify(UNKNOWN_POOL[i]));
     parts.push(`${va.unknown} unknown key${va.unknown > 1 ? "s" : ""}: ${shown.join(", ")}`);
   }

@@ -12,6 +12,8 @@ import {
   frameCuts,
   hexTablesOf,
   MANY_UNKNOWN,
+  manyUnknownCount,
+  MAX_REQUEST_FRAME,
   SPLIT_ONE_IN,
   VARIATION_NAMES,
   variationOf,
@@ -92,7 +94,8 @@ Deno.test("a varied request says what the canonical one says, within PROTOCOL.md
     }
     const unknown = varied.filter(([k]) => k.includes("-"));
     const known = varied.filter(([k]) => !k.includes("-"));
-    strictEqual(unknown.length, v.unknown, run.rid);
+    const drawn = v.unknown >= MANY_UNKNOWN ? manyUnknownCount(seed) : v.unknown;
+    strictEqual(unknown.length, drawn, run.rid);
     strictEqual(new Set(varied.map(([k]) => k)).size, varied.length, `${run.rid}: a key repeated`);
     // The same keys and values, hex compared without its case.
     const norm = (l: [string, string][]) =>
@@ -182,4 +185,29 @@ Deno.test("describeSplit(): about 1 run in 1024 of the default suite goes in pie
     new RegExp(`^frame written in ${cuts.length + 1} pieces, apart: bytes 0\\.\\.${cuts[0]}, `),
   );
   strictEqual(describeSplit(rids.find((r) => !describeSplit(r))!), undefined);
+});
+
+Deno.test("many-unknown-keys: 1 in 64 carries 128..32,768 lines, each a distinct key, within the frame limit", () => {
+  // By hand: the variation is the seed's low 4 bits (15: many-unknown-keys); bits 4..9 all 0 (1 in
+  // 64) select a big block of 64 << (1 + (seed >>> 10) % 9) lines.
+  strictEqual(variationOf(15).name, "many-unknown-keys");
+  strictEqual(manyUnknownCount(15 | (1 << 4)), MANY_UNKNOWN);
+  strictEqual(manyUnknownCount(15), 128);
+  strictEqual(manyUnknownCount(15 | (8 << 10)), 32768);
+  let big = 0;
+  for (let s = 0; s < 1 << 16; s++) if (manyUnknownCount(s) > MANY_UNKNOWN) big++;
+  strictEqual(big, 1 << 10);
+  const runs = caseRuns(buildCases({ cases: 0, abis: ["x86_64"] }));
+  const ck = runs.find((r) => r.rid === "checkpoint/x86_64/plain")!;
+  const plain = lines(requestPayload(requestWith(ck), 7));
+  const many = lines(requestPayload(requestWith(ck, 15 | (8 << 10)), 7));
+  strictEqual(many.length, plain.length + 32768);
+  strictEqual(new Set(many.map(([k]) => k)).size, many.length, "every key once");
+  deepStrictEqual(many.filter(([k]) => !k.startsWith("x-")).sort(), plain.sort());
+  // A 2 MiB image: the block is halved until the frame fits 4 MiB + 64 KiB.
+  const huge = runs.find((r) => r.case.op === "restart" && r.case.image.length === 1 << 21)!;
+  const f = requestPayload(requestWith(huge, 15 | (8 << 10)), 7);
+  ok(f.length <= MAX_REQUEST_FRAME, `${f.length}`);
+  const n = lines(f).filter(([k]) => k.startsWith("x-")).length;
+  ok(n > MANY_UNKNOWN && n < 32768, `${n} unknown lines`);
 });

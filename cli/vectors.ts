@@ -30,7 +30,7 @@ import {
 import { iterCases } from "../cases/suite.ts";
 import type { Case, CaseRun } from "../cases/types.ts";
 import { featuresOf, PROTOCOL_VERSION } from "../protocol/codec.ts";
-import { ioKeys } from "../protocol/encode.ts";
+import { ioKeys } from "../protocol/io_keys.ts";
 import { type Selection, selectRunsIter } from "../harness/runs.ts";
 import { facetsOf, FingerprintHash } from "../harness/report/common.ts";
 import config from "../deno.json" with { type: "json" };

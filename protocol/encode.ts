@@ -25,6 +25,7 @@ import {
   variationOf,
 } from "./vary.ts";
 import type { FileBehaviour } from "../reference/types.ts";
+import { ioKeys } from "./io_keys.ts";
 
 /** ASCII bytes of a string. */
 function asciiOf(t: string): Uint8Array {
@@ -274,25 +275,6 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
     }
     w.nl();
   }
-}
-
-/**
- * The `io` and `io-zero` features' keys of a file behaviour, in the order
- * they go on the wire (only those set: `PROTOCOL.md`, "Features").
- */
-export function ioKeys(io: FileBehaviour): [key: string, value: number][] {
-  const out: [string, number][] = [];
-  if (io.chunk !== undefined) out.push(["io_chunk", io.chunk]);
-  if (io.eagain !== undefined) out.push(["io_eagain", io.eagain]);
-  if (io.errorAfter) {
-    out.push(["io_error_at", io.errorAfter.bytes], ["io_errno", io.errorAfter.errno]);
-    if (io.errorAfter.count !== undefined) out.push(["io_error_count", io.errorAfter.count]);
-  }
-  if (io.zeroAfter) {
-    out.push(["io_zero_at", io.zeroAfter.bytes]);
-    if (io.zeroAfter.count !== undefined) out.push(["io_zero_count", io.zeroAfter.count]);
-  }
-  return out;
 }
 
 /** The `io` and `io-zero` features' keys (only for a case with a file behaviour). */

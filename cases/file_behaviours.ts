@@ -13,7 +13,7 @@
  * @module
  */
 import { checkpoint, writeLoops } from "../reference/checkpoint.ts";
-import { IO_ERRNO_MAX } from "../reference/file_io.ts";
+import { IO_BYTES_MAX, IO_ERRNO_MAX } from "../reference/file_io.ts";
 import { layoutOf, TASK_COMM_LEN } from "../reference/layout.ts";
 import { type FileBehaviour, IO_EAGAIN_MAX } from "../reference/types.ts";
 import type { CatalogBase } from "./catalog.ts";
@@ -79,6 +79,30 @@ function tagOf(io: FileBehaviour): string {
   const z = io.zeroAfter;
   if (z) parts.push(`z${z.bytes}${z.count === undefined ? "" : `x${z.count}`}`);
   return parts.join("-");
+}
+
+/**
+ * Each `io` key at the ends of its domain (`PROTOCOL.md`: `io_chunk`
+ * 1..0x7fffffff, `io_eagain` 0..64, `io_error_at` 0..0x7fffffff, `io_errno`
+ * 1..4095 but 11, `io_error_count` 1..64; for checkpoint `io_zero_at` and
+ * `io_zero_count` too) and next to them, the others plain: a reader whose
+ * range check is off by one refuses a legal request.
+ */
+export function domainEdgeBehaviours(op: "checkpoint" | "restart"): FileBehaviour[] {
+  const B = IO_BYTES_MAX, C = IO_EAGAIN_MAX;
+  const out: FileBehaviour[] = [];
+  for (const chunk of [1, 2, B - 1, B]) out.push({ chunk });
+  for (const eagain of [0, 1, C - 1, C]) out.push({ eagain });
+  for (const bytes of [0, 1, B - 1, B]) out.push({ errorAfter: { bytes, errno: 5 } });
+  for (const errno of [1, 2, 10, 12, IO_ERRNO_MAX - 1, IO_ERRNO_MAX]) {
+    out.push({ errorAfter: { bytes: 8, errno } });
+  }
+  for (const count of [1, 2, C - 1, C]) out.push({ errorAfter: { bytes: 8, errno: 5, count } });
+  if (op === "checkpoint") {
+    for (const bytes of [0, 1, B - 1, B]) out.push({ zeroAfter: { bytes } });
+    for (const count of [1, 2, C - 1, C]) out.push({ zeroAfter: { bytes: 8, count } });
+  }
+  return out;
 }
 
 /**
@@ -166,6 +190,8 @@ export function fileBehaviourCases(b: CatalogBase): Case[] {
     rst("", image, io);
   }
   for (const io of zeroWriteBehaviours(abi, image.length)) ckpt("", io);
+  for (const io of domainEdgeBehaviours("checkpoint")) ckpt("edge-", io);
+  for (const io of domainEdgeBehaviours("restart")) rst("edge-", image, io);
   const bounds = pieceBoundaries(abi);
   // End of file inside a transfer, and before (or at) the failure.
   for (const cut of [bounds[3]! + 5, bounds[6]! - 1]) {
@@ -206,13 +232,17 @@ export function fuzzFileBehaviour(
   const which = 1 + rng.int(7); // a non-empty subset of the three
   if (which & 1) io.chunk = 1 + rng.int(rng.int(2) ? 16 : Math.max(1, size + 8));
   if (which & 2) io.eagain = 1 + rng.int(4);
+  // An offset in or just past the file, one time in 16 at the end of its domain; a count of 1..3,
+  // one time in 8 at the end of its.
+  const bytes = () => rng.int(16) ? rng.int(size + 9) : IO_BYTES_MAX - rng.int(2);
+  const count = () => rng.int(8) ? 1 + rng.int(3) : IO_EAGAIN_MAX - rng.int(2);
   if (which & 4) {
     if (op === "checkpoint" && rng.int(3) === 0) {
-      io.zeroAfter = { bytes: rng.int(size + 9) };
-      if (rng.int(2)) io.zeroAfter.count = 1 + rng.int(3);
+      io.zeroAfter = { bytes: bytes() };
+      if (rng.int(2)) io.zeroAfter.count = count();
     } else {
-      io.errorAfter = { bytes: rng.int(size + 9), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
-      if (rng.int(2)) io.errorAfter.count = 1 + rng.int(3);
+      io.errorAfter = { bytes: bytes(), errno: IO_ERRNOS[rng.int(IO_ERRNOS.length)]! };
+      if (rng.int(2)) io.errorAfter.count = count();
     }
   }
   return io;

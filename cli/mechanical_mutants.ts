@@ -323,8 +323,9 @@ export async function mechanicalRun(o: MechanicalOptions): Promise<MechanicalRep
       } else after.push(x);
     }
     // A memory checker on what is left: a build mechanism, not a case (an out-of-bounds write
-    // that changes nothing on this heap, a buffer never terminated that happens to be zero).
-    const checked = await memcheckSurvivors(name, b, mine, after, runs, perCase, stage, log);
+    // that changes nothing on this heap, a buffer never terminated that happens to be zero), on
+    // the gate's named and family runs (as the knobs: a checked build is several times slower).
+    const checked = await memcheckSurvivors(name, b, mine, after, ioRuns, perCase, stage, log);
     for (const x of checked.killed) {
       set({ ...verdictBase(name, x), fate: "killed-memcheck", detail: x.detail });
     }

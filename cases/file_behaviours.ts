@@ -107,15 +107,21 @@ export function domainEdgeBehaviours(op: "checkpoint" | "restart"): FileBehaviou
 
 /**
  * The write-only behaviours of checkpoint's file over an image of `size`
- * bytes: one write that moves nothing at every offset 0..size (the loop it
- * ends drops the rest of its bytes, the next goes on), and at each piece
- * boundary ±1 a file that takes nothing from there on (the seed still
- * succeeds), two or three such writes, with short transfers and -EAGAIN.
+ * bytes: one write that moves nothing (the loop it ends drops the rest of
+ * its bytes, the next goes on) within 2 bytes of every piece boundary and
+ * at every 7th offset between; and at each piece boundary ±1 a file that
+ * takes nothing from there on (the seed still succeeds), two or three such
+ * writes, with short transfers and -EAGAIN.
  */
 export function zeroWriteBehaviours(abi: CatalogBase["abi"], size: number): FileBehaviour[] {
   const out: FileBehaviour[] = [];
-  for (let n = 0; n <= size; n++) out.push({ zeroAfter: { bytes: n, count: 1 } });
-  for (const b of pieceBoundaries(abi)) {
+  const bounds = pieceBoundaries(abi);
+  for (let n = 0; n <= size; n++) {
+    if (n % 7 === 0 || bounds.some((b) => Math.abs(n - b) <= 2)) {
+      out.push({ zeroAfter: { bytes: n, count: 1 } });
+    }
+  }
+  for (const b of bounds) {
     for (const d of [-1, 0, 1]) {
       if (b + d < 0 || b + d > size) continue;
       const bytes = b + d;

@@ -195,14 +195,14 @@ export const MAX_REQUEST_FRAME = 2 ** 22 + 2 ** 16;
 
 /**
  * How many unknown keys a `many-unknown-keys` request of encoding seed
- * `seed` carries: {@link MANY_UNKNOWN} mostly, and one time in 64 that
- * times 2^k (k 1..9: 128 to 32,768 lines), since `PROTOCOL.md` sets no limit
+ * `seed` carries: {@link MANY_UNKNOWN} mostly, and one time in 128 that
+ * times 2^k (k 1..8: 128 to 16,384 lines), since `PROTOCOL.md` sets no limit
  * on the number of lines but the frame's size (a reader whose key table
  * stops growing, or grows wrong, fails there). The encoder halves a count
  * whose lines would pass {@link MAX_REQUEST_FRAME}.
  */
 export function manyUnknownCount(seed: number): number {
-  return (seed >>> 4) & 63 ? MANY_UNKNOWN : MANY_UNKNOWN << (1 + ((seed >>> 10) % 9));
+  return (seed >>> 4) & 127 ? MANY_UNKNOWN : MANY_UNKNOWN << (1 + ((seed >>> 11) % 8));
 }
 
 const manyLinesCache = new Map<number, Uint8Array>();

@@ -1,8 +1,9 @@
 /**
- * Request encoding on the hot path: `key value` lines written as ASCII
- * straight into a reusable byte buffer (hex through a lookup table, no
- * intermediate strings for byte values), and whole pipelined batches framed
- * in one buffer, ready for one write.
+ * Request encoding on the hot path, one cohesive thing: `key value` lines
+ * written as ASCII straight into a reusable byte buffer (hex through a
+ * lookup table, no intermediate strings for byte values), in the forms
+ * `PROTOCOL.md` allows, and whole pipelined batches framed in one buffer,
+ * ready for one write.
  *
  * @module
  */
@@ -289,15 +290,28 @@ const scratch = new ByteWriter();
  * the variation its encoding seed selects (see `vary.ts`).
  */
 function writeRequest(w: ByteWriter, req: Request, id: number, last?: LastImage): void {
+  const start = w.length;
   const v = variationOf(req.encoding);
-  if (v !== CANONICAL && (v.shuffle || v.unknown)) return writeVaried(w, req, id, v);
-  // Canonical, or only the hex case varied: written in place (an image's hex copied only when
-  // it was written in the same case).
-  w.hexTables = hexTablesOf(v.hex);
-  w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
-  writeBody(w, req, v === CANONICAL ? last : undefined);
-  w.hexTables = LOWER_HEX;
+  if (v !== CANONICAL && (v.shuffle || v.unknown)) writeVaried(w, req, id, v);
+  else {
+    // Canonical, or only the hex case varied: written in place (an image's hex copied only when
+    // it was written in the same case).
+    w.hexTables = hexTablesOf(v.hex);
+    w.ascii(req.op === "checkpoint" ? K.opCheckpoint : K.opRestart).decimal(id).nl();
+    writeBody(w, req, v === CANONICAL ? last : undefined);
+    w.hexTables = LOWER_HEX;
+  }
+  // A request past 4 MiB (a 2 MiB image) is padded with `x-pad` to exactly PROTOCOL.md's limit.
+  const n = w.length - start;
+  if (n > PAD_ABOVE && n + 7 <= MAX_REQUEST_FRAME) {
+    w.ascii(X_PAD).bytes(PAD.subarray(0, MAX_REQUEST_FRAME - n - 7)).nl();
+  }
 }
+
+/** Requests longer than this are padded to {@link MAX_REQUEST_FRAME} (`PROTOCOL.md`, Sizes). */
+const PAD_ABOVE = 2 ** 22;
+const X_PAD = asciiOf("x-pad ");
+const PAD = new Uint8Array(MAX_REQUEST_FRAME - PAD_ABOVE).fill(0x61);
 
 const variedScratch = new ByteWriter();
 
@@ -360,7 +374,9 @@ export function encodeFrames(
     const req = reqs[i]!;
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
     const v = req.encoding === undefined ? CANONICAL : variationOf(req.encoding);
-    size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length) +
+    size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length + (
+      2 * req.image.length > PAD_ABOVE - 2 ** 16 ? 2 ** 16 : 0 // room for the pad
+    )) +
       (v.unknown >= MANY_UNKNOWN ? 16 * manyUnknownCount(req.encoding!) : 128 * v.unknown);
   }
   // Batches are cut from a shared slab, each after the last one's actual end: one allocation

@@ -211,3 +211,23 @@ Deno.test("many-unknown-keys: 1 in 128 carries 128..16,384 lines, each a distinc
   const n = lines(f).filter(([k]) => k.startsWith("x-")).length;
   ok(n > MANY_UNKNOWN && n < 16384, `${n} unknown lines`);
 });
+
+Deno.test("a request past 4 MiB (a 2 MiB image) is padded with x-pad to exactly 4 MiB + 64 KiB", () => {
+  const runs = caseRuns(buildCases({ cases: 0, abis: ["x86_64"] }));
+  const huge = runs.find((r) => r.case.op === "restart" && r.case.image.length === 1 << 21)!;
+  for (const seed of [0, 8, 15, 15 | (7 << 11)]) { // canonical, upper hex, many keys, 16,384 keys
+    const f = requestPayload(requestWith(huge, seed), 7);
+    strictEqual(f.length, 2 ** 22 + 2 ** 16, `seed ${seed}`);
+    const pad = lines(f).filter(([k]) => k === "x-pad");
+    strictEqual(pad.length, 1);
+    ok(/^a+$/.test(pad[0]![1]));
+    const framed = encodeFrames([requestWith(huge, seed)], 0, 1, 7);
+    deepStrictEqual(framed.subarray(4), f);
+  }
+  // A smaller request is not padded.
+  const plain = requestPayload(
+    requestWith(runs.find((r) => r.rid === "checkpoint/x86_64/plain")!),
+    7,
+  );
+  ok(!lines(plain).some(([k]) => k === "x-pad"));
+});

@@ -280,8 +280,15 @@ function writeBody(w: ByteWriter, req: Request, last?: LastImage): void {
 
 /** The `io` and `io-zero` features' keys (only for a case with a file behaviour). */
 function writeIo(w: ByteWriter, io: FileBehaviour): void {
-  for (const [k, v] of ioKeys(io)) w.ascii(asciiOf(`\n${k} `)).decimal(v);
+  for (const [k, v] of ioKeys(io)) {
+    let b = IO_KEY_BYTES.get(k);
+    if (!b) IO_KEY_BYTES.set(k, b = asciiOf(`\n${k} `));
+    w.ascii(b).decimal(v);
+  }
 }
+
+/** `\nKEY ` of each `io_*` key, encoded once. */
+const IO_KEY_BYTES = new Map<string, Uint8Array>();
 
 const scratch = new ByteWriter();
 

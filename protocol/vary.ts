@@ -221,10 +221,7 @@ export function manyLines(count: number): Uint8Array {
   return b;
 }
 
-/** The {@link MANY_UNKNOWN} unknown keys of most `many-unknown-keys` requests, as ASCII lines. */
-export const MANY_LINES: Uint8Array = manyLines(MANY_UNKNOWN);
-
-/** In a {@link lineOrder}: where the {@link MANY_LINES} block goes. */
+/** In a {@link lineOrder}: where the {@link manyLines} block goes. */
 export const MANY_BLOCK = -(POOL_SIZE + 1);
 
 /** A small, fast generator (mulberry32) for one request's choices. */
@@ -252,7 +249,7 @@ export function unknownIndices(seed: number, count: number): number[] {
 /**
  * The order of a varied request's lines: each entry the index of one of the
  * `lines` lines written canonically, or an unknown key: `-(i + 1)` for
- * {@link UNKNOWN_POOL} line `i`, {@link MANY_BLOCK} for {@link MANY_LINES}.
+ * {@link UNKNOWN_POOL} line `i`, {@link MANY_BLOCK} for the {@link manyLines} block.
  */
 export function lineOrder(seed: number, lines: number, variation: Variation): number[] {
   const out: number[] = new Array(lines);

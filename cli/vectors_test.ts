@@ -187,3 +187,20 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  // Ignored without python3 (the consumer's language) or a C compiler (the testee).
+  name:
+    "vectors: the Python consumer fails closed when every run is skipped (a feature not declared)",
+  ignore: !python || !cc,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    // Only checkpoint/x86_64/syscall/no-write: it needs no-method, which impls/c does not declare.
+    strictEqual(await main(["--out", dir, "--filter", "checkpoint/x86_64/syscall/no-write"]), 0);
+    const py = await run("python3", [CHECK, `${dir}/checkpoint-x86_64.json`, "--", await buildC()]);
+    match(py.out, /^0 passed, 0 failed, 1 skipped of 1 runs$/m);
+    match(py.err, /nothing was compared/);
+    strictEqual(py.code, 1, py.out + py.err);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

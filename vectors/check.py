@@ -11,8 +11,8 @@ restart ret and consumed when not null, counter, and comm byte by byte
 where not `??`; checkpoint ret, counter and image. A vector for an ABI,
 profile or feature (`requires`) the testee's hello does not list, or
 answered `unsupported`, is skipped. Prints one line per failing run
-(`FAIL id@profile: …`) and a summary; exits 0 when nothing failed, 1 when something did, 2 on a usage,
-file or protocol error.
+(`FAIL id@profile: …`) and a summary; exits 0 when nothing failed, 1 when something did or
+nothing was compared, 2 on a usage, file or protocol error.
 
 What the gate does that this does not: fuzzing, shrinking, timeouts per
 case, containment of the testee's processes, expectation lists, reports.
@@ -223,6 +223,10 @@ def main(argv):
         return 2
     testee.close()
     print("%d passed, %d failed, %d skipped of %d runs" % (counts["pass"], counts["fail"], counts["skipped"], len(runs)))
+    if not counts["pass"] and not counts["fail"]:
+        # Fail closed: every run skipped (ABI, profile or feature not declared, or unsupported).
+        print("nothing was compared: no vector ran against what the testee declares", file=sys.stderr)
+        return 1
     return 1 if counts["fail"] else 0
 
 

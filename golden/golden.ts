@@ -14,7 +14,7 @@ import type { KernelVersion, RestartFileKind } from "../reference/types.ts";
 import { InputError } from "../reference/errors.ts";
 import { namedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
-import { type Hello, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
+import { featuresOf, type Hello, PROTOCOL_VERSION, type Request } from "../protocol/codec.ts";
 import { requestBody } from "../protocol/encode.ts";
 import { type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { type BundleCase, type BundleFdKind, encodeBundle, prctlCanSet } from "./bundle.ts";
@@ -100,12 +100,15 @@ export interface StoredRestarts {
   readonly results: Readonly<Record<string, { id: string } & Record<BootName, StoredResult>>>;
 }
 
-/** True when a kernel can take on the environment: its own version, a comm prctl can set. */
+/**
+ * True when a kernel can take on the environment: no optional protocol
+ * feature (the kernels' testee declares none: a file that behaves, or one
+ * without a read method, needs a real one that does, not wired up yet), its
+ * own version, a comm prctl can set.
+ */
 export function runnable(env: RestartCase["env"], kernel: KernelVersion): boolean {
   const k = env.kernel;
-  // A file that behaves (env.io), or one without a read method, needs a real one that does: not
-  // wired up yet.
-  return env.io === undefined && env.file !== "no-read" && k.major === kernel.major &&
+  return featuresOf(env).length === 0 && k.major === kernel.major &&
     k.minor === kernel.minor &&
     k.patch === kernel.patch &&
     prctlCanSet(env.comm);

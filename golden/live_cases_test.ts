@@ -8,6 +8,7 @@ import { readField } from "../reference/bytes.ts";
 import { layoutOf } from "../reference/layout.ts";
 import { restart } from "../reference/restart.ts";
 import { fuzzRestartCase } from "../cases/fuzz.ts";
+import { featuresOf } from "../protocol/codec.ts";
 import { caseRuns, generatedCases } from "../cases/suite.ts";
 import type { RestartCase } from "../cases/types.ts";
 import { BUNDLE_HEADER_SIZE, bundleEntrySize, encodeBundle, prctlCanSet } from "./bundle.ts";
@@ -87,10 +88,10 @@ Deno.test("liveKernelCases: the golden set first, then families, regressions, ge
     // The fuzz cases that need a protocol feature (a file that behaves, or one without a read
     // method) are left out: the kernel's testee declares none.
     const plain = Array.from({ length: 50 }, (_, i) => fuzzRestartCase(1, i, abi))
-      .filter((c) => c.env.io === undefined && c.env.file !== "no-read").length;
+      .filter((c) => featuresOf(c.env).length === 0).length;
     assert(plain > 25 && plain < 50, `${abi}: ${plain} of 50 fuzz cases need no feature`);
     assertEquals(cs.filter((c) => c.id.includes("/kfuzz/")).length, plain);
-    assert(cs.every((c) => c.env.io === undefined && c.env.file !== "no-read"));
+    assert(cs.every((c) => featuresOf(c.env).length === 0));
     assertEquals(cs.filter((c) => c.id.includes("/gen/")).length, 4);
     assert(cs.length > named.length + 2000, `${abi}: ${cs.length}`);
     encodeBundle(bundleCases(cs));

@@ -46,6 +46,13 @@ export function withDefaults(
  */
 export const HELLO_MIN_MS = 30_000;
 
+/**
+ * The least time a persistent testee gets to exit once its stdin reaches end
+ * of file, whatever the per-case timeout (PROTOCOL.md: 5 s): shutting down may
+ * be slow (a VM, a loaded host), but one still running then does not conform.
+ */
+export const END_MIN_MS = 5_000;
+
 /** The number of cores (the default number of per-case processes at once). */
 export function cores(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);

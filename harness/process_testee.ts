@@ -21,7 +21,13 @@ import { encodeFrames } from "../protocol/encode.ts";
 import { batchCuts } from "../protocol/vary.ts";
 import { answerOutcome, type Outcome, SetupError, type Testee } from "../protocol/testee.ts";
 import { Child, raceTimeout } from "./child.ts";
-import { Activity, HELLO_MIN_MS, type ProcessOptions, withDefaults } from "./process_options.ts";
+import {
+  Activity,
+  END_MIN_MS,
+  HELLO_MIN_MS,
+  type ProcessOptions,
+  withDefaults,
+} from "./process_options.ts";
 
 /** An external implementation in persistent mode (see PROTOCOL.md). */
 export class ProcessTestee implements Testee {
@@ -188,13 +194,21 @@ export class ProcessTestee implements Testee {
     if (await this.activity.stop()) return await this.kill();
     const child = this.child;
     this.child = undefined;
-    const st = await child?.close(1000, this.opts.graceMs);
-    // PROTOCOL.md: "When stdin reaches end of file, exit 0." One still running after the wait
-    // is killed and not judged (a loaded machine is slow, not wrong).
-    if (st && (st.code !== 0 || st.signal)) {
-      this.endError = `at end of its input it ${
-        st.signal ? `was killed by ${st.signal}` : `exited with ${st.code}`
-      } (PROTOCOL.md: when stdin reaches end of file, exit 0)`;
+    if (!child) return;
+    // PROTOCOL.md: "When stdin reaches end of file, exit 0", within the per-case timeout (at
+    // least END_MIN_MS: shutting down may be slow, as starting up is).
+    const waitMs = Math.max(this.opts.timeoutMs, END_MIN_MS);
+    const st = await child.close(waitMs, this.opts.graceMs);
+    const how = !st
+      ? `was still running ${waitMs} ms later and was killed`
+      : st.signal
+      ? `was killed by ${st.signal}`
+      : st.code !== 0
+      ? `exited with ${st.code}`
+      : undefined;
+    if (how) {
+      this.endError =
+        `at end of its input it ${how} (PROTOCOL.md: when stdin reaches end of file, exit 0)`;
     }
   }
 }

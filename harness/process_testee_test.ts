@@ -139,7 +139,7 @@ Deno.test("per-case mode: a hello slower than the per-case timeout still starts 
   );
 });
 
-Deno.test("end of input: a testee that exits 1 does not conform, one that exits 0 does, one that lingers is not judged", async () => {
+Deno.test("end of input: a testee that exits 1 does not conform, one that exits 0 does, one still running after the wait does not", async () => {
   const { conforms } = await import("./runner.ts");
   const few = RUNS.slice(0, 3);
   const one = (await run("exit=1", "-1", 10_000, few)).rep;
@@ -151,9 +151,14 @@ Deno.test("end of input: a testee that exits 1 does not conform, one that exits 
   strictEqual(conforms(one), false);
   const zero = (await run("exit=0", "-1", 10_000, few)).rep;
   strictEqual(zero.endError, undefined);
-  // Killed after the wait: slow is not wrong, so nothing is said.
-  const linger = (await run("ignore-eof", "-1", 10_000, few)).rep;
-  strictEqual(linger.endError, undefined);
+  // Waited for END_MIN_MS (the per-case timeout is shorter), then killed: it does not conform.
+  const linger = (await run("ignore-eof", "-1", 1000, few)).rep;
+  deepStrictEqual(statuses(linger), few.map(() => "pass"));
+  strictEqual(
+    linger.endError,
+    "at end of its input it was still running 5000 ms later and was killed (PROTOCOL.md: when stdin reaches end of file, exit 0)",
+  );
+  strictEqual(conforms(linger), false);
 });
 
 Deno.test("Child.writePieces: pieces, later writes and the end of input arrive in order", async () => {

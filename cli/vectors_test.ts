@@ -137,13 +137,28 @@ async function runs(cmd: string): Promise<boolean> {
 const python = await runs("python3");
 const cc = haveCSources() && await runs("cc");
 
-Deno.test({
-  // Ignored without python3 (the consumer's language) or a C compiler (the testees).
-  name:
-    "vectors: the Python consumer passes the C implementation and fails mutants as the gate does",
-  ignore: !python || !cc,
-  async fn() {
-    const dir = await Deno.makeTempDir();
+/**
+ * A test of the Python consumer against impls/c: ignored without python3 (the consumer's
+ * language) or a C compiler (the testees); `fn` gets a temporary directory, removed after.
+ */
+function consumerTest(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !python || !cc,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      try {
+        await fn(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+consumerTest(
+  "vectors: the Python consumer passes the C implementation and fails mutants as the gate does",
+  async (dir) => {
     strictEqual(await main(["--out", dir, ...filterArgs]), 0);
     const files = [`${dir}/checkpoint-x86_64.json`, `${dir}/restart-x86_64.json`];
     // m08: checkpoint writes rev 0; m21: task_comm_len 4097 accepted; m27: restart keeps the
@@ -184,23 +199,17 @@ Deno.test({
         new RegExp(`^\\d+ passed, ${failed.length} failed, ${skipped} skipped of \\d+ runs$`, "m"),
       );
     }
-    await Deno.remove(dir, { recursive: true });
   },
-});
+);
 
-Deno.test({
-  // Ignored without python3 (the consumer's language) or a C compiler (the testee).
-  name:
-    "vectors: the Python consumer fails closed when every run is skipped (a feature not declared)",
-  ignore: !python || !cc,
-  async fn() {
-    const dir = await Deno.makeTempDir();
+consumerTest(
+  "vectors: the Python consumer fails closed when every run is skipped (a feature not declared)",
+  async (dir) => {
     // Only checkpoint/x86_64/syscall/no-write: it needs no-method, which impls/c does not declare.
     strictEqual(await main(["--out", dir, "--filter", "checkpoint/x86_64/syscall/no-write"]), 0);
     const py = await run("python3", [CHECK, `${dir}/checkpoint-x86_64.json`, "--", await buildC()]);
     match(py.out, /^0 passed, 0 failed, 1 skipped of 1 runs$/m);
     match(py.err, /nothing was compared/);
     strictEqual(py.code, 1, py.out + py.err);
-    await Deno.remove(dir, { recursive: true });
   },
-});
+);

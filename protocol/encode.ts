@@ -310,9 +310,8 @@ function writeRequest(w: ByteWriter, req: Request, id: number, last?: LastImage)
   }
   // A request past 4 MiB (a 2 MiB image) is padded with `x-pad` to exactly PROTOCOL.md's limit.
   const n = w.length - start;
-  if (n > PAD_ABOVE && n + 7 <= MAX_REQUEST_FRAME) {
-    w.ascii(X_PAD).bytes(PAD.subarray(0, MAX_REQUEST_FRAME - n - 7)).nl();
-  }
+  const pad = MAX_REQUEST_FRAME - n - X_PAD.length - 1; // `x-pad `, the bytes, `\n`: the limit
+  if (n > PAD_ABOVE && pad >= 0) w.ascii(X_PAD).bytes(PAD.subarray(0, pad)).nl();
 }
 
 /** Requests longer than this are padded to {@link MAX_REQUEST_FRAME} (`PROTOCOL.md`, Sizes). */
@@ -381,10 +380,9 @@ export function encodeFrames(
     const req = reqs[i]!;
     // Keys, numbers and words (at most 20 digits each) fit in these; the hex is counted.
     const v = req.encoding === undefined ? CANONICAL : variationOf(req.encoding);
-    size += (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length + (
-      2 * req.image.length > PAD_ABOVE - 2 ** 16 ? 2 ** 16 : 0 // room for the pad
-    )) +
+    const body = (req.op === "checkpoint" ? 2048 : 384 + 2 * req.image.length) +
       (v.unknown >= MANY_UNKNOWN ? 16 * manyUnknownCount(req.encoding!) : 128 * v.unknown);
+    size += body + (body > PAD_ABOVE ? PAD.length : 0); // room for the pad (an overestimate)
   }
   // Batches are cut from a shared slab, each after the last one's actual end: one allocation
   // per megabyte or so, not one per batch. A batch given out is never written again.
